@@ -1,0 +1,196 @@
+"""Declarative supervision rules: YAML files in this directory (and an extra directory from
+settings), each rule with a stable id, severity, Chinese message template, legal basis, and its
+own examples that fire and that do not (the examples are the rule's tests, as in LanguageTool).
+
+A rule names the registered check (``check:``) that decides it; the check lives in ``models``
+and returns hits for the rule ids it decides. This module only loads and validates data: it
+imports nothing from ``models``.
+
+A malformed file or rule is reported with file, line and reason; the other rules still load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+RULES_DIR = Path(__file__).resolve().parent
+EXAMPLES_DIR = RULES_DIR / "examples"
+
+DOC_KINDS = ("indictment", "recommendation", "judgment")
+
+
+class Edit(BaseModel):
+    """Replace ``old`` (which must occur) by ``new`` in one document of a base example case."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    document: Literal["indictment", "recommendation", "judgment"]
+    old: str
+    new: str
+
+
+class RuleExample(BaseModel):
+    """A small case on which the rule must fire (or must not): either full ``documents``
+    (kind → text) or a ``base`` case from ``examples/<base>/<kind>.txt`` with ``edits``;
+    ``only`` keeps just the listed documents of the base."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fires: bool
+    documents: dict[Literal["indictment", "recommendation", "judgment"], str] = Field(default_factory=dict)
+    base: str | None = None
+    only: list[Literal["indictment", "recommendation", "judgment"]] = Field(default_factory=list)
+    edits: list[Edit] = Field(default_factory=list)
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _has_documents(self) -> RuleExample:
+        if not self.documents and not self.base:
+            raise ValueError("示例需要 documents 或 base")
+        if self.base and not (EXAMPLES_DIR / self.base).is_dir():
+            raise ValueError(f"示例基础案例不存在：{self.base}")
+        return self
+
+    def texts(self) -> dict[str, str]:
+        """The example's documents (kind → text) after applying the edits."""
+        out: dict[str, str] = {}
+        if self.base:
+            for kind in DOC_KINDS:
+                f = EXAMPLES_DIR / self.base / f"{kind}.txt"
+                if f.is_file() and (not self.only or kind in self.only):
+                    out[kind] = f.read_text(encoding="utf-8")
+        out.update(self.documents)
+        for e in self.edits:
+            if e.old not in out.get(e.document, ""):
+                raise ValueError(f"示例编辑的原文不在{e.document}中：{e.old}")
+            out[e.document] = out[e.document].replace(e.old, e.new, 1)
+        return out
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9_]*(\.[A-Z0-9_]+)+$")
+    title: str
+    severity: Literal["error", "warning", "info"]
+    check: str  # name of the registered check that decides this rule
+    message: str  # Chinese template, str.format with the hit's params
+    basis: str = ""
+    suggestion: str = ""
+    scope: list[str] = Field(default_factory=lambda: ["all"])  # expert names or "all"
+    documents: list[Literal["indictment", "recommendation", "judgment"]] = Field(
+        default_factory=lambda: list(DOC_KINDS)
+    )
+    group: str = ""
+    examples: list[RuleExample] = Field(default_factory=list)
+    # where the rule was read from, for messages
+    file: str = ""
+    line: int = 0
+
+    @field_validator("examples")
+    @classmethod
+    def _both_kinds_of_example(cls, v: list[RuleExample]) -> list[RuleExample]:
+        if not any(e.fires for e in v) or not any(not e.fires for e in v):
+            raise ValueError("每条规则至少需要一个触发示例（fires: true）和一个不触发示例（fires: false）")
+        return v
+
+
+@dataclass
+class RuleProblem:
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that records the line of every mapping as ``__line__``."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _strip_lines(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _strip_lines(v) for k, v in obj.items() if k != "__line__"}
+    if isinstance(obj, list):
+        return [_strip_lines(v) for v in obj]
+    return obj
+
+
+def load_file(path: Path) -> tuple[list[Rule], list[RuleProblem]]:
+    """Rules of one YAML file (a list of rule mappings) and the problems found in it."""
+    rules: list[Rule] = []
+    problems: list[RuleProblem] = []
+    name = str(path)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 - safe loader subclass
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark else 0
+        return [], [RuleProblem(name, line, f"YAML 语法错误：{getattr(e, 'problem', e)}")]
+    except (OSError, UnicodeDecodeError) as e:
+        return [], [RuleProblem(name, 0, f"无法读取：{e}")]
+    if data is None:
+        return [], []
+    if not isinstance(data, list):
+        return [], [RuleProblem(name, 1, "规则文件应为规则列表（YAML 序列）")]
+    for item in data:
+        if not isinstance(item, dict):
+            problems.append(RuleProblem(name, 0, "规则应为映射（id、title、severity…）"))
+            continue
+        line = int(item.get("__line__", 0))
+        try:
+            rule = Rule(**_strip_lines(item), file=name, line=line)
+        except ValidationError as e:
+            reasons = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or '规则'}: {err['msg']}" for err in e.errors()
+            )
+            problems.append(RuleProblem(name, line, f"规则 {item.get('id', '?')} 无效：{reasons}"))
+            continue
+        rules.append(rule)
+    return rules, problems
+
+
+def load_rules(extra_dir: Path | None = None) -> tuple[list[Rule], list[RuleProblem]]:
+    """All rules of the bundled catalogue and of ``extra_dir``; duplicate ids are problems."""
+    files = sorted(RULES_DIR.glob("*.yaml"))
+    if extra_dir is not None and extra_dir.is_dir():
+        files += sorted(extra_dir.glob("*.yaml"))
+    rules: list[Rule] = []
+    problems: list[RuleProblem] = []
+    seen: dict[str, Rule] = {}
+    for f in files:
+        got, bad = load_file(f)
+        problems += bad
+        for r in got:
+            if r.id in seen:
+                first = seen[r.id]
+                problems.append(
+                    RuleProblem(r.file, r.line, f"规则编号重复：{r.id}（已在 {first.file}:{first.line} 定义）")
+                )
+                continue
+            seen[r.id] = r
+            rules.append(r)
+    return rules, problems
+
+
+@lru_cache(maxsize=4)
+def catalogue(extra_dir: str | None = None) -> tuple[tuple[Rule, ...], tuple[RuleProblem, ...]]:
+    """Cached catalogue (rules, problems) for the pipeline."""
+    rules, problems = load_rules(Path(extra_dir) if extra_dir else None)
+    return tuple(rules), tuple(problems)

@@ -1,0 +1,64 @@
+"""Citations and charge names: the cited article (款, 项) exists in the law in force; the
+crime article fits the charge; charge names are official (罪名意见 and its 补充规定)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from knowledge import charges as charge_catalogue
+from knowledge import statutes
+from models.checks.engine import CheckContext, Hit, register
+from models.checks.util import span
+from models.compare.charges import crime_articles, defendant_charges
+from models.types import Citation
+
+
+def _label(c: Citation) -> str:
+    s = f"《{c.law}》{statutes.article_label(c.article, c.sub)}"
+    if c.clause:
+        s += f"第{c.clause}款"
+    if c.item:
+        s += f"第（{c.item}）项"
+    return s
+
+
+@register("citations.exist")
+def check_citations_exist(ctx: CheckContext) -> Iterator[Hit]:
+    for kind in ctx.kinds():
+        for c in ctx.elements(kind).citations:
+            if not statutes.known_law(c.law):
+                continue
+            if statutes.article_exists(c.law, c.article, c.sub, c.clause, c.item):
+                continue
+            base_ok = statutes.article_exists(c.law, c.article, c.sub)
+            yield Hit("CITE.NOT_FOUND", span(kind, c),
+                      {"citation": c.text or _label(c),
+                       "reason": "该条不存在的款或项" if base_ok else "该条文不存在或已被删除"})
+
+
+@register("citations.charge_fit")
+def check_charge_fit(ctx: CheckContext) -> Iterator[Hit]:
+    for kind in ctx.kinds():
+        el = ctx.elements(kind)
+        arts = crime_articles(el)
+        if not arts:
+            continue
+        names = [d.name for d in el.defendants] or [""]
+        for name in names:
+            for charge in sorted(defendant_charges(el, name)):
+                wanted = charge_catalogue.articles_for(charge)
+                if not wanted or any(w in arts for w in wanted):
+                    continue
+                yield Hit("CITE.CHARGE_FIT", span(kind, next(iter(arts.values()))),
+                          {"charge": charge + "罪",
+                           "expected": "、".join(statutes.article_label(a, s) for a, s in wanted),
+                           "cited": "、".join(statutes.article_label(a, s) for a, s in arts)},
+                          defendant=name or None)
+
+
+@register("charges.official")
+def check_charge_names(ctx: CheckContext) -> Iterator[Hit]:
+    for kind in ctx.kinds():
+        for m in getattr(ctx.elements(kind), "charge_mentions", []):
+            if m.official is None:
+                yield Hit("CHARGE.NOT_OFFICIAL", span(kind, m), {"written": m.text})

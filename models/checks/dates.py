@@ -1,0 +1,59 @@
+"""Date chronology: detention ≤ arrest ≤ prosecution ≤ trial ≤ judgment; transfer for review
+≤ indictment; and the documents' own dates in order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from models.checks.engine import CheckContext, Hit, register
+from models.types import DOC_KIND_NAMES, DateMention, Span
+
+# Pairs of roles (earlier, later) that must not be inverted within one document.
+_ORDER = (
+    ("detention", "arrest"),
+    ("arrest", "prosecution"),
+    ("detention", "prosecution"),
+    ("transfer", "prosecution"),
+    ("prosecution", "trial"),
+    ("trial", "judgment"),
+    ("prosecution", "judgment"),
+    ("detention", "judgment"),
+    ("arrest", "judgment"),
+)
+_ROLE = {"detention": "刑事拘留", "arrest": "逮捕", "transfer": "移送审查起诉", "prosecution": "提起公诉",
+         "trial": "开庭审理", "judgment": "判决"}
+
+
+def _hits(kind: str, items: list[DateMention]) -> Iterator[Hit]:
+    by_role: dict[str, list[DateMention]] = {}
+    for m in items:
+        by_role.setdefault(m.role, []).append(m)
+    for a, b in _ORDER:
+        if a not in by_role or b not in by_role:
+            continue
+        first_a = min(by_role[a], key=lambda m: m.date)
+        last_b = max(by_role[b], key=lambda m: m.date)
+        earliest_b = min(by_role[b], key=lambda m: m.date)
+        if earliest_b.date < first_a.date and last_b.date < first_a.date:
+            yield Hit("DATE.CHRONOLOGY",
+                      [Span(kind, first_a.start, first_a.end), Span(kind, earliest_b.start, earliest_b.end)],
+                      {"doc": DOC_KIND_NAMES[kind], "a": _ROLE[a], "a_date": _d(first_a),
+                       "b": _ROLE[b], "b_date": _d(earliest_b)})
+
+
+def _d(m: DateMention) -> str:
+    return f"{m.date.year}年{m.date.month}月{m.date.day}日"
+
+
+@register("dates.chronology")
+def check_chronology(ctx: CheckContext) -> Iterator[Hit]:
+    for kind in ctx.kinds():
+        el = ctx.elements(kind)
+        items = list(el.dates)
+        for d in el.defendants:
+            items += d.measures
+        # one defendant's measures are compared with each other; with several defendants only
+        # the document-level dates are compared, since measures differ per person
+        if len(el.defendants) > 1:
+            items = list(el.dates)
+        yield from _hits(kind, items)

@@ -1,0 +1,123 @@
+"""The ``jiancha`` command line (stable contract: see DESIGN.md). Exit codes: 0 ok, 2 bad input
+(one-line reason on stderr), 1 internal error."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from models.errors import BadInput
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="检察文书智能核查 jiancha")
+rules_app = typer.Typer(no_args_is_help=True, help="监督规则目录：列出、测试、检查规则文件")
+app.add_typer(rules_app, name="rules")
+
+_SEVERITY_LABEL = {"error": "[red]错误[/red]", "warning": "[yellow]警告[/yellow]", "info": "提示"}
+_KIND_LABEL = {"indictment": "起诉书", "recommendation": "量刑建议书", "judgment": "判决书"}
+
+
+def _fail(message: str, code: int = 2) -> None:
+    sys.stderr.write(message.replace("\n", " ") + "\n")
+    raise typer.Exit(code)
+
+
+def _stdin_document():
+    from models.documents import load_bytes
+
+    return load_bytes(sys.stdin.buffer.read(), "-.txt")
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path] | None, typer.Argument(help="文书文件、案件文件夹或 zip；- 表示标准输入")] = None,
+    indictment: Annotated[Path | None, typer.Option("--indictment", help="起诉书")] = None,
+    recommendation: Annotated[Path | None, typer.Option("--recommendation", help="量刑建议书")] = None,
+    judgment: Annotated[Path | None, typer.Option("--judgment", help="刑事判决书")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON 报告")] = False,
+) -> None:
+    """三书比对与法定检查：核查一个案件的起诉书、量刑建议书、刑事判决书。"""
+    from models.pipeline import check_documents, check_paths
+
+    try:
+        if paths and [str(p) for p in paths] == ["-"]:
+            report = check_documents([_stdin_document()])
+        elif not paths and not (indictment or recommendation or judgment):
+            _fail("请指定案件文书：jiancha check 文件夹|zip|文件… 或 --indictment/--recommendation/--judgment")
+            return
+        else:
+            report = check_paths(list(paths or []), indictment, recommendation, judgment)
+    except BadInput as e:
+        _fail(f"输入有误：{e}")
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, default=str) + "\n")
+        return
+    _print_report(report)
+
+
+def _print_report(report) -> None:
+    console = Console()
+    docs = "、".join(_KIND_LABEL.get(d["kind"], d["kind"]) for d in report.documents)
+    console.print(f"[bold]案件[/bold] {report.case_id}　文书：{docs}　评查等级：[bold]{report.grade}[/bold]")
+    if not report.findings:
+        console.print("未发现问题。")
+        return
+    table = Table(show_lines=True)
+    for col in ("级别", "规则", "被告人", "问题", "依据"):
+        table.add_column(col)
+    for f in report.findings:
+        table.add_row(_SEVERITY_LABEL[f.severity], f.rule_id, f.defendant or "", f.message, f.basis or "")
+    console.print(table)
+    console.print(f"共 {len(report.findings)} 项；用时 {report.timings_ms.get('total', 0):.1f} ms")
+
+
+@rules_app.command("list")
+def rules_list() -> None:
+    """列出规则目录。"""
+    from knowledge.rules import load_rules
+
+    rules, problems = load_rules()
+    table = Table()
+    for col in ("编号", "级别", "分组", "标题"):
+        table.add_column(col)
+    for r in rules:
+        table.add_row(r.id, r.severity, r.group, r.title)
+    Console().print(table)
+    for p in problems:
+        sys.stderr.write(f"{p}\n")
+
+
+@rules_app.command("test")
+def rules_test() -> None:
+    """运行每条规则自带的触发与不触发示例。"""
+    from knowledge.rules import load_rules
+    from models.checks.examples import run_examples
+
+    rules, problems = load_rules()
+    results = run_examples(rules)
+    bad = [r for r in results if not r.ok]
+    for r in bad:
+        sys.stderr.write(f"失败 {r.rule_id} 示例{r.index}（应{'触发' if r.fires else '不触发'}）：{r.detail}\n")
+    for p in problems:
+        sys.stderr.write(f"{p}\n")
+    print(f"{len(rules)} 条规则，{len(results)} 个示例，失败 {len(bad)} 个；规则文件问题 {len(problems)} 个")
+    if bad or problems:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    try:
+        app()
+    except BadInput as e:  # pragma: no cover - commands catch their own
+        sys.stderr.write(f"输入有误：{e}\n")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Recommended vs judged sentence: penalty type, term, probation, fine; adoption of the
+recommendation in 认罪认罚 cases (刑事诉讼法 第二百零一条); the judgment's quotation of the
+recommendation vs the recommendation itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from models.checks.engine import CheckContext, Hit, register
+from models.checks.util import active, sentence_text, span, term_text, yuan_text
+from models.types import Defendant, SentenceTerm
+
+
+@lru_cache(maxsize=1)
+def _explanation_cues() -> tuple[str, ...]:
+    data = yaml.safe_load((Path(__file__).parent / "adoption.yaml").read_text(encoding="utf-8"))
+    return tuple(data["explanation_cues"])
+
+
+def term_differs(rec: SentenceTerm, jud: SentenceTerm) -> bool:
+    if rec.penalty != jud.penalty or jud.term_months is None:
+        return False
+    if rec.term_range_months:
+        lo, hi = rec.term_range_months
+        return not lo <= jud.term_months <= hi
+    return rec.term_months is not None and rec.term_months != jud.term_months
+
+
+def fine_differs(rec: SentenceTerm, jud: SentenceTerm) -> bool:
+    if jud.fine_yuan is None:
+        return False
+    if rec.fine_range_yuan:
+        lo, hi = rec.fine_range_yuan
+        return not lo - 0.5 <= jud.fine_yuan <= hi + 0.5
+    return rec.fine_yuan is not None and abs(rec.fine_yuan - jud.fine_yuan) >= 0.5
+
+
+def differences(rec: SentenceTerm, jud: SentenceTerm) -> list[str]:
+    """Rule ids of the ways ``jud`` departs from ``rec``."""
+    out: list[str] = []
+    if rec.penalty and jud.penalty and rec.penalty != jud.penalty:
+        out.append("COMPARE.PENALTY_TYPE_MISMATCH")
+    elif term_differs(rec, jud):
+        out.append("COMPARE.TERM_MISMATCH")
+    if rec.penalty and jud.penalty and rec.probation != jud.probation:
+        out.append("COMPARE.PROBATION_MISMATCH")
+    if fine_differs(rec, jud):
+        out.append("COMPARE.FINE_MISMATCH")
+    return out
+
+
+def _params(rec: SentenceTerm, jud: SentenceTerm, source: str) -> dict[str, str]:
+    return {
+        "source": source,
+        "recommended": sentence_text(rec),
+        "judged": sentence_text(jud),
+        "rec_term": term_text(rec),
+        "jud_term": term_text(jud),
+        "rec_probation": "缓刑" if rec.probation else "不适用缓刑",
+        "jud_probation": "缓刑" if jud.probation else "未适用缓刑",
+        "rec_fine": (f"{yuan_text(rec.fine_range_yuan[0])}至{yuan_text(rec.fine_range_yuan[1])}"
+                     if rec.fine_range_yuan else yuan_text(rec.fine_yuan)),
+        "jud_fine": yuan_text(jud.fine_yuan),
+    }
+
+
+def _plea(ctx: CheckContext, name: str) -> bool:
+    for el in ctx.case.elements.values():
+        d = el.defendant(name)
+        if d is not None and "认罪认罚" in active(d.circumstances):
+            return True
+        if len(el.defendants) <= 1 and "认罪认罚" in active(el.circumstances):
+            return True
+    return False
+
+
+def _explained(ctx: CheckContext) -> bool:
+    doc = ctx.document("judgment")
+    if doc is None:
+        return False
+    text = doc.section_text("reasoning") or doc.text
+    return any(cue in text for cue in _explanation_cues())
+
+
+def _recommendation_for(ctx: CheckContext, d_jud: Defendant) -> tuple[SentenceTerm, str] | None:
+    rec_el = ctx.elements("recommendation")
+    if rec_el is not None:
+        d = rec_el.defendant(d_jud.name)
+        if d is None and len(rec_el.defendants) == 1 and len(ctx.elements("judgment").defendants) == 1:
+            d = rec_el.defendants[0]
+        if d is not None and d.recommended is not None:
+            return d.recommended, "recommendation"
+    if d_jud.recommended is not None:
+        return d_jud.recommended, "judgment"
+    return None
+
+
+@register("compare.sentence")
+def check_sentence(ctx: CheckContext) -> Iterator[Hit]:
+    jud_el = ctx.elements("judgment")
+    if jud_el is None:
+        return
+    for d in jud_el.defendants:
+        if d.judged is None:
+            continue
+        got = _recommendation_for(ctx, d)
+        if got is None:
+            continue
+        rec, where = got
+        source = "量刑建议书" if where == "recommendation" else "判决书援引的公诉机关量刑建议"
+        params = _params(rec, d.judged, source)
+        sp = span(where, rec) + span("judgment", d.judged)
+        diffs = differences(rec, d.judged)
+        for rule_id in diffs:
+            yield Hit(rule_id, sp, params, defendant=d.name)
+        departs = {"COMPARE.PENALTY_TYPE_MISMATCH", "COMPARE.TERM_MISMATCH", "COMPARE.PROBATION_MISMATCH"}
+        if departs.intersection(diffs) and _plea(ctx, d.name) and not _explained(ctx):
+            yield Hit("COMPARE.RECOMMENDATION_NOT_ADOPTED", sp, params, defendant=d.name)
+        # the judgment's quotation of the recommendation vs the recommendation itself
+        if where == "recommendation" and d.recommended is not None:
+            quoted = d.recommended
+            if differences(rec, _as_fixed(quoted)) or _range_differs(rec, quoted):
+                yield Hit("COMPARE.RECOMMENDATION_QUOTE", span("recommendation", rec) + span("judgment", quoted),
+                          {"recommended": sentence_text(rec), "quoted": sentence_text(quoted)},
+                          defendant=d.name)
+
+
+def _as_fixed(st: SentenceTerm) -> SentenceTerm:
+    """A quoted recommendation compared like a judged one (its fixed term, if any)."""
+    return st if st.term_range_months is None else SentenceTerm(
+        st.start, st.end, st.text, penalty=st.penalty, probation=st.probation, fine_yuan=st.fine_yuan)
+
+
+def _range_differs(a: SentenceTerm, b: SentenceTerm) -> bool:
+    if a.penalty != b.penalty:
+        return False  # reported through differences()
+    ra = a.term_range_months or ((a.term_months, a.term_months) if a.term_months is not None else None)
+    rb = b.term_range_months or ((b.term_months, b.term_months) if b.term_months is not None else None)
+    return ra is not None and rb is not None and tuple(ra) != tuple(rb)

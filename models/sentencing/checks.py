@@ -1,0 +1,194 @@
+"""Deterministic sentencing checks: term date arithmetic, probation (刑法 72–74), statutory
+range of the cited article, 数罪并罚 limits (刑法 69)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from knowledge import charges as charge_catalogue
+from knowledge import statutes
+from models.checks.engine import CheckContext, Hit, register
+from models.checks.util import active, months_text, span, term_text
+from models.sentencing.dates import term_end
+from models.sentencing.limits import limits
+from models.types import Defendant, SentenceTerm
+
+_SEVERITY_ORDER = {"管制": 1, "拘役": 2, "有期徒刑": 3, "无期徒刑": 4, "死刑": 5}
+# Words in a term clause or verdict that mean the stated dates legitimately depart from the
+# plain "start + term − 1 day" arithmetic.
+_SPECIAL_CUSTODY = ("二日折抵", "折抵刑期二日", "扣除", "余刑", "前罪", "撤销", "监外执行", "已执行")
+
+
+@register("sentencing.term_dates")
+def check_term_dates(ctx: CheckContext) -> Iterator[Hit]:
+    el = ctx.elements("judgment")
+    doc = ctx.document("judgment")
+    if el is None or doc is None:
+        return
+    verdict = doc.section_text("verdict")
+    for d in el.defendants:
+        st = d.judged
+        if (st is None or d.term_start is None or d.term_end is None or st.term_months is None
+                or st.penalty not in ("有期徒刑", "拘役") or st.probation):
+            continue
+        if any(w in d.term_clause or w in verdict for w in _SPECIAL_CUSTODY):
+            continue
+        start, end = d.term_start.date, d.term_end.date
+        expected = term_end(start, st.term_months)
+        # a start late in the month may be clamped (1月31日 + 1个月): allow one day either way
+        slack = dt.timedelta(days=1 if start.day >= 29 else 0)
+        interrupted = any(m.role in ("bail", "residence") for m in d.measures)
+        too_late = end > expected + slack
+        too_early = end < expected - slack and not interrupted
+        if too_late or too_early:
+            yield Hit(
+                "SENT.TERM_DATES",
+                span("judgment", d.term_start) + span("judgment", d.term_end),
+                {"term": term_text(st), "start": _d(start), "end": _d(end), "expected": _d(expected)},
+                defendant=d.name,
+            )
+
+
+def _d(x: dt.date) -> str:
+    return f"{x.year}年{x.month}月{x.day}日"
+
+
+def _sentences(ctx: CheckContext) -> Iterator[tuple[str, Defendant, SentenceTerm]]:
+    for kind in ("recommendation", "judgment"):
+        el = ctx.elements(kind)
+        if el is None:
+            continue
+        for d in el.defendants:
+            for st in (d.recommended if kind == "recommendation" else d.judged,):
+                if st is not None:
+                    yield kind, d, st
+
+
+def _is_recidivist(ctx: CheckContext, name: str) -> bool:
+    el = ctx.elements("judgment")
+    if el is None:
+        return False
+    d = el.defendant(name)
+    return d is not None and "累犯" in active(d.circumstances)
+
+
+@register("sentencing.probation")
+def check_probation(ctx: CheckContext) -> Iterator[Hit]:
+    lim = limits()["probation"]
+    for kind, d, st in _sentences(ctx):
+        if not st.probation:
+            continue
+        term = st.term_months
+        if st.penalty not in ("有期徒刑", "拘役") or (
+                st.penalty == "有期徒刑" and term is not None and term > lim["max_prison_months"]):
+            yield Hit("SENT.PROBATION_ELIGIBILITY", span(kind, st),
+                      {"sentence": term_text(st), "reason": "缓刑只适用于被判处拘役、三年以下有期徒刑的犯罪分子"},
+                      defendant=d.name)
+        elif _is_recidivist(ctx, d.name):
+            yield Hit("SENT.PROBATION_ELIGIBILITY", span(kind, st),
+                      {"sentence": term_text(st), "reason": "对于累犯，不适用缓刑"}, defendant=d.name)
+        p = st.probation_months
+        bounds = lim.get(st.penalty or "")
+        if p is None or not bounds:
+            continue
+        low = max(bounds["min_months"], term or 0)
+        if p < low or p > bounds["max_months"]:
+            yield Hit("SENT.PROBATION_TERM", span(kind, st),
+                      {"sentence": term_text(st), "probation": months_text(p),
+                       "low": months_text(low), "high": months_text(bounds["max_months"])},
+                      defendant=d.name)
+
+
+def _tiers_for_charges(charges: list[str]) -> list:
+    tiers = []
+    for c in charges:
+        official = charge_catalogue.normalize_charge(c)
+        if not official:
+            continue
+        for article, sub in charge_catalogue.articles_for(official):
+            tiers += statutes.penalty_tiers(article, sub)
+    return tiers
+
+
+def _mitigated(ctx: CheckContext) -> bool:
+    for kind in ("judgment", "recommendation", "indictment"):
+        doc = ctx.document(kind)
+        if doc is not None and "减轻处罚" in doc.text:
+            return True
+    return False
+
+
+@register("sentencing.statutory_range")
+def check_statutory_range(ctx: CheckContext) -> Iterator[Hit]:
+    bounds = limits()["penalty_bounds"]
+    for kind, d, st in _sentences(ctx):
+        parts = d.judged_parts if kind == "judgment" and d.judged_parts else [st]
+        for part in parts:
+            if part.combined or part.penalty not in _SEVERITY_ORDER:
+                continue
+            charges = [part.charge] if part.charge else d.charges
+            if len(charges) != 1:
+                continue
+            yield from _range_hits(ctx, kind, d, part, charges, bounds)
+
+
+def _range_hits(ctx, kind, d, st, charges, bounds) -> Iterator[Hit]:
+    terms = [st.term_months] if st.term_months is not None else list(st.term_range_months or [])
+    pb = bounds.get(st.penalty)
+    if pb and any(t < pb[0] or t > pb[1] for t in terms):
+        yield Hit("SENT.STATUTORY_RANGE", span(kind, st),
+                  {"sentence": term_text(st), "range": f"{st.penalty}{months_text(pb[0])}至{months_text(pb[1])}",
+                   "basis_article": "刑法总则对该刑种期限的规定"}, defendant=d.name)
+        return
+    tiers = _tiers_for_charges(charges)
+    if not tiers:
+        return
+    allowed = {p for t in tiers for p in t.penalties}
+    top = max(_SEVERITY_ORDER.get(p, 0) for p in allowed) if allowed else 0
+    charge = charges[0]
+    if st.penalty not in allowed:
+        lighter = _SEVERITY_ORDER[st.penalty] < top
+        if not lighter or not _mitigated(ctx):
+            yield Hit("SENT.STATUTORY_RANGE", span(kind, st),
+                      {"sentence": term_text(st), "range": "、".join(sorted(allowed, key=_SEVERITY_ORDER.get)),
+                       "basis_article": f"{charge}罪的法定刑"}, defendant=d.name)
+        return
+    if st.penalty == "有期徒刑" and not any(t.life or t.death for t in tiers):
+        cap = max(t.max_months for t in tiers if "有期徒刑" in t.penalties)
+        if any(t > cap for t in terms):
+            yield Hit("SENT.STATUTORY_RANGE", span(kind, st),
+                      {"sentence": term_text(st), "range": f"有期徒刑{months_text(cap)}以下",
+                       "basis_article": f"{charge}罪的法定刑"}, defendant=d.name)
+
+
+@register("sentencing.cumulative")
+def check_cumulative(ctx: CheckContext) -> Iterator[Hit]:
+    el = ctx.elements("judgment")
+    doc = ctx.document("judgment")
+    if el is None or doc is None:
+        return
+    verdict = doc.section_text("verdict")
+    if any(w in verdict for w in ("余刑", "前罪", "撤销")):
+        return  # combined with an earlier sentence: the parts are not all shown
+    lim = limits()["cumulative"]
+    for d in el.defendants:
+        final, parts = d.judged, [p for p in d.judged_parts if not p.combined]
+        if final is None or not final.combined or len(parts) < 2:
+            continue
+        if final.penalty not in lim or final.term_months is None:
+            continue
+        same = [p.term_months for p in parts if p.penalty == final.penalty and p.term_months is not None]
+        if not same or any(_SEVERITY_ORDER.get(p.penalty or "", 0) > _SEVERITY_ORDER[final.penalty]
+                           for p in parts):
+            continue
+        hi = max(same)
+        total = sum(p.term_months for p in parts if p.term_months is not None)
+        cap = lim[final.penalty]["cap_months"]
+        if final.penalty == "有期徒刑" and total >= lim["有期徒刑"]["sum_threshold_months"]:
+            cap = lim["有期徒刑"]["cap_months_when_sum_35y"]
+        upper = min(total, cap) if all(p.penalty == final.penalty for p in parts) else cap
+        if final.term_months < hi or final.term_months > upper:
+            yield Hit("SENT.CUMULATIVE_LIMIT", span("judgment", final),
+                      {"final": term_text(final), "low": months_text(hi), "high": months_text(upper)},
+                      defendant=d.name)

@@ -1,0 +1,14 @@
+"""Loader for limits.yaml (statutory limits of the general part of 刑法)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+@lru_cache(maxsize=1)
+def limits() -> dict[str, Any]:
+    return yaml.safe_load((Path(__file__).parent / "limits.yaml").read_text(encoding="utf-8"))
