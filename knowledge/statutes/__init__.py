@@ -26,11 +26,13 @@ __all__ = [
     "all_tier_articles",
     "article_exists",
     "article_label",
+    "checkable_on",
     "get_article",
     "is_repealed",
     "known_law",
     "law_title",
     "normalize_law_name",
+    "text_in_force_since",
     "penalty_tiers",
 ]
 
@@ -212,3 +214,23 @@ def article_label(article: int, sub: int = 0) -> str:
     if sub:
         s += f"之{to_cn(sub)}"
     return s
+
+
+@lru_cache(maxsize=1)
+def _versions() -> dict:
+    import yaml
+
+    return yaml.safe_load((Path(__file__).resolve().parent / "versions.yaml").read_text(encoding="utf-8"))
+
+
+def text_in_force_since(law: str):
+    """The date from which our text of ``law`` is the version in force (None: any date)."""
+    return _versions().get(law)
+
+
+def checkable_on(law: str, day) -> bool:
+    """Whether a citation of ``law`` in a document dated ``day`` can be checked against our text."""
+    if not known_law(law):
+        return False
+    since = text_in_force_since(law)
+    return since is None or day is None or day >= since

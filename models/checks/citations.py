@@ -3,6 +3,7 @@ crime article fits the charge; charge names are official (罪名意见 and its �
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from knowledge import charges as charge_catalogue
@@ -10,7 +11,7 @@ from knowledge import statutes
 from models.checks.engine import CheckContext, Hit, register
 from models.checks.util import span
 from models.compare.charges import crime_articles, defendant_charges
-from models.types import Citation
+from models.types import Citation, DocElements
 
 
 def _label(c: Citation) -> str:
@@ -22,11 +23,22 @@ def _label(c: Citation) -> str:
     return s
 
 
+def document_date(el: DocElements) -> dt.date | None:
+    """The document's own date (signature / closing date), if extraction found it."""
+    own = getattr(el, "date", None)
+    if own is not None:
+        return own
+    days = [m.date for m in el.dates if m.role == "judgment"]
+    return max(days) if days else None
+
+
 @register("citations.exist")
 def check_citations_exist(ctx: CheckContext) -> Iterator[Hit]:
     for kind in ctx.kinds():
-        for c in ctx.elements(kind).citations:
-            if not statutes.known_law(c.law):
+        el = ctx.elements(kind)
+        day = document_date(el)
+        for c in el.citations:
+            if not statutes.checkable_on(c.law, day):
                 continue
             if statutes.article_exists(c.law, c.article, c.sub, c.clause, c.item):
                 continue

@@ -8,17 +8,15 @@ from collections.abc import Iterator
 from models.checks.engine import CheckContext, Hit, register
 from models.types import DOC_KIND_NAMES, DateMention, Span
 
-# Pairs of roles (earlier, later) that must not be inverted within one document.
+# Pairs of roles (earlier, later) that must not be inverted within one document. Detention
+# and arrest are not ordered against prosecution or judgment: a court may order the arrest of
+# a defendant on bail after the indictment is filed, and a fugitive may be caught years later.
 _ORDER = (
     ("detention", "arrest"),
-    ("arrest", "prosecution"),
-    ("detention", "prosecution"),
     ("transfer", "prosecution"),
     ("prosecution", "trial"),
     ("trial", "judgment"),
     ("prosecution", "judgment"),
-    ("detention", "judgment"),
-    ("arrest", "judgment"),
 )
 _ROLE = {"detention": "刑事拘留", "arrest": "逮捕", "transfer": "移送审查起诉", "prosecution": "提起公诉",
          "trial": "开庭审理", "judgment": "判决"}

@@ -12,7 +12,7 @@ import yaml
 
 from models.checks.engine import CheckContext, Hit, register
 from models.checks.util import active, sentence_text, span, term_text, yuan_text
-from models.types import Defendant, SentenceTerm
+from models.types import Defendant, Document, SentenceTerm
 
 
 @lru_cache(maxsize=1)
@@ -39,14 +39,32 @@ def fine_differs(rec: SentenceTerm, jud: SentenceTerm) -> bool:
     return rec.fine_yuan is not None and abs(rec.fine_yuan - jud.fine_yuan) >= 0.5
 
 
-def differences(rec: SentenceTerm, jud: SentenceTerm) -> list[str]:
-    """Rule ids of the ways ``jud`` departs from ``rec``."""
+# A recommendation may leave options open: "可适用缓刑", "或者免予刑事处罚".
+_PROBATION_OPTIONAL = ("可适用缓刑", "可以适用缓刑", "可以宣告缓刑", "可宣告缓刑", "或者缓刑", "或缓刑")
+_EXEMPTION_OPTIONAL = ("或者免予刑事处罚", "或免予刑事处罚", "或者免除处罚", "可以免予刑事处罚")
+
+
+def differences(rec: SentenceTerm, jud: SentenceTerm, wording: str | None = None) -> list[str]:
+    """Rule ids of the ways ``jud`` departs from ``rec``.
+
+    ``wording`` is the full sentence of the recommendation; when given (a quotation inside the
+    judgment, which often leaves out the manner of execution), probation is compared only if
+    the quotation speaks of it."""
+    text = wording if wording is not None else rec.text
+    if jud.penalty == "免予刑事处罚" and any(w in text for w in _EXEMPTION_OPTIONAL):
+        return []
     out: list[str] = []
-    if rec.penalty and jud.penalty and rec.penalty != jud.penalty:
+    mixed = sum(p in text for p in ("管制", "拘役", "有期徒刑")) > 1
+    if mixed and rec.term_months is None and rec.term_range_months is None:
+        pass  # a range across penalty types (拘役五个月以上有期徒刑一年六个月以下): not parsed
+    elif rec.penalty and jud.penalty and rec.penalty != jud.penalty:
         out.append("COMPARE.PENALTY_TYPE_MISMATCH")
     elif term_differs(rec, jud):
         out.append("COMPARE.TERM_MISMATCH")
-    if rec.penalty and jud.penalty and rec.probation != jud.probation:
+    probation_stated = wording is None or "缓刑" in wording
+    probation_open = any(w in text for w in _PROBATION_OPTIONAL)
+    if (rec.penalty and jud.penalty and probation_stated and not probation_open
+            and rec.probation != jud.probation):
         out.append("COMPARE.PROBATION_MISMATCH")
     if fine_differs(rec, jud):
         out.append("COMPARE.FINE_MISMATCH")
@@ -114,7 +132,8 @@ def check_sentence(ctx: CheckContext) -> Iterator[Hit]:
         source = "量刑建议书" if where == "recommendation" else "判决书援引的公诉机关量刑建议"
         params = _params(rec, d.judged, source)
         sp = span(where, rec) + span("judgment", d.judged)
-        diffs = differences(rec, d.judged)
+        wording = None if where == "recommendation" else _sentence_of(ctx.document("judgment"), rec)
+        diffs = differences(rec, d.judged, wording)
         for rule_id in diffs:
             yield Hit(rule_id, sp, params, defendant=d.name)
         departs = {"COMPARE.PENALTY_TYPE_MISMATCH", "COMPARE.TERM_MISMATCH", "COMPARE.PROBATION_MISMATCH"}
@@ -127,6 +146,14 @@ def check_sentence(ctx: CheckContext) -> Iterator[Hit]:
                 yield Hit("COMPARE.RECOMMENDATION_QUOTE", span("recommendation", rec) + span("judgment", quoted),
                           {"recommended": sentence_text(rec), "quoted": sentence_text(quoted)},
                           defendant=d.name)
+
+
+def _sentence_of(doc: Document | None, m: SentenceTerm) -> str:
+    """The whole sentence (to the next 。) in which a mention stands."""
+    if doc is None:
+        return m.text
+    end = doc.text.find("。", m.start)
+    return doc.text[m.start: end if end >= 0 else m.end]
 
 
 def _as_fixed(st: SentenceTerm) -> SentenceTerm:

@@ -18,6 +18,9 @@ _SEVERITY_ORDER = {"管制": 1, "拘役": 2, "有期徒刑": 3, "无期徒刑": 
 # Words in a term clause or verdict that mean the stated dates legitimately depart from the
 # plain "start + term − 1 day" arithmetic.
 _SPECIAL_CUSTODY = ("二日折抵", "折抵刑期二日", "扣除", "余刑", "前罪", "撤销", "监外执行", "已执行")
+# Words in the defendant's particulars that mean custody was interrupted (bail, release,
+# escape): the term then ends later than "start + term − 1 day" by the days out of custody.
+_INTERRUPTED = ("取保候审", "监视居住", "释放", "脱逃", "在逃", "保外就医", "变更强制措施", "暂予监外")
 
 
 @register("sentencing.term_dates")
@@ -27,6 +30,7 @@ def check_term_dates(ctx: CheckContext) -> Iterator[Hit]:
     if el is None or doc is None:
         return
     verdict = doc.section_text("verdict")
+    parties = doc.section_text("parties")
     for d in el.defendants:
         st = d.judged
         if (st is None or d.term_start is None or d.term_end is None or st.term_months is None
@@ -38,16 +42,16 @@ def check_term_dates(ctx: CheckContext) -> Iterator[Hit]:
         expected = term_end(start, st.term_months)
         # a start late in the month may be clamped (1月31日 + 1个月): allow one day either way
         slack = dt.timedelta(days=1 if start.day >= 29 else 0)
-        interrupted = any(m.role in ("bail", "residence") for m in d.measures)
-        too_late = end > expected + slack
-        too_early = end < expected - slack and not interrupted
-        if too_late or too_early:
-            yield Hit(
-                "SENT.TERM_DATES",
-                span("judgment", d.term_start) + span("judgment", d.term_end),
-                {"term": term_text(st), "start": _d(start), "end": _d(end), "expected": _d(expected)},
-                defendant=d.name,
-            )
+        params = {"term": term_text(st), "start": _d(start), "end": _d(end), "expected": _d(expected)}
+        sp = span("judgment", d.term_start) + span("judgment", d.term_end)
+        if end > expected + slack:
+            if not any(w in parties for w in _INTERRUPTED):
+                yield Hit("SENT.TERM_DATES", sp, params, defendant=d.name)
+        elif end < expected - slack:
+            # Ending early can be right when custody before the stated start (抓获, 行政拘留
+            # for the same act) was credited; the document does not always say so: a hint.
+            yield Hit("SENT.TERM_DATES", sp, params, defendant=d.name, severity="info",
+                      suggestion="刑期止日早于计算结果，请核实是否另有应当折抵的先行羁押日期。")
 
 
 def _d(x: dt.date) -> str:

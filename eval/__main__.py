@@ -1,0 +1,61 @@
+"""`python -m eval …` — generate cases, run the comparison eval, check real judgments, benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m eval")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("generate", help="generate the three-document cases into eval/data")
+    g.add_argument("--copy", action="store_true", help="first re-copy the judgments from /work/shared")
+    c = sub.add_parser("compare", help="recall/false findings on generated cases (+ real judgments)")
+    c.add_argument("--split", choices=["dev", "test"], default="dev")
+    c.add_argument("--limit", type=int, default=None)
+    c.add_argument("--no-real", action="store_true", help="skip the run on the real judgments alone")
+    r = sub.add_parser("real", help="check the real judgments alone, list errors/warnings")
+    r.add_argument("--limit", type=int, default=None)
+    b = sub.add_parser("bench-check", help="speed: ms per three-document case")
+    b.add_argument("--n", type=int, default=1000)
+    b.add_argument("--split", choices=["dev", "test"], default="dev")
+    a = ap.parse_args(argv)
+
+    if a.cmd == "generate":
+        from eval.datasets import copy_judgments, load_judgments
+        from eval.generate import write_outputs
+
+        if a.copy:
+            print(f"copied {copy_judgments()} judgments")
+        print(json.dumps(write_outputs(load_judgments()), ensure_ascii=False, indent=1))
+        return 0
+
+    from eval import compare as cmp
+
+    if a.cmd == "compare":
+        res = cmp.compare(a.split, a.limit)
+        print(f"{res['split']}: {res['cases']} cases, recall micro {res['recall']['micro']:.3f} "
+              f"macro {res['recall']['macro']:.3f}; false findings per 50 clean cases "
+              f"{res['false']['per_50_cases']:.2f}; crashes {res['crashes']}")
+        for rid, v in res["recall_by_rule"].items():
+            print(f"  {rid:40s} {v['detected']:4d}/{v['n']:<4d} {v['recall']:.2f}")
+        if res["false"]["by_rule"]:
+            print("  false on clean:", res["false"]["by_rule"])
+        if not a.no_real:
+            rr = cmp.real(limit=a.limit)
+            print(f"real judgments: {rr['findings']} errors/warnings in {rr['judgments_with_findings']} of "
+                  f"{rr['judgments']}; {rr['by_rule']}")
+        return 0
+    if a.cmd == "real":
+        rr = cmp.real(limit=a.limit)
+        print(json.dumps(rr, ensure_ascii=False, indent=1))
+        return 0
+    if a.cmd == "bench-check":
+        print(json.dumps(cmp.bench(a.n, a.split), ensure_ascii=False, indent=1))
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

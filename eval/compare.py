@@ -1,0 +1,233 @@
+"""The three-document comparison harness: recall on injected discrepancies, false findings on clean
+cases, findings on the real judgments alone, and the speed benchmark.
+
+The checker is ``models.pipeline.check_texts(documents, case_id) -> Report`` unless a stand-in is
+passed (tests do that). Results go to eval/RESULTS.md between the compare markers; the raw numbers
+of the latest runs are kept in eval/data/compare_results.json so each command refreshes its part.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from eval import metrics
+from eval.datasets import load_generated, load_judgments, load_split
+
+HERE = Path(__file__).parent
+OUT = HERE / "out"
+RESULTS_MD = HERE / "RESULTS.md"
+STATE = HERE / "data" / "compare_results.json"
+START, END = "<!-- compare:start -->", "<!-- compare:end -->"
+
+Checker = Callable[[dict[str, str], str], Any]
+
+
+def default_checker() -> Checker:
+    from models.pipeline import check_texts
+
+    return check_texts
+
+
+def _command() -> str:
+    return "python -m eval " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "python -m eval"
+
+
+def run_checker(cases: list[dict[str, Any]], checker: Checker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Reports by case id; crashes are recorded (and counted as 'no finding')."""
+    reports: dict[str, Any] = {}
+    crashes: list[dict[str, Any]] = []
+    for c in cases:
+        try:
+            reports[c["id"]] = checker(c["documents"], c["id"])
+        except Exception as e:  # noqa: BLE001 - a crash must not stop the eval
+            crashes.append({"case": c["id"], "error": f"{type(e).__name__}: {e}"})
+            reports[c["id"]] = _Empty()
+    return reports, crashes
+
+
+class _Empty:
+    findings: list[Any] = []
+
+
+def compare(split: str = "dev", limit: int | None = None, checker: Checker | None = None,
+            write: bool = True) -> dict[str, Any]:
+    checker = checker or default_checker()
+    cases = load_generated(split, limit)
+    t0 = time.perf_counter()
+    reports, crashes = run_checker(cases, checker)
+    elapsed = time.perf_counter() - t0
+    by_rule = metrics.recall_by_rule(cases, reports)
+    res = {
+        "command": _command(),
+        "date": dt.date.today().isoformat(),
+        "split": split,
+        "cases": len(cases),
+        "sources": len({c["source_id"] for c in cases}),
+        "recall_by_rule": by_rule,
+        "recall": metrics.overall_recall(by_rule),
+        "false": metrics.false_findings(cases, reports),
+        "extra_on_injected": metrics.extra_findings_on_injected(cases, reports),
+        "crashes": len(crashes),
+        "crash_examples": crashes[:5],
+        "seconds": round(elapsed, 1),
+    }
+    if write:
+        OUT.mkdir(exist_ok=True)
+        with open(OUT / f"missed_{split}.jsonl", "w", encoding="utf-8") as f:
+            for c in cases:
+                if c["clean"]:
+                    continue
+                fired = metrics.finding_rule_ids(reports[c["id"]])
+                for lab in c["labels"]:
+                    if lab["rule_id"] not in fired:
+                        f.write(json.dumps({"case": c["id"], "label": lab, "fired": sorted(fired)}, ensure_ascii=False) + "\n")
+        _save(f"compare:{split}", res)
+    return res
+
+
+def real(checker: Checker | None = None, limit: int | None = None, write: bool = True) -> dict[str, Any]:
+    """Check every real judgment alone; list each error/warning for manual review."""
+    checker = checker or default_checker()
+    rows = load_judgments()[:limit] if limit else load_judgments()
+    split = load_split()
+    out: list[dict[str, Any]] = []
+    crashes = 0
+    for r in rows:
+        try:
+            rep = checker({"judgment": r["judgment"]}, r["id"])
+        except Exception as e:  # noqa: BLE001
+            crashes += 1
+            out.append({"case": r["id"], "split": split.get(r["id"]), "rule_id": "CRASH", "severity": "error",
+                        "message": f"{type(e).__name__}: {e}"})
+            continue
+        for f in rep.findings:
+            if f.severity in metrics.SERIOUS:
+                out.append({"case": r["id"], "split": split.get(r["id"]), "rule_id": f.rule_id,
+                            "severity": f.severity, "message": f.message})
+    by_rule: dict[str, int] = {}
+    for x in out:
+        by_rule[x["rule_id"]] = by_rule.get(x["rule_id"], 0) + 1
+    res = {
+        "command": _command(),
+        "date": dt.date.today().isoformat(),
+        "judgments": len(rows),
+        "findings": len(out),
+        "judgments_with_findings": len({x["case"] for x in out}),
+        "by_rule": dict(sorted(by_rule.items(), key=lambda kv: -kv[1])),
+        "crashes": crashes,
+    }
+    if write:
+        OUT.mkdir(exist_ok=True)
+        with open(OUT / "real_findings.jsonl", "w", encoding="utf-8") as f:
+            for x in out:
+                f.write(json.dumps(x, ensure_ascii=False) + "\n")
+        _save("real", res)
+    return res
+
+
+def bench(n: int = 1000, split: str = "dev", checker: Checker | None = None, warmup: int = 20,
+          write: bool = True) -> dict[str, Any]:
+    """Median and p95 milliseconds per three-document case, after a warm-up."""
+    checker = checker or default_checker()
+    cases = load_generated(split)
+    if not cases:
+        raise SystemExit("no generated cases; run `python -m eval generate` first")
+    seq = [cases[i % len(cases)] for i in range(n)]
+    for c in seq[:warmup]:
+        checker(c["documents"], c["id"])
+    ms: list[float] = []
+    for c in seq:
+        t0 = time.perf_counter()
+        try:
+            checker(c["documents"], c["id"])
+        except Exception:  # noqa: BLE001
+            pass
+        ms.append((time.perf_counter() - t0) * 1000)
+    res = {"command": _command(), "date": dt.date.today().isoformat(), "split": split,
+           **{k: round(v, 2) if isinstance(v, float) else v for k, v in metrics.percentiles(ms).items()}}
+    if write:
+        _save("bench", res)
+    return res
+
+
+# --------------------------------------------------------------------------- RESULTS.md
+
+
+def _save(key: str, res: dict[str, Any]) -> None:
+    state = json.loads(STATE.read_text(encoding="utf-8")) if STATE.exists() else {}
+    state[key] = res
+    STATE.write_text(json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    write_results(state)
+
+
+def render_section(state: dict[str, Any]) -> str:
+    lines = [START, "## Three-document comparison (eval/compare.py)", ""]
+    lines.append("Generated cases: real judgments + a generated 起诉书 and 量刑建议书; each case is clean or "
+                 "carries exactly one labelled discrepancy (`eval/injections.yaml`). Detected = the checker "
+                 "reports a finding with the labelled rule_id. False findings = errors+warnings on clean cases.")
+    lines.append("")
+    for split in ("dev", "test"):
+        r = state.get(f"compare:{split}")
+        if not r:
+            continue
+        rc = r["recall"]
+        fl = r["false"]
+        lines += [f"### Split `{split}` — {r['date']}", "", f"Command: `{r['command']}`", "",
+                  f"{r['cases']} cases from {r['sources']} judgments; checker crashes: {r['crashes']}; "
+                  f"{r['seconds']} s.", "",
+                  f"- Recall (micro, over injected cases): **{rc['micro']:.3f}** ({rc['detected']}/{rc['n']}); "
+                  f"macro over rule_ids: {rc['macro']:.3f}",
+                  f"- False findings on clean cases: **{fl['per_50_cases']:.2f} per 50 cases** "
+                  f"({fl['false_findings']} on {fl['clean_cases']} clean cases; "
+                  f"{fl['clean_cases_with_findings']} cases with any)", "",
+                  "| rule_id | injected | detected | recall |", "|---|---:|---:|---:|"]
+        for rid, v in r["recall_by_rule"].items():
+            lines.append(f"| {rid} | {v['n']} | {v['detected']} | {v['recall']:.2f} |")
+        lines.append("")
+        if fl["by_rule"]:
+            lines.append("False findings on clean cases by rule_id: " +
+                         ", ".join(f"{k} ({v})" for k, v in fl["by_rule"].items()))
+            lines.append("")
+            lines.append("Examples:")
+            lines.append("")
+            for e in fl["examples"]:
+                lines.append(f"- `{e['case']}` {e['rule_id']} ({e['severity']}): {e['message']}")
+            lines.append("")
+        if r.get("extra_on_injected"):
+            lines.append("Other errors/warnings on injected cases (besides the label): " +
+                         ", ".join(f"{k} ({v})" for k, v in list(r["extra_on_injected"].items())[:15]))
+            lines.append("")
+    r = state.get("real")
+    if r:
+        lines += [f"### Real judgments alone — {r['date']}", "", f"Command: `{r['command']}`", "",
+                  f"{r['judgments']} judgments; {r['findings']} errors/warnings in {r['judgments_with_findings']} "
+                  f"judgments (crashes: {r['crashes']}); every one is listed in `eval/out/real_findings.jsonl` "
+                  "for manual review.", ""]
+        if r["by_rule"]:
+            lines.append("By rule_id: " + ", ".join(f"{k} ({v})" for k, v in r["by_rule"].items()))
+            lines.append("")
+    r = state.get("bench")
+    if r:
+        lines += [f"### Speed — {r['date']}", "", f"Command: `{r['command']}`", "",
+                  f"{r['n']} generated three-document cases (split {r['split']}), after warm-up: "
+                  f"median **{r['median_ms']} ms**, p95 **{r['p95_ms']} ms**, max {r['max_ms']} ms per case.", ""]
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write_results(state: dict[str, Any], path: Path = RESULTS_MD) -> None:
+    section = render_section(state)
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Evaluation results\n\n"
+    if START in text and END in text:
+        a, b = text.index(START), text.index(END) + len(END)
+        text = text[:a] + section + text[b:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
