@@ -62,19 +62,23 @@ def check(
 
 
 def _print_report(report) -> None:
-    console = Console()
+    console = Console(highlight=False)
     docs = "、".join(_KIND_LABEL.get(d["kind"], d["kind"]) for d in report.documents)
     console.print(f"[bold]案件[/bold] {report.case_id}　文书：{docs}　评查等级：[bold]{report.grade}[/bold]")
     if not report.findings:
         console.print("未发现问题。")
         return
-    table = Table(show_lines=True)
-    for col in ("级别", "规则", "被告人", "问题", "依据"):
-        table.add_column(col)
-    for f in report.findings:
-        table.add_row(_SEVERITY_LABEL[f.severity], f.rule_id, f.defendant or "", f.message, f.basis or "")
-    console.print(table)
-    console.print(f"共 {len(report.findings)} 项；用时 {report.timings_ms.get('total', 0):.1f} ms")
+    for i, f in enumerate(report.findings, 1):
+        who = f"　被告人{f.defendant}" if f.defendant else ""
+        console.print(f"\n{i}. {_SEVERITY_LABEL[f.severity]} [bold]{f.rule_id}[/bold]{who}")
+        console.print(f"   {f.message}")
+        for sp in f.spans:
+            console.print(f"   [dim]{_KIND_LABEL.get(sp.document, sp.document)}第{sp.start}–{sp.end}字：[/dim]「{sp.text}」")
+        if f.suggestion:
+            console.print(f"   建议：{f.suggestion}")
+        if f.basis:
+            console.print(f"   [dim]依据：{f.basis}[/dim]")
+    console.print(f"\n共 {len(report.findings)} 项；用时 {report.timings_ms.get('total', 0):.1f} ms")
 
 
 @rules_app.command("list")

@@ -15,7 +15,7 @@ from models.documents import load_case, load_named, parse_text
 from models.errors import BadInput
 from models.extract.assemble import extract
 from models.grading import grade
-from models.types import Case, Document, Report
+from models.types import Case, Document, Finding, Report
 
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -43,6 +43,7 @@ def check_case(case: Case) -> Report:
     rules, _problems = catalogue(str(settings.rules_extra_dir) if settings.rules_extra_dir else None)
     t0 = time.perf_counter()
     findings = run_checks(case, rules)
+    _quote_spans(case, findings)
     findings.sort(key=lambda f: (_SEVERITY_RANK[f.severity], f.rule_id))
     report = Report(
         case_id=case.case_id,
@@ -53,6 +54,16 @@ def check_case(case: Case) -> Report:
     )
     report.timings_ms["checks"] = round((time.perf_counter() - t0) * 1000, 3)
     return report
+
+
+def _quote_spans(case: Case, findings: list[Finding]) -> None:
+    """Give every span the text it points at, so a reviewer sees the evidence at once."""
+    texts = {d.kind: d.text for d in case.documents}
+    for f in findings:
+        for sp in f.spans:
+            text = texts.get(sp.document, "")
+            if 0 <= sp.start <= sp.end <= len(text):
+                sp.text = text[sp.start : sp.end]
 
 
 def check_documents(documents: list[Document], case_id: str = "") -> Report:

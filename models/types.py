@@ -249,6 +249,7 @@ class Span:
     document: str  # DocKind
     start: int
     end: int
+    text: str = ""  # the text at [start, end), filled by the pipeline
 
 
 @dataclass

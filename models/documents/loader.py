@@ -89,6 +89,13 @@ def _mb(n: int) -> str:
 
 
 def _decode_text(data: bytes, name: str) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark (Windows "Unicode")
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise BadInput(f"文件{name}的UTF-16编码已损坏") from e
+        _check_plausible(text, name)
+        return text
     if b"\x00" in data[:65536]:
         raise BadInput(f"文件{name}是二进制文件，不是文本文书")
     text: str | None = None
