@@ -20,7 +20,14 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("bench-check", help="speed: ms per three-document case")
     b.add_argument("--n", type=int, default=1000)
     b.add_argument("--split", choices=["dev", "test"], default="dev")
+    from eval.tasks import discover
+
+    tasks = {m.NAME: m for m in discover()}
+    for name, mod in tasks.items():
+        mod.add_arguments(sub.add_parser(name, help=mod.HELP))
     a = ap.parse_args(argv)
+    if a.cmd in tasks:
+        return tasks[a.cmd].run(a)
 
     if a.cmd == "generate":
         from eval.datasets import copy_judgments, load_judgments

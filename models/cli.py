@@ -115,6 +115,15 @@ def rules_test() -> None:
         raise typer.Exit(1)
 
 
+def _register_commands() -> None:
+    from models.commands import register_all
+
+    register_all(app)
+
+
+_register_commands()
+
+
 def main() -> None:
     try:
         app()

@@ -8,9 +8,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from knowledge.rules import catalogue
-from knowledge.settings import get_settings
-from models.checks.engine import run_checks
+from models.components import configured
 from models.documents import load_case, load_named, parse_text
 from models.errors import BadInput
 from models.extract.assemble import extract
@@ -39,20 +37,19 @@ def _case_id(case: Case) -> str:
 
 
 def check_case(case: Case) -> Report:
-    settings = get_settings()
-    rules, _problems = catalogue(str(settings.rules_extra_dir) if settings.rules_extra_dir else None)
-    t0 = time.perf_counter()
-    findings = run_checks(case, rules)
-    _quote_spans(case, findings)
-    findings.sort(key=lambda f: (_SEVERITY_RANK[f.severity], f.rule_id))
+    """Run the configured components (pipeline.yaml) on an extracted case."""
     report = Report(
         case_id=case.case_id,
         experts=[("generic", 1.0)],
-        findings=findings,
-        grade=grade(findings),
         documents=[{"kind": d.kind, "source": d.source, "chars": len(d.text)} for d in case.documents],
     )
-    report.timings_ms["checks"] = round((time.perf_counter() - t0) * 1000, 3)
+    for name, fn in configured():
+        t0 = time.perf_counter()
+        fn(case, report)
+        report.timings_ms[name] = round((time.perf_counter() - t0) * 1000, 3)
+    _quote_spans(case, report.findings)
+    report.findings.sort(key=lambda f: (_SEVERITY_RANK[f.severity], f.rule_id))
+    report.grade = grade(report.findings)
     return report
 
 
