@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     max_text_chars: int = 2_000_000
     llm_base_url: str | None = None
     llm_model: str | None = None
+    # similar-case store (knowledge/cases): embedded Chroma under data_dir unless chroma_url is set
+    chroma_url: str | None = None  # e.g. http://chroma.internal:8000
+    embedding_backend: str = "tfidf-svd"  # tfidf-svd | st | openai
+    embedding_model: str | None = None  # st: local model directory; openai: model name
+    embedding_url: str | None = None  # openai: base URL of an OpenAI-compatible /v1 endpoint
 
 
 @lru_cache(maxsize=1)

@@ -10,13 +10,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from models.errors import BadInput
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="检察文书智能核查 jiancha")
-rules_app = typer.Typer(no_args_is_help=True, help="监督规则目录：列出、测试、检查规则文件")
-app.add_typer(rules_app, name="rules")
 
 _SEVERITY_LABEL = {"error": "[red]错误[/red]", "warning": "[yellow]警告[/yellow]", "info": "提示"}
 _KIND_LABEL = {"indictment": "起诉书", "recommendation": "量刑建议书", "judgment": "判决书"}
@@ -79,40 +76,6 @@ def _print_report(report) -> None:
         if f.basis:
             console.print(f"   [dim]依据：{f.basis}[/dim]")
     console.print(f"\n共 {len(report.findings)} 项；用时 {report.timings_ms.get('total', 0):.1f} ms")
-
-
-@rules_app.command("list")
-def rules_list() -> None:
-    """列出规则目录。"""
-    from knowledge.rules import load_rules
-
-    rules, problems = load_rules()
-    table = Table()
-    for col in ("编号", "级别", "分组", "标题"):
-        table.add_column(col)
-    for r in rules:
-        table.add_row(r.id, r.severity, r.group, r.title)
-    Console().print(table)
-    for p in problems:
-        sys.stderr.write(f"{p}\n")
-
-
-@rules_app.command("test")
-def rules_test() -> None:
-    """运行每条规则自带的触发与不触发示例。"""
-    from knowledge.rules import load_rules
-    from models.checks.examples import run_examples
-
-    rules, problems = load_rules()
-    results = run_examples(rules)
-    bad = [r for r in results if not r.ok]
-    for r in bad:
-        sys.stderr.write(f"失败 {r.rule_id} 示例{r.index}（应{'触发' if r.fires else '不触发'}）：{r.detail}\n")
-    for p in problems:
-        sys.stderr.write(f"{p}\n")
-    print(f"{len(rules)} 条规则，{len(results)} 个示例，失败 {len(bad)} 个；规则文件问题 {len(problems)} 个")
-    if bad or problems:
-        raise typer.Exit(1)
 
 
 def _register_commands() -> None:

@@ -220,6 +220,8 @@ class DocElements:
     indictment_ref: str | None = None  # judgment: the indictment number it cites
     # every charge mention with its written form (unofficial names have official=None)
     charge_mentions: list[ChargeMention] = field(default_factory=list)
+    # the document's own date: judgment signature date, indictment / recommendation closing date
+    date: dt.date | None = None
 
     def defendant(self, name: str) -> Defendant | None:
         for d in self.defendants:

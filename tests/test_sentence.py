@@ -307,8 +307,9 @@ REC_CASES = [
      {"": _e("拘役", range=(1, 2), probation=True)}),
     ("建议判处被告人施某某有期徒刑二年六个月以上二年九个月以下，罚金人民币五千元。", None,
      {"施某某": _e("有期徒刑", range=(30, 33), fine=5000.0)}),
+    # "…左右" is approximate: the penalty without a term
     ("建议判处被告人陈双华、周志朋有期徒刑一年左右。", None,
-     {"陈双华": _e("有期徒刑", 12), "周志朋": _e("有期徒刑", 12)}),
+     {"陈双华": _e("有期徒刑"), "周志朋": _e("有期徒刑")}),
     ("建议本院对被告人吴xx判处拘役三个月至四个月，并处罚金人民币6000元至7000元，可依法适用缓刑。", None,
      {"吴xx": _e("拘役", range=(3, 4), probation=True, fine_range=(6000.0, 7000.0))}),
     ("建议对被告人葛小剑判处四个月以上五个月以下拘役，并处罚金。", None, {"葛小剑": _e("拘役", range=(4, 5))}),
@@ -321,7 +322,7 @@ REC_CASES = [
      {"许文杰": _e("有期徒刑", 6, probation=True, fine=20000.0)}),
     ("建议分别判处二被告人有期徒刑一年，缓刑一年六个月，并处罚金人民币叁万元。", ["何辉", "张红兵"],
      {"何辉": _e("有期徒刑", 12, probation=True, fine=30000.0), "张红兵": _e("有期徒刑", 12, probation=True, fine=30000.0)}),
-    ("建议对李磊判处有期徒刑四年左右。", None, {"李磊": _e("有期徒刑", 48)}),
+    ("建议对李磊判处有期徒刑四年左右。", None, {"李磊": _e("有期徒刑")}),
     ("建议对被告人文某一、文某二判处一年三个月以下有期徒刑，并处罚金；对被告人文某三判处一年以下有期徒刑，并处罚金。",
      ["文某一", "文某二", "文某三"],
      {"文某一": _e("有期徒刑", range=(6, 15)), "文某二": _e("有期徒刑", range=(6, 15)), "文某三": _e("有期徒刑", range=(6, 12))}),
@@ -344,6 +345,36 @@ REC_CASES = [
 @pytest.mark.parametrize("text,names,expected", REC_CASES, ids=[str(i) for i in range(len(REC_CASES))])
 def test_extract_recommended_real(text: str, names: list[str] | None, expected: dict) -> None:
     assert _rec(text, names) == expected
+
+
+QUOTED_CASES = [
+    # a judgment quoting the recommendation: summaries of several defendants and cross-type ranges
+    # are not read (the 量刑建议书 itself is the reference)
+    ("建议对三被告人在在拘役五个月以上有期徒刑一年六个月以下幅度内判处刑罚。", ["白银飞", "朱绵", "周俏琦"], {}),
+    ("并提出建议判处被告人陈某某、范某某犯盗窃罪六个月以上一年以下有期徒刑，并处罚金的量刑建议。", None, {}),
+    ("建议对被告人王太典在有期徒刑十个月至一年四个月的幅度内处刑，对被告人颜东斌、颜有庭在有期徒刑八个月至一年二个月的幅度内处刑，并均处罚金。",
+     None, {"王太典": _e("有期徒刑", range=(10, 16))}),
+    ("建议判处被告人段卜侠拘役五个月至有期徒刑八个月，并处罚金，可适用缓刑。", None, {}),
+    # "…以下有期徒刑" alone: the court may give 拘役 and still adopt it
+    ("公诉机关认为，被告人李祚凤的行为已构成贩卖毒品罪，具有如实供述自己罪行的从轻处罚情节，建议判处七个月以下有期徒刑，并处罚金。",
+     ["李祚凤"], {}),
+    ("建议对被告人葛小剑判处四个月以上五个月以下拘役，并处罚金。", None, {"葛小剑": _e("拘役", range=(4, 5))}),
+    # explicit "each" (分别 / 均) is read for every defendant
+    ("建议分别判处二被告人有期徒刑一年，缓刑一年六个月，并处罚金人民币叁万元。", ["何辉", "张红兵"],
+     {"何辉": _e("有期徒刑", 12, probation=True, fine=30000.0), "张红兵": _e("有期徒刑", 12, probation=True, fine=30000.0)}),
+    ("建议判处被告人李翔拘役四个月，缓刑六个月，罚金一万二千元。", None,
+     {"李翔": _e("拘役", 4, probation=True, fine=12000.0)}),
+]
+
+
+@pytest.mark.parametrize("text,names,expected", QUOTED_CASES, ids=[str(i) for i in range(len(QUOTED_CASES))])
+def test_extract_recommended_quoted(text: str, names: list[str] | None, expected: dict) -> None:
+    got = {
+        n: dict(penalty=t.penalty, term=t.term_months, range=t.term_range_months, probation=t.probation,
+                fine=t.fine_yuan, fine_range=t.fine_range_yuan)
+        for n, t in extract_recommended(text, names=names, quoted=True).items()
+    }
+    assert got == expected
 
 
 def test_recommended_span_and_offset() -> None:

@@ -8,13 +8,15 @@ Data, built by ``python -m knowledge.charges.build --laws DIR``:
 
 Names are handled without the trailing 罪. Kinds of written forms: ``official`` (the catalogue
 name), ``part`` (a legitimate part of a selective charge) — both are official usage — and
-``former`` (abolished or renamed: 投毒 → 投放危险物质), ``cail`` (CAIL2018 labels) and
-``colloquial`` (醉驾, 帮信, 掩隐 …) and ``variant`` (窝藏包庇 without 、; 偷越国境 for 国（边）境),
-which normalise but are not official.
+``former`` (abolished or renamed: 投毒 → 投放危险物质; official before the date in
+``former_until``, see ``official_on``), ``cail`` (CAIL2018 labels) and ``colloquial`` (醉驾, 帮信,
+掩隐 …) and ``variant`` (窝藏包庇 without 、), which normalise but are not official. 国境 / 边境 for
+国（边）境 is a ``part``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import re
@@ -30,6 +32,8 @@ __all__ = [
     "form_kind",
     "is_official",
     "normalize_charge",
+    "official_on",
+    "official_until",
 ]
 
 HERE = Path(__file__).resolve().parent
@@ -62,8 +66,13 @@ def _forms() -> dict[str, tuple[str, str]]:
     for c in d["charges"]:
         official[c["name"]] = (c["name"], "official")
     for k, (v, _) in official.items():
-        # typographic variants: 窝藏包庇 (no 、), 组织他人偷越国境 (国（边）境 written out)
-        for var in {k.replace("、", ""), *_border_variants(k)} - {k}:
+        # 国（边）境 names one of 国境 / 边境: 组织他人偷越国境 is a legitimate part
+        for var in set(_border_variants(k)) - {k} - set(official):
+            forms[var] = (v, "part")
+    for k, (v, _) in official.items():
+        # typographic variant: 窝藏包庇 (no 、)
+        var = k.replace("、", "")
+        if var != k:
             forms.setdefault(var, (v, "variant"))
     forms.update(official)
     return forms
@@ -119,6 +128,29 @@ def is_official(name: str) -> bool:
     """True for an official name or a legitimate part of a selective charge, with or without 罪."""
     hit = form_kind(name)
     return bool(hit and hit[1] in OFFICIAL_KINDS)
+
+
+def official_until(name: str) -> dt.date | None:
+    """The date a former name (or a part of one) stopped being official, with or without 罪:
+    伪造居民身份证罪 → 2015-11-01 (补充规定（六）). None for names that are official now, and for
+    forms that never were."""
+    hit = form_kind(name)
+    if not hit or hit[1] != "former":
+        return None
+    day = _data().get("former_until", {}).get(_strip_zui(_clean(name)))
+    return dt.date.fromisoformat(day) if day else None
+
+
+def official_on(name: str, day: dt.date | None) -> bool:
+    """True when ``name`` was an official name (or a legitimate part of one) on ``day``: an official
+    name now, or a former name used before the 补充规定 that replaced it took effect. With no
+    date, only the names official now."""
+    if is_official(name):
+        return True
+    if day is None:
+        return False
+    until = official_until(name)
+    return until is not None and day < until
 
 
 def charge_info(charge: str) -> dict | None:

@@ -105,6 +105,8 @@ class Catalogue:
     def __init__(self) -> None:
         self.charges: dict[str, dict] = {}  # name with 罪 → {"articles": [...], "source": str, "former": []}
         self.log: list[str] = []
+        self.effective: dict[str, str] = {}  # source label → date it took effect (ISO)
+        self.until: dict[str, str] = {}  # abolished name with 罪 → date it stopped being official
 
     def add(self, name: str, refs: list[Ref], source: str) -> None:
         for a, b in TYPO.items():
@@ -119,6 +121,8 @@ class Catalogue:
         }
 
     def abolish(self, name: str, source: str, successor: str | None) -> None:
+        if source in self.effective:
+            self.until.setdefault(name, self.effective[source])
         if name not in self.charges:
             # a former 最高法-only name (枉法裁判罪 …): keep it as a former name of the successor
             if successor and successor in self.charges:
@@ -194,7 +198,17 @@ def parse_supplement(text: str, source: str, cat: Catalogue) -> None:
         prev_refs = groups_refs[-1] if groups_refs else prev_refs
 
 
+_IN_FORCE = re.compile(r"自?(\d{4})年(\d{1,2})月(\d{1,2})日\s*起?施行")
+
+
+def in_force_date(text: str) -> str | None:
+    """ISO date of "自2015年11月1日起施行" / "2007年11月6日 施行" in a document."""
+    m = _IN_FORCE.search(text)
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
+
+
 def parse_supplement8(text: str, cat: Catalogue) -> None:
+    cat.effective["补充规定（八）(2024)"] = in_force_date(text) or "2024-03-01"
     for m in re.finditer(r"第([一二三四五六七八九十百零]+)条[^罪]*?罪名由“([^”]+)”修改为“([^”]+)”", text):
         ref = (_num(m.group(1)), 0, 0)
         cat.apply_row([ref], [m.group(3)], [m.group(2)], "补充规定（八）(2024)")
@@ -206,8 +220,14 @@ def build(laws_dir: Path, out: Path = OUT) -> dict:
     for f in SUPPLEMENTS:
         src = re.search(r"补充规定(（[^）]*）)?\((\d{4})", f)
         label = f"补充规定{src.group(1) or ''}({src.group(2)})" if src else f
-        parse_supplement((laws_dir / f).read_text(encoding="utf-8"), label, cat)
+        text = (laws_dir / f).read_text(encoding="utf-8")
+        day = in_force_date(text)
+        if day is None:
+            raise SystemExit(f"no 施行 date in {f}")
+        cat.effective[label] = day
+        parse_supplement(text, label, cat)
     s7 = yaml.safe_load((HERE / "supplement7_2021.yaml").read_text(encoding="utf-8"))
+    cat.effective[s7["source"]] = str(s7["in_force"])
     for row in s7["rows"]:
         cat.apply_row(parse_refs(row["articles"]), [row["name"]], row.get("abolish", []), s7["source"])
     parse_supplement8((laws_dir / SUPPLEMENT_8).read_text(encoding="utf-8"), cat)
@@ -257,7 +277,19 @@ def build(laws_dir: Path, out: Path = OUT) -> dict:
             for f in selective_forms(old, verbs) | {old}:
                 if f not in official and f not in unique and len(f) > 2 and f not in verbs:
                     former_parts.setdefault(f, c["name"])
-    data = {"version": 1, "charges": charges, "cail": aliases["cail"], "colloquial": aliases["colloquial"]}
+    # the date each former name (and each part of one) stopped being official: a document dated
+    # before it may use it
+    former_until = {k[:-1]: v for k, v in sorted(cat.until.items())}
+    for c in charges:
+        for old in c["former"]:
+            day = former_until.get(old)
+            if day is None:
+                continue
+            for f in selective_forms(old, verbs) | {old}:
+                if f in former_parts:
+                    former_until.setdefault(f, day)
+    data = {"version": 1, "charges": charges, "cail": aliases["cail"], "colloquial": aliases["colloquial"],
+            "former_until": former_until}
     out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     payload = json.dumps({"part": unique, "former": former_parts}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     (out.parent / "parts.json.gz").write_bytes(gzip.compress(payload, compresslevel=9, mtime=0))

@@ -2,8 +2,9 @@
 settings), each rule with a stable id, severity, Chinese message template, legal basis, and its
 own examples that fire and that do not (the examples are the rule's tests, as in LanguageTool).
 
-A rule names the registered check (``check:``) that decides it; the check lives in ``models``
-and returns hits for the rule ids it decides. This module only loads and validates data: it
+A rule either names the registered check (``check:``) that decides it (the check lives in
+``models`` and returns hits for the rule ids it decides), or gives a ``condition:``, an expression
+over the facts view of the case (compiled and validated by ``models.checks.expressions``). This module only loads and validates data: it
 imports nothing from ``models``.
 
 A malformed file or rule is reported with file, line and reason; the other rules still load.
@@ -79,8 +80,13 @@ class Rule(BaseModel):
     id: str = Field(pattern=r"^[A-Z][A-Z0-9_]*(\.[A-Z0-9_]+)+$")
     title: str
     severity: Literal["error", "warning", "info"]
-    check: str  # name of the registered check that decides this rule
-    message: str  # Chinese template, str.format with the hit's params
+    # Either a registered Python check that decides the rule, or a condition: an expression over
+    # the facts view (models/checks/facts.py), evaluated per case or per defendant (``foreach``).
+    check: str | None = None
+    condition: str | None = None
+    foreach: Literal["case", "defendant"] = "case"
+    span: str = ""  # condition rules: where the evidence is, "<kind>.<section>" or "<kind>.defendant"
+    message: str  # Chinese template, str.format with the hit's params (or the facts)
     basis: str = ""
     suggestion: str = ""
     scope: list[str] = Field(default_factory=lambda: ["all"])  # expert names or "all"
@@ -92,6 +98,17 @@ class Rule(BaseModel):
     # where the rule was read from, for messages
     file: str = ""
     line: int = 0
+    condition_line: int = 0
+
+    @model_validator(mode="after")
+    def _check_or_condition(self) -> Rule:
+        if bool(self.check) == bool(self.condition):
+            raise ValueError("规则须且只须给出 check（已注册的检查）或 condition（条件表达式）之一")
+        if self.span:
+            kind, _, part = self.span.partition(".")
+            if kind not in DOC_KINDS or not part:
+                raise ValueError(f"span 应为“文书.部分”，如 judgment.verdict：{self.span}")
+        return self
 
     @field_validator("examples")
     @classmethod
@@ -118,6 +135,9 @@ class _LineLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
+    mapping["__keylines__"] = {
+        str(k.value): k.start_mark.line + 1 for k, _v in node.value if isinstance(k, yaml.ScalarNode)
+    }
     return mapping
 
 
@@ -126,7 +146,7 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 def _strip_lines(obj: Any) -> Any:
     if isinstance(obj, dict):
-        return {k: _strip_lines(v) for k, v in obj.items() if k != "__line__"}
+        return {k: _strip_lines(v) for k, v in obj.items() if k not in ("__line__", "__keylines__")}
     if isinstance(obj, list):
         return [_strip_lines(v) for v in obj]
     return obj
@@ -155,7 +175,9 @@ def load_file(path: Path) -> tuple[list[Rule], list[RuleProblem]]:
             continue
         line = int(item.get("__line__", 0))
         try:
-            rule = Rule(**_strip_lines(item), file=name, line=line)
+            keylines = item.get("__keylines__", {})
+            rule = Rule(**_strip_lines(item), file=name, line=line,
+                        condition_line=int(keylines.get("condition", line)))
         except ValidationError as e:
             reasons = "; ".join(
                 f"{'.'.join(str(p) for p in err['loc']) or '规则'}: {err['msg']}" for err in e.errors()

@@ -2,4 +2,5 @@
 
 from models.checks import citations, dates, identity, money  # noqa: F401
 from models.compare import charges, defendants, facts, numbers, sentence  # noqa: F401
+from models.experts import component as _experts  # noqa: F401  (experts.*, sentencing.guideline_range)
 from models.sentencing import checks  # noqa: F401

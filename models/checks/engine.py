@@ -1,5 +1,8 @@
 """The check registry and the engine that turns check hits into findings.
 
+A rule is decided either by a Python check or by its ``condition`` (an expression over the
+facts view, ``models.checks.facts``, compiled by ``models.checks.expressions``).
+
 A check is a function ``(ctx: CheckContext) -> Iterable[Hit]`` registered under a name with
 ``@register("compare.sentence")``. Rules (``knowledge.rules``) name the check that decides them;
 a check may decide several rules and tags each hit with its ``rule_id``. The engine calls every
@@ -9,12 +12,14 @@ severity, message template, suggestion and legal basis.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+import string
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from knowledge.rules import Rule
+from knowledge.rules import Rule, RuleProblem
 from models.types import Case, DocElements, Document, Finding, Severity, Span
 
 log = logging.getLogger(__name__)
@@ -93,26 +98,177 @@ def render(rule: Rule, hit: Hit) -> Finding:
     )
 
 
+# --------------------------------------------------------------------------- condition rules
+
+
+@dataclass
+class CompiledRule:
+    rule: Rule
+    expr: Any  # models.checks.expressions.Expression
+    fields: tuple[str, ...]  # the facts the message and suggestion templates use
+
+
+_COMPILED: dict[tuple[str, str, str, str, str], CompiledRule] = {}
+_FAILED: dict[tuple[str, str, str, str, str], str] = {}
+
+
+def compile_rule(rule: Rule) -> CompiledRule:
+    """Compile a condition rule (cached); raises ExprError with a Chinese reason."""
+    key = (rule.id, rule.condition or "", rule.message, rule.suggestion, rule.foreach)
+    got = _COMPILED.get(key)
+    if got is not None:
+        return got
+    from models.checks.expressions import ExprError, compile_expression
+    from models.checks.facts import ALL_NAMES, CASE_NAMES
+
+    if key in _FAILED:
+        raise ExprError(_FAILED[key])
+    try:
+        return _compile(rule, key, ALL_NAMES if rule.foreach == "defendant" else CASE_NAMES, compile_expression)
+    except ExprError as e:
+        _FAILED[key] = e.args[0]
+        log.warning("rule %s disabled: %s", rule.id, e)
+        raise
+
+
+def _compile(rule: Rule, key: tuple, names: frozenset[str], compile_expression: Callable) -> CompiledRule:
+    from models.checks.expressions import ExprError
+
+    expr = compile_expression(rule.condition or "", names)
+    fields: list[str] = []
+    for template in (rule.message, rule.suggestion):
+        try:
+            parsed = list(string.Formatter().parse(template))
+        except ValueError as e:
+            raise ExprError(f"消息模板有误：{e}") from None
+        for _lit, fname, _spec, _conv in parsed:
+            if fname is None:
+                continue
+            base = fname.split(".")[0].split("[")[0]
+            if base not in names:
+                raise ExprError(f"消息模板中的未知字段：{{{fname}}}")
+            fields.append(base)
+    got = CompiledRule(rule, expr, tuple(dict.fromkeys(fields)))
+    _COMPILED[key] = got
+    return got
+
+
+def rule_problems(rules: Iterable[Rule]) -> list[RuleProblem]:
+    """Problems the YAML loader cannot see: bad conditions or templates, unregistered checks."""
+    from models.checks.expressions import ExprError
+
+    checks = registered_checks()
+    out: list[RuleProblem] = []
+    for r in rules:
+        if r.condition:
+            try:
+                compile_rule(r)
+            except ExprError as e:
+                out.append(RuleProblem(r.file, r.condition_line or r.line, f"规则 {r.id} 的条件无效：{e}"))
+        elif r.check not in checks:
+            out.append(RuleProblem(r.file, r.line, f"规则 {r.id} 引用的检查未注册：{r.check}"))
+    return out
+
+
+def _display(v: Any) -> Any:
+    if isinstance(v, dt.date):
+        return f"{v.year}年{v.month}月{v.day}日"
+    if isinstance(v, set | frozenset | list | tuple):
+        return "、".join(sorted(str(x) for x in v)) or "（无）"
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if v is None:
+        return "（未载明）"
+    return v
+
+
+def _rule_span(ctx: CheckContext, rule: Rule, defendant: str | None) -> list[Span]:
+    if rule.span:
+        kind, _, part = rule.span.partition(".")
+        if part == "defendant":
+            el = ctx.elements(kind)
+            d = el.defendant(defendant) if el is not None and defendant else None
+            return [Span(kind, d.start, d.end)] if d is not None and d.end > d.start else []
+        doc = ctx.document(kind)
+        sec = doc.section(part) if doc is not None else None
+        return [Span(kind, sec.start, sec.end)] if sec is not None else []
+    if defendant:
+        for kind in rule.documents:
+            el = ctx.elements(kind)
+            d = el.defendant(defendant) if el is not None else None
+            if d is not None and d.end > d.start:
+                return [Span(kind, d.start, d.end)]
+    return []
+
+
+def run_conditions(ctx: CheckContext, compiled: list[CompiledRule]) -> Iterator[Hit]:
+    """Evaluate the condition rules on the facts view of the case (per case or per defendant)."""
+    if not compiled:
+        return
+    from models.checks.facts import case_facts, defendant_facts, defendant_names
+
+    kinds = set(ctx.kinds())
+    active = [c for c in compiled if kinds.intersection(c.rule.documents)]
+    if not active:
+        return
+    cf = case_facts(ctx)
+    per_def: list[dict[str, Any]] | None = None
+    for c in active:
+        if c.rule.foreach == "case":
+            if c.expr.holds(cf):
+                yield Hit(c.rule.id, _rule_span(ctx, c.rule, None), {k: _display(cf.get(k)) for k in c.fields})
+            continue
+        if per_def is None:
+            per_def = []
+            for name in defendant_names(ctx):
+                f = dict(cf)
+                f.update(defendant_facts(ctx, name, cf))
+                per_def.append(f)
+        for f in per_def:
+            if c.expr.holds(f):
+                yield Hit(c.rule.id, _rule_span(ctx, c.rule, f["name"]),
+                          {k: _display(f.get(k)) for k in c.fields}, defendant=f["name"])
+
+
 def run_checks(case: Case, rules: Iterable[Rule], experts: Iterable[str] = ("generic",)) -> list[Finding]:
-    """Run every check the enabled rules need and render their hits as findings."""
+    """Run every check the enabled rules need and every condition rule; render hits as findings."""
     checks = registered_checks()
     expert_set = set(experts)
     by_id: dict[str, Rule] = {}
     needed: dict[str, None] = {}
+    compiled: list[CompiledRule] = []
     for r in rules:
         if "all" not in r.scope and not expert_set.intersection(r.scope):
+            continue
+        if r.condition:
+            try:
+                compiled.append(compile_rule(r))
+            except ValueError:  # a bad condition disables its rule only (logged once)
+                continue
+            by_id[r.id] = r
             continue
         by_id[r.id] = r
         needed[r.check] = None
     ctx = CheckContext(case)
     findings: list[Finding] = []
     seen: set[tuple] = set()
+    for hit in run_conditions(ctx, compiled):
+        f = render(by_id[hit.rule_id], hit)
+        key = (f.rule_id, f.message, f.defendant)
+        if key not in seen:
+            seen.add(key)
+            findings.append(f)
     for name in needed:
         fn = checks.get(name)
         if fn is None:
             log.warning("rule check %s is not registered", name)
             continue
-        for hit in fn(ctx):
+        try:
+            hits = list(fn(ctx))
+        except Exception:  # one failing check must not silence the others
+            log.exception("rule check %s failed on case %s", name, case.case_id)
+            continue
+        for hit in hits:
             rule = by_id.get(hit.rule_id)
             if rule is None:
                 continue  # rule disabled or out of scope

@@ -10,10 +10,12 @@ A document without sections (kind ``other`` or unparsed) is read as one block.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
 
+from knowledge.charges import charges_for_article
 from models.extract.amounts import extract_amounts
 from models.extract.charges import charge_names, extract_charges
 from models.extract.circumstances import extract_circumstances
@@ -24,6 +26,7 @@ from models.extract.quantities import extract_quantities
 from models.types import (
     ChargeMention,
     Circumstance,
+    Citation,
     DateMention,
     Defendant,
     DocElements,
@@ -156,7 +159,7 @@ def extract(doc: Document) -> DocElements:
 
     # defendants
     parties = part("parties") if sectioned else [(doc.text[:3000], 0)]
-    defendants: list[Defendant] = _run(parties, extract_defendants)
+    defendants: list[Defendant] = _run(parties, extract_defendants, bare=sectioned)
     if not defendants:
         for n in defendant_names_fallback(doc.text):
             defendants.append(Defendant(name=n))
@@ -181,9 +184,17 @@ def extract(doc: Document) -> DocElements:
     # citations: everything but the appendix
     el.citations = _run(_all_but(doc, "appendix"), extract_citations)
 
+    # the document's own date (a former charge name is official before its replacement)
+    signed = part("dates_signed")
+    signed_dates: list[DateMention] = []
+    for text, off in signed:
+        signed_dates.extend(extract_dates(text, off, default_role=_SIGNED_ROLE.get(kind, "other")))
+    el.date = _own_date(signed_dates)
+
     # charges
-    mentions: list[ChargeMention] = _run(part("charges_main"), extract_charges, names=names)
-    more: list[ChargeMention] = _run(part("charges_more"), extract_charges, names=names)
+    mentions: list[ChargeMention] = _run(part("charges_main"), extract_charges, names=names, day=el.date)
+    more: list[ChargeMention] = _run(part("charges_more"), extract_charges, names=names, day=el.date)
+    _guess_unknown(mentions + more, el.citations)
     el.charge_mentions = mentions + more
     el.charges = charge_names(mentions + more)
     for d in defendants:
@@ -207,8 +218,7 @@ def extract(doc: Document) -> DocElements:
         dates.extend(extract_dates(text, off, first_role="offence", timed_role="offence"))
     for text, off in part("dates_plain"):
         dates.extend(extract_dates(text, off))
-    for text, off in part("dates_signed"):
-        dates.extend(extract_dates(text, off, default_role=_SIGNED_ROLE.get(kind, "other")))
+    dates.extend(signed_dates)
     for d in defendants:
         if d.birth_date is not None:
             dates.append(DateMention(d.start, d.end, d.name, date=d.birth_date, role="birth"))
@@ -217,6 +227,40 @@ def extract(doc: Document) -> DocElements:
     # sentences (another engineer's module; absent → no sentences)
     _sentences(el, part("judged"), part("recommended"), names, by_name)
     return el
+
+
+_DATE_ROLES_SIGNED = ("judgment", "prosecution", "other")
+
+
+def _own_date(signed: list[DateMention]) -> dt.date | None:
+    """The signature / closing date: the last full date of the signature block."""
+    days = [d.date for d in signed if d.role in _DATE_ROLES_SIGNED]
+    return days[-1] if days else None
+
+
+def _guess_unknown(mentions: list[ChargeMention], citations: list[Citation]) -> None:
+    """For a written name that is no known form ("毒品贩卖罪"), guess the official name it means
+    among the charges of the 刑法 articles the document cites: the one sharing most characters
+    (at least half of the written name's). Left None when nothing fits."""
+    unknown = [m for m in mentions if m.normalized is None]
+    if not unknown:
+        return
+    cands: list[str] = []
+    for c in citations:
+        if c.law == "刑法" and c.article > 101:
+            for n in charges_for_article(c.article, c.sub):
+                if n not in cands:
+                    cands.append(n)
+    for m in unknown:
+        core = m.written.removesuffix("罪")
+        best, score = None, 0.0
+        for n in cands:
+            common = sum(min(core.count(ch), n.count(ch)) for ch in set(core))
+            sc = common / max(len(core), 1)
+            if sc > score:
+                best, score = n, sc
+        if best is not None and score >= 0.5:
+            m.normalized = best
 
 
 def _header(el: DocElements, kind: str, head: list[Block], parties: list[Block], doc: Document) -> None:
@@ -283,7 +327,7 @@ def _sentences(
                                              date=td.date_to, role="term_end")
     if extract_recommended is not None:
         for text, off in rec_blocks:
-            rec: dict[str, SentenceTerm] = extract_recommended(text, off, names)
+            rec: dict[str, SentenceTerm] = extract_recommended(text, off, names, quoted=el.kind == "judgment")
             for name, st in rec.items():
                 d = by_name.get(name) or (by_name.get(single) if single and not name else None)
                 el.sentences.append(st)

@@ -10,6 +10,7 @@ forms ("不构成…罪") are not taken.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import lru_cache
 
@@ -19,23 +20,29 @@ from models.types import ChargeMention
 try:  # built by another engineer
     from knowledge.charges import is_official as _is_official
     from knowledge.charges import normalize_charge as _normalize_charge
+    from knowledge.charges import official_on as _official_on
 except ImportError:  # pragma: no cover - until knowledge.charges lands
     _normalize_charge = None
     _is_official = None
+    _official_on = None
 
 # trigger + written name ending in 罪; "犯罪" inside a name (掩饰、隐瞒犯罪所得罪) is not its end
-_NAME = r"(?P<w>(?:犯罪|(?!罪|犯罪)[\u4e00-\u9fff、]){2,30}?罪)"
+_NAME = r"(?P<w>(?:犯罪|(?!罪|犯罪)[\u4e00-\u9fff、（）]){2,30}?罪)"
 _CHARGE_RE = re.compile(r"(?P<trig>犯有|犯|构成|涉嫌犯?|以)" + _NAME + r"(?!名)")
 _CHAIN_RE = re.compile(r"[、和及与]" + _NAME + r"(?!名)")
 _STOP = {
     "新", "前", "后", "数", "一", "本", "此", "该", "同种", "重", "轻", "何", "其他", "他", "多", "两",
     "二", "三", "各", "上述", "故意", "过失", "有", "无", "同", "异种", "新的", "何种",
 }
-_BAD_CHARS = re.compile(r"[的其了为被已均系之]|所犯|行为|目的|犯罪人|被告|判处|刑罚")
+_BAD_CHARS = re.compile(r"[的其了为被已均系之是在对与和及或等]|所犯|行为|目的|犯罪人|被告|判处|刑罚|以上|以下")
 _SKIP_SENT = re.compile(r"辩护|辩称|辩解|不能成立|定性不当|不予支持|不予采纳|是否构成")
 _PRIOR_BEFORE = re.compile(r"(?:曾因|曾|因|前因|又因)$")
 _NEG_BEFORE = re.compile(r"(?:不|不应|不能|尚不|并不|否|未)$")
+# "以…罪" is a charge only when the sentence goes on to prosecute or sentence under it
+_YI_CONTEXT = re.compile(r"[，,]?\s*(?:对(?:被告人)?[^，。；]{0,12}?)?(?:追究|判处|定罪|论处|提起公诉|起诉|处罚|立案|移送|判决|予以)")
 _SENT_RE = re.compile(r"[^。；;]+[。；;]?")
+# an unknown written name must look like a charge name: CJK (and 、（）) only, 3–20 characters
+_UNKNOWN_OK = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff、（）]{1,18}罪")
 
 
 @lru_cache(maxsize=2048)
@@ -44,6 +51,16 @@ def written_is_official(written: str) -> bool:
     if _is_official is None:
         return True
     return bool(_is_official(written))
+
+
+@lru_cache(maxsize=4096)
+def written_official_on(written: str, day: dt.date | None) -> bool:
+    """True when the written form was official on ``day``: an official name (or a part of a
+    selective one) now, or a former name used before the 补充规定 that replaced it took effect
+    (伪造居民身份证罪 in a 2014 judgment)."""
+    if _official_on is None:
+        return written_is_official(written)
+    return bool(_official_on(written, day))
 
 
 @lru_cache(maxsize=2048)
@@ -66,11 +83,24 @@ def _plausible(w: str) -> bool:
     core = w[:-1]
     if len(core) < 2 or core in _STOP or _BAD_CHARS.search(core):
         return False
-    return not (core.startswith("、") or core.endswith("、"))
+    return not (core.startswith(("、", "（", "）")) or core.endswith("、"))
 
 
-def extract_charges(text: str, offset: int = 0, names: list[str] | None = None) -> list[ChargeMention]:
-    """Charge mentions of ``text`` with the defendants each sentence attributes them to."""
+def _acceptable(w: str) -> bool:
+    """A known form (销售假冒注册商标的商品罪) always; an unknown one when it looks like a name."""
+    return official_name(w) is not None or _plausible(w)
+
+
+def extract_charges(
+    text: str, offset: int = 0, names: list[str] | None = None, day: dt.date | None = None
+) -> list[ChargeMention]:
+    """Charge mentions of ``text`` with the defendants each sentence attributes them to.
+
+    ``day`` is the document's date: a former name is official before the date it was replaced.
+    A written name that is no known form at all ("毒品贩卖罪") is kept with ``official=None`` and
+    ``normalized=None`` when its context is a charge context (犯…罪, 构成…罪, 涉嫌…罪, and 以…罪
+    followed by 追究 / 判处 / 定罪 / 提起公诉 …).
+    """
     names = names or []
     out: list[ChargeMention] = []
     for sm in _SENT_RE.finditer(text):
@@ -78,30 +108,36 @@ def extract_charges(text: str, offset: int = 0, names: list[str] | None = None) 
         if "罪" not in sent or _SKIP_SENT.search(sent):
             continue
         base = offset + sm.start()
-        for m in _CHARGE_RE.finditer(sent):
+        pos = 0
+        while (m := _CHARGE_RE.search(sent, pos)) is not None:
+            trig = m.group("trig")
             trig_start = m.start("trig")
-            if _PRIOR_BEFORE.search(sent[max(0, trig_start - 2) : trig_start]) and m.group("trig") == "犯":
+            if not _acceptable(m.group("w")):
+                pos = trig_start + 1  # "以被告人张某涉嫌毒品贩卖罪": look again from inside
+                continue
+            pos = m.end()
+            if _PRIOR_BEFORE.search(sent[max(0, trig_start - 2) : trig_start]) and trig == "犯":
                 continue
             if _NEG_BEFORE.search(sent[max(0, trig_start - 2) : trig_start]):
                 continue
             found = [(m.start("w"), m.group("w"))]
-            pos = m.end()
             while (c := _CHAIN_RE.match(sent, pos)) is not None:
                 found.append((c.start("w"), c.group("w")))
                 pos = c.end()
+            yi_ok = trig != "以" or _YI_CONTEXT.match(sent, pos) is not None
             who = names_in_sentence(sent, names, before=trig_start)
             if not who and len(names) == 1:
                 who = list(names)
             for st, w in found:
-                if not _plausible(w):
+                if not _acceptable(w):
                     continue
                 norm = official_name(w)
-                if norm is None and m.group("trig") == "以":
-                    continue  # "以…罪" with an unknown name is too loose to report
+                if norm is None and (not yi_ok or not _UNKNOWN_OK.fullmatch(w)):
+                    continue  # an unknown name outside a clear charge context: not reported
                 out.append(
                     ChargeMention(
                         start=base + st, end=base + st + len(w), text=w, written=w,
-                        official=norm if norm is not None and written_is_official(w) else None,
+                        official=norm if norm is not None and written_official_on(w, day) else None,
                         normalized=norm, defendants=list(who),
                     )
                 )

@@ -21,6 +21,7 @@ from models.types import CIRCUMSTANCES, Circumstance
 
 _YAML = Path(__file__).with_name("circumstances.yaml")
 _TITLE_RE = re.compile(r"《[^《》]{0,80}》")
+_SENT_END_RE = re.compile(r"[。；;]")
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,16 @@ class _Spec:
 
 
 @dataclass(frozen=True)
+class _Subsumed:
+    name: str  # the weaker circumstance
+    by: str  # the stronger one that, stated in the same sentence, absorbs it
+    cue: re.Pattern[str]  # only cues of the weaker one matching this (full match) are dropped
+
+
+@dataclass(frozen=True)
 class _Config:
     specs: tuple[_Spec, ...]
+    subsumed: tuple[_Subsumed, ...]
     prefix: re.Pattern[str]
     suffix: re.Pattern[str]
     claim: re.Pattern[str]
@@ -56,8 +65,13 @@ def _config() -> _Config:
             )
         )
     n = data["negation"]
+    subsumed = tuple(
+        _Subsumed(name=x["name"], by=x["by"], cue=re.compile("|".join(f"(?:{c})" for c in x["cues"])))
+        for x in data.get("subsumed") or []
+    )
     return _Config(
         specs=tuple(specs),
+        subsumed=subsumed,
         prefix=re.compile(n["prefix"]),
         suffix=re.compile(n["suffix"]),
         claim=re.compile(n["claim"]),
@@ -87,14 +101,15 @@ def extract_circumstances(
     masked = _TITLE_RE.sub(lambda m: "\u3000" * len(m.group(0)), text) if "《" in text else text
     # one scan per circumstance over the whole text, then grouped by sentence (fast on long texts)
     hits: list[tuple[int, int, _Spec, re.Match[str]]] = []
-    for spec in cfg.specs:
+    for i, spec in enumerate(cfg.specs):
         for m in spec.cue.finditer(masked):
-            hits.append((m.start(), cfg.specs.index(spec), spec, m))
+            hits.append((m.start(), i, spec, m))
     if not hits:
         return []
     hits.sort(key=lambda h: (h[0], h[1]))
-    sent_starts = [0] + [i + 1 for i, ch in enumerate(masked) if ch in "。；;"]
+    sent_starts = [0] + [m.end() for m in _SENT_END_RE.finditer(masked)]
     out: list[tuple[Circumstance, list[str]]] = []
+    sent_of: list[int] = []
     seen: set[tuple[int, str, bool]] = set()
     claim_cache: dict[int, bool] = {}
     for pos, _, spec, m in hits:
@@ -125,5 +140,28 @@ def extract_circumstances(
             (Circumstance(offset + m.start(), offset + m.end(), text[m.start() : m.end()], name=spec.name,
                           negated=negated), who)
         )
+        sent_of.append(si)
+    out = _drop_subsumed(out, sent_of, cfg.subsumed)
     out.sort(key=lambda x: x[0].start)
     return out
+
+
+def _drop_subsumed(
+    out: list[tuple[Circumstance, list[str]]], sent_of: list[int], subsumed: tuple[_Subsumed, ...]
+) -> list[tuple[Circumstance, list[str]]]:
+    """Drop a circumstance read from a cue that is part of a stronger one stated in the same sentence:
+    "自动投案，如实供述自己的罪行，系自首" is 自首 (not also 坦白); "曾因故意犯罪被判处…系累犯" is
+    累犯 (not also 前科)."""
+    if not subsumed or len(out) < 2:
+        return out
+    strong: set[tuple[int, str]] = {(si, c.name) for (c, _), si in zip(out, sent_of, strict=True) if not c.negated}
+    keep: list[tuple[Circumstance, list[str]]] = []
+    for (c, who), si in zip(out, sent_of, strict=True):
+        drop = False
+        for rule in subsumed:
+            if c.name == rule.name and (si, rule.by) in strong and rule.cue.fullmatch(c.text):
+                drop = True
+                break
+        if not drop:
+            keep.append((c, who))
+    return keep

@@ -42,6 +42,7 @@ _MEASURE_ROLES = ("detention", "arrest", "bail", "residence")
 _BIRTH_BEFORE_RE = re.compile(r"(?:出生于?|生于)(?=\d{4}年)")
 _BAD_NAMES = {"人", "的", "及", "均", "某", "等"}
 _BAD_FIRST = set("曾所的系在因对于均是应已其到等及与和将被为自已经")
+_BAD_LAST = set("的之等均及与和在对系")
 
 
 def _clean_name(name: str) -> str | None:
@@ -53,17 +54,33 @@ def _clean_name(name: str) -> str | None:
     return name
 
 
-def extract_defendants(text: str, offset: int = 0) -> list[Defendant]:
-    """Defendant entries of a parties section (or any text laid out like one)."""
+_BARE_END_RE = re.compile(
+    r"[。；;]?\s*(?:$|\n|(?=(?:被告人|辩护人|指定辩护人|委托辩护人|法定代理人|诉讼代理人|被告单位)))"
+)
+
+
+def extract_defendants(text: str, offset: int = 0, bare: bool = False) -> list[Defendant]:
+    """Defendant entries of a parties section (or any text laid out like one).
+
+    An entry needs personal particulars (sex, birth, …) within 80 characters, except with ``bare``
+    (``text`` is a parties section): then "被告人刘某某。" alone on its line is an entry too (a
+    量刑建议书 often names the defendant without particulars)."""
     out: list[Defendant] = []
-    entries = [m for m in _ENTRY_RE.finditer(text) if _PERSONAL_RE.search(text, m.end(), m.end() + 80)]
+    entries = [
+        m for m in _ENTRY_RE.finditer(text)
+        if _PERSONAL_RE.search(text, m.end(), m.end() + 80)
+        or (bare and _BARE_END_RE.match(text, m.end()) is not None)
+    ]
     for i, m in enumerate(entries):
         name = _clean_name(m.group("name"))
         if name is None:
             continue
         limit = entries[i + 1].start() if i + 1 < len(entries) else len(text)
-        e = _ENTRY_END_RE.search(text, m.end(), limit)
-        end = e.start() if e else limit
+        end = limit
+        for e in _ENTRY_END_RE.finditer(text, m.end(), limit):
+            if not text.startswith("被告人" + name, e.start()):  # "…。被告人陈永龙曾因吸毒…" goes on
+                end = e.start()
+                break
         entry = text[m.start() : end]
         d = Defendant(name=name, start=offset + m.end("name") - len(name), end=offset + m.end("name"))
         if (s := _SEX_RE.search(entry)) is not None:
@@ -73,7 +90,9 @@ def extract_defendants(text: str, offset: int = 0) -> list[Defendant]:
         if (s := _ID_RE.search(entry)) is not None:
             d.id_number = s.group(1).upper()
         cur = _CURRENT_RE.search(entry)
-        cur_pos = cur.start() if cur else None
+        # the current case's measures start with the clause of "因涉嫌…" (its date may come first:
+        # "2016年9月5日因涉嫌犯故意伤害罪被…刑事拘留")
+        cur_pos = max(entry.rfind(ch, 0, cur.start()) for ch in "。；;，,") + 1 if cur else None
         for dm in extract_dates(entry, offset + m.start()):
             rel = dm.start - offset - m.start()
             if dm.role == "birth" and d.birth_date is None:
@@ -113,9 +132,10 @@ def defendant_names_fallback(text: str) -> list[str]:
     for m in re.finditer(rf"被告人((?:{NAME_RE})(?:、{NAME_RE})*)(?=犯|涉嫌)", text):
         for n in m.group(1).split("、"):
             n2 = _clean_name(n)
-            if n2 and len(n2) >= 2 and n2[0] not in _BAD_FIRST and n2 not in seen:
+            if n2 and len(n2) >= 2 and n2[0] not in _BAD_FIRST and n2[-1] not in _BAD_LAST and n2 not in seen:
                 seen.append(n2)
-    return seen
+    # "郑某某的犯罪…" next to "郑某某犯…": keep the shorter name
+    return [n for n in seen if not any(o != n and n.startswith(o) for o in seen)]
 
 
 def name_mentions(text: str, names: Iterable[str], offset: int = 0) -> list[tuple[int, int, str]]:

@@ -28,6 +28,9 @@ _WEIGHT_RE = re.compile(
     r"(?=[净毛重共合总约为计\d])"
     rf"(?P<kind>净重|毛重|重|共计|合计|总计)?(?:约|为|计|共)?\s*(?P<v>{_NUM})\s*(?P<u>千克|公斤|kg|KG|Kg|克|g|G|毫克|mg)(?![/／A-Za-z\d])"
 )
+_SUBST_ALT = "|".join(re.escape(s) for s in _SUBSTANCES)
+_SUBST_AFTER_RE = re.compile(rf"的?(?P<s>{_SUBST_ALT})")
+_SUBST_FOUND_RE = re.compile(rf"[^。；;]{{0,16}}?检出(?:有)?(?P<s>{_SUBST_ALT})(?:成分)?")
 _PURITY_RE = re.compile(rf"(?P<s>甲基苯丙胺|海洛因|氯胺酮|可卡因|吗啡|大麻)(?:的)?(?:平均)?含量(?:为|是|分别为)?\s*(?P<v>{_NUM})\s*[%％]")
 _UNIT_G = {"千克": 1000.0, "公斤": 1000.0, "kg": 1000.0, "KG": 1000.0, "Kg": 1000.0, "克": 1.0, "g": 1.0, "G": 1.0,
            "毫克": 0.001, "mg": 0.001}
@@ -59,20 +62,35 @@ def extract_drugs(text: str, offset: int = 0) -> list[Quantity]:
     for m in _WEIGHT_RE.finditer(text):
         if m.group("kind") == "毛重":
             continue
-        # nearest substance before the weight, within 30 chars and the same sentence
-        sub = None
-        for s in subs:
-            if s.end() > m.start():
-                break
-            sub = s
-        if sub is None or m.start() - sub.end() > 30 or re.search(r"[。；;]", text[sub.end() : m.start()]):
-            continue
         v = to_number(m.group("v"))
         if v is None:
             continue
         g = v * _UNIT_G[m.group("u")]
-        name = _SUBST_NORM.get(sub.group(0), sub.group(0))
-        out.append(Quantity(offset + sub.start(), offset + m.end(), text[sub.start() : m.end()], kind="drug",
+        # "30.58克的甲基苯丙胺": the substance right after the weight
+        after = _SUBST_AFTER_RE.match(text, m.end())
+        if after is not None:
+            sub_m = after
+            a, b = m.start(), after.end()
+        else:
+            # nearest substance before the weight, within 30 chars and the same sentence
+            sub = None
+            for s in subs:
+                if s.end() > m.start():
+                    break
+                sub = s
+            if sub is not None and m.start() - sub.end() <= 30 and not re.search(r"[。；;]", text[sub.end() : m.start()]):
+                sub_m = sub
+                a, b = sub.start(), m.end()
+            else:
+                # "白色晶体净重40.69克，从中检出甲基苯丙胺成分"
+                found = _SUBST_FOUND_RE.match(text, m.end())
+                if found is None:
+                    continue
+                sub_m = found
+                a, b = m.start(), found.end()
+        raw = sub_m.group("s") if "s" in sub_m.re.groupindex else sub_m.group(0)
+        name = _SUBST_NORM.get(raw, raw)
+        out.append(Quantity(offset + a, offset + b, text[a:b], kind="drug",
                             value=round(g, 6), unit="g", substance=name))
     for m in _PURITY_RE.finditer(text):
         out.append(Quantity(offset + m.start(), offset + m.end(), m.group(0), kind="drug_purity",

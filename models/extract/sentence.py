@@ -365,13 +365,19 @@ _REC_FINE_RANGE = re.compile(
 _REC_NO_PROBATION = re.compile(r"不(?:予|宜)?适用缓刑|不宜宣告缓刑")
 _REC_TERM_START = re.compile(rf"{_PEN_WORD}|{_DUR}|罚金|缓刑")
 _ALL_DEFENDANTS = re.compile(r"[二两三四五六七八九十]名?被告人|各被告人|上述被告人|均")
+_SEVERAL = re.compile(r"[二两三四五六七八九十]名?被告人|各被告人|上述被告人")
 
 
-def _rec_term(seg: str) -> SentenceTerm | None:
-    """The sentence recommended in one clause (masked text); positions relative to ``seg``."""
+def _rec_term(seg: str, strict: bool = False) -> SentenceTerm | None:
+    """The sentence recommended in one clause (masked text); positions relative to ``seg``.
+
+    ``strict`` (a quotation inside a judgment): a range across penalty types gives None rather
+    than a guessed penalty."""
     t = SentenceTerm(start=0, end=0, text="")
     found_end = 0
     penalty_words = re.findall(_PEN_WORD, seg)
+    if len(set(penalty_words)) > 1 and strict:
+        return None
     if len(set(penalty_words)) > 1:
         # 拘役五个月至有期徒刑八个月 / 一年以下有期徒刑或拘役: a cross-type range — keep no term
         t.penalty = "有期徒刑" if "有期徒刑" in penalty_words else penalty_words[0]
@@ -410,6 +416,10 @@ def _rec_term(seg: str) -> SentenceTerm | None:
                 if d1 is not None and d2 is not None and d1 <= d2:
                     t.term_range_months = (d1, d2)
             elif kind == "below":
+                if strict and pen == "有期徒刑":
+                    # "七个月以下有期徒刑" quoted by a court that then gives 拘役 and calls the
+                    # recommendation adopted: the lower bound (and type) is not stated
+                    return None
                 d = parse_duration_months(m.group("d1"))
                 lo = _MIN_TERM.get(pen)
                 if d is not None and lo is not None and lo <= d:
@@ -419,8 +429,9 @@ def _rec_term(seg: str) -> SentenceTerm | None:
                 hi = _MAX_TERM.get(pen)
                 if d is not None and hi is not None and d <= hi:
                     t.term_range_months = (d, hi)
-            else:  # fixed / about
+            elif kind == "fixed":
                 t.term_months = parse_duration_months(m.group("d1") or m.group("d2"))
+            # "…左右" is approximate: the penalty is known, the term is not
         elif penalty_words:
             t.penalty = penalty_words[0]
             found_end = seg.find(penalty_words[0]) + len(penalty_words[0])
@@ -461,16 +472,20 @@ def _rec_term(seg: str) -> SentenceTerm | None:
 
 
 def extract_recommended(
-    text: str, offset: int = 0, names: list[str] | None = None
+    text: str, offset: int = 0, names: list[str] | None = None, quoted: bool = False
 ) -> dict[str, SentenceTerm]:
     """Recommended sentences ("建议判处被告人×××有期徒刑一年至一年六个月，并处罚金…") per defendant.
 
     Works on a 量刑建议书's recommendation section and on the accusation part of a judgment where
     the court quotes it. Ranges go to ``term_range_months`` ("以下" alone gives the penalty's
     statutory minimum as the low bound; "以上" alone its maximum as the high bound); fixed terms
-    and "…左右" to ``term_months``. Statements by the defence (辩护人…建议…) are ignored. The key is
-    the defendant's name, or "" when the clause names nobody (对其 / one defendant). The first
-    recommendation found for a defendant wins.
+    to ``term_months``; "…左右" gives the penalty without a term. Statements by the defence
+    (辩护人…建议…) are ignored. The key is the defendant's name, or "" when the clause names nobody
+    (对其 / one defendant). The first recommendation found for a defendant wins.
+
+    ``quoted``: the text is a judgment quoting the recommendation. A quotation is often a summary,
+    so it is read only when unambiguous: one range for several defendants ("建议对二被告人判处…",
+    "建议判处被告人甲、乙…") without 均 and a range across penalty types give nothing.
     """
     masked = _mask(text)
     known = sorted({n for n in (names or []) if n}, key=len, reverse=True)
@@ -505,7 +520,7 @@ def extract_recommended(
             continue  # per-charge recommendations (数罪) without a combined one: ambiguous
         for a, b in pieces:
             sub = clause[a:b]
-            term = _rec_term(sub)
+            term = _rec_term(sub, strict=quoted)
             if term is None:
                 continue
             who: list[str] = []
@@ -528,6 +543,8 @@ def extract_recommended(
                         nm = re.match(r"判处([\u4e00-\u9fff]{2,3}?)(?=有期徒刑|拘役|管制|[一二三四五六七八九十两0-9]|。$)", head + "。")
                         if nm:
                             who = [nm.group(1)]
+            if quoted and (len(who) > 1 or _SEVERAL.search(head)) and not re.search(r"均|分别", head):
+                continue  # one sentence summarising several defendants' recommendations
             if not who:
                 who = [""]
             abs_start = m.start()

@@ -1,0 +1,120 @@
+"""Data of the ``analyze`` scoreboard: the real CAIL2018 cases and the 501 judgments' facts, copied
+from /work/shared (development only) into the project with a fixed split.
+
+Split of the CAIL cases (id ``cail-NNNN`` = line number): ``sha1(id)[:8] % 100`` < 60 → ``train``,
+< 70 → ``dev`` (tuning), else ``test`` (reported, never tuned on). The shipped gate model is fit on
+train + dev. The judgments keep the split of ``eval/data/split.json``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE.parent / "data"
+CAIL = DATA / "cail.jsonl.gz"
+JFACTS = HERE / "judgment_facts.jsonl.gz"
+AMOUNTS = HERE / "amount_labels.jsonl"
+CAIL_SOURCE = Path("/work/shared/data/cases/cail2018_exercise.jsonl")
+JUDGE_SOURCE = Path("/work/shared/data/cases/judgments_judge.jsonl")
+_VERDICT_END = re.compile(r"如不服本判决|如不服本裁定|审\s*判\s*长|审\s*判\s*员")
+
+
+def cail_split(case_id: str) -> str:
+    h = int(hashlib.sha1(case_id.encode()).hexdigest()[:8], 16) % 100
+    return "train" if h < 60 else "dev" if h < 70 else "test"
+
+
+def _write_gz(path: Path, rows: Iterable[dict[str, Any]]) -> int:
+    n = 0
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
+        for r in rows:
+            gz.write((json.dumps(r, ensure_ascii=False) + "\n").encode("utf-8"))
+            n += 1
+    return n
+
+
+def _read_gz(path: Path) -> list[dict[str, Any]]:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return [json.loads(x) for x in f if x.strip()]
+
+
+def copy_cail(src: Path = CAIL_SOURCE, dst: Path = CAIL) -> int:
+    """Copy the CAIL cases with official charge names (CAIL labels normalised) and the split."""
+    from knowledge.charges import normalize_charge
+
+    rows = []
+    for i, line in enumerate(src.read_text(encoding="utf-8").splitlines()):
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        cid = f"cail-{i:04d}"
+        charges = []
+        for c in r["charges"]:
+            n = normalize_charge(c)
+            if n is None:
+                raise ValueError(f"unknown CAIL charge {c}")
+            if n not in charges:
+                charges.append(n)
+        rows.append({"id": cid, "split": cail_split(cid), "fact": r["fact"], "charges": charges,
+                     "articles": sorted(set(r["articles"])), "prison_months": r["prison_months"],
+                     "fine_yuan": r["fine_yuan"], "life": r["life"], "death": r["death"]})
+    return _write_gz(dst, rows)
+
+
+def verdict_charges(judgment: str) -> list[str]:
+    """The charges of the verdict ("判决如下：…" up to the appeal notice), official names."""
+    from knowledge.charges import find_charges
+
+    i = judgment.rfind("判决如下")
+    if i < 0:
+        return []
+    seg = judgment[i:]
+    m = _VERDICT_END.search(seg)
+    seg = seg[: m.start()] if m else seg
+    out: list[str] = []
+    for _, _, name, _ in find_charges(seg):
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def copy_judgment_facts(src: Path = JUDGE_SOURCE, dst: Path = JFACTS) -> int:
+    """The judgments' fact descriptions (JuDGE ``facts``) with the verdict's charges as labels."""
+    split = json.loads((DATA / "split.json").read_text(encoding="utf-8"))["split"]
+    rows = []
+    for line in src.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        rows.append({"id": r["id"], "split": split.get(r["id"], "test"), "facts": r["facts"],
+                     "charges": verdict_charges(r["judgment"])})
+    return _write_gz(dst, rows)
+
+
+@lru_cache(maxsize=1)
+def _cail() -> tuple[dict[str, Any], ...]:
+    return tuple(_read_gz(CAIL))
+
+
+def load_cail(*splits: str) -> list[dict[str, Any]]:
+    """CAIL cases of the given splits (all when none given)."""
+    return [r for r in _cail() if not splits or r["split"] in splits]
+
+
+def load_judgment_facts(*splits: str) -> list[dict[str, Any]]:
+    return [r for r in _read_gz(JFACTS) if not splits or r["split"] in splits]
+
+
+def load_amount_labels() -> list[dict[str, Any]]:
+    """Hand labels: ``{"id", "amount_yuan", "note"}`` (CAIL ids), read from the facts by a person."""
+    if not AMOUNTS.exists():
+        return []
+    return [json.loads(x) for x in AMOUNTS.read_text(encoding="utf-8").splitlines() if x.strip()]

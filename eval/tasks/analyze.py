@@ -1,0 +1,299 @@
+"""`python -m eval analyze`: charge prediction (seen / held-out charges / judgments), gate top-1 on
+the ten experts' charges, term prediction (CAIL2018 score), amount accuracy on hand labels, speed.
+
+Data: eval/data/cail.jsonl.gz (fixed split train/dev/test, eval/analyze/__init__.py),
+eval/analyze/judgment_facts.jsonl.gz, eval/analyze/amount_labels.jsonl. ``--tune`` searches the
+multi-charge thresholds on the dev part with a model fit on train only (never on test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import json
+import math
+import re
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+NAME = "analyze"
+HELP = "charge prediction, gate, term, amount and speed scores of `jiancha analyze`"
+RESULTS = Path(__file__).resolve().parents[1] / "RESULTS.md"
+FOLDS = 3
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tune", action="store_true", help="tune multi-charge thresholds on dev (train-only model)")
+    p.add_argument("--quick", action="store_true", help="skip the leave-charges-out fits")
+    p.add_argument("--no-write", action="store_true", help="do not update eval/RESULTS.md")
+    p.add_argument("--bench-n", type=int, default=1000)
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def f1_scores(gold: list[list[str]], pred: list[list[str]], labels: set[str] | None = None) -> dict[str, Any]:
+    """Multi-label micro / macro F1 (macro over the gold charges, restricted to ``labels``)."""
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    for g, p in zip(gold, pred, strict=True):
+        gs, ps = set(g), set(p)
+        for c in gs & ps:
+            tp[c] += 1
+        for c in ps - gs:
+            fp[c] += 1
+        for c in gs - ps:
+            fn[c] += 1
+    cls = {c for g in gold for c in g}
+    if labels is not None:
+        cls &= labels
+    T, P_, N = (sum(x[c] for c in cls) for x in (tp, fp, fn))
+    micro = 2 * T / (2 * T + P_ + N) if T + P_ + N else 0.0
+    per = {c: (2 * tp[c] / (2 * tp[c] + fp[c] + fn[c])) for c in cls}
+    macro = sum(per.values()) / len(per) if per else 0.0
+    exact = sum(set(g) == set(p) for g, p in zip(gold, pred, strict=True)) / max(1, len(gold))
+    top1 = sum(bool(p) and p[0] in g for g, p in zip(gold, pred, strict=True)) / max(1, len(gold))
+    return {"n": len(gold), "charges": len(cls), "micro_f1": micro, "macro_f1": macro, "exact": exact,
+            "top1": top1}
+
+
+def cail_term_score(pred: float, gold: float) -> float:
+    d = abs(math.log(pred + 1) - math.log(gold + 1))
+    for lim, s in ((0.2, 1.0), (0.4, 0.8), (0.6, 0.6), (0.8, 0.4), (1.0, 0.2)):
+        if d <= lim:
+            return s
+    return 0.0
+
+
+def term_scores(pairs: list[tuple[float | None, float]]) -> dict[str, Any]:
+    ok = [(p, g) for p, g in pairs if p is not None]
+    if not pairs:
+        return {"n": 0}
+    score = sum(cail_term_score(p, g) for p, g in ok) / len(pairs) * 100
+    within = sum(abs(p - g) <= 0.25 * g for p, g in ok) / len(pairs)
+    return {"n": len(pairs), "predicted": len(ok), "cail_score": score, "within_25pct": within}
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def _fit(rows: list[dict[str, Any]]):
+    from models.gate.model import Blend, Learned, Prior
+
+    return Blend(Learned.fit([r["fact"] for r in rows], [r["charges"] for r in rows]), Prior.load())
+
+
+def _names(preds: list[list[tuple[str, float]]]) -> list[list[str]]:
+    return [[c for c, _ in p] for p in preds]
+
+
+def tune(out: list[str]) -> dict[str, Any]:
+    from eval.analyze import load_cail
+
+    train, dev = load_cail("train"), load_cail("dev")
+    model = _fit(train)
+    gold = [r["charges"] for r in dev]
+    best = None
+    for ratio, ms in itertools.product([0.2, 0.3, 0.5, 0.7, 0.9, 1.01], [0.05, 0.1, 0.2, 0.3, 0.4]):
+        m = {"ratio": ratio, "min_score": ms, "max_charges": 3}
+        s = f1_scores(gold, _names(model.predict([r["fact"] for r in dev], m=m)))
+        if best is None or s["micro_f1"] > best[0]["micro_f1"]:
+            best = (s, m)
+    assert best is not None
+    out.append(f"dev tuning (model fit on train): best multi = {best[1]} → {json.dumps(best[0])}")
+    return best[1]
+
+
+def charge_eval(quick: bool, lines: list[str]) -> dict[str, Any]:
+    from eval.analyze import load_cail, load_judgment_facts
+    from models.gate import route_many
+    from models.gate.model import blend, mask_charges
+
+    res: dict[str, Any] = {}
+    fit_rows = load_cail("train", "dev")
+    test = load_cail("test")
+    seen = {c for r in fit_rows for c in r["charges"]}
+    model = blend()
+    t_seen = [r for r in test if set(r["charges"]) <= seen]
+    res["seen"] = f1_scores([r["charges"] for r in t_seen], _names(model.predict([r["fact"] for r in t_seen])))
+    # gate top-1 on the ten experts' charges
+    from models.gate import experts_for
+
+    gres = route_many([r["fact"] for r in test])
+    ok = n = 0
+    miss: Counter[str] = Counter()
+    for r, g in zip(test, gres, strict=True):
+        gold_exp = {e for e, _ in experts_for([(c, 1.0) for c in r["charges"]])} - {"generic"}
+        if not gold_exp:
+            continue
+        n += 1
+        if g.expert in gold_exp:
+            ok += 1
+        else:
+            miss[f"{'+'.join(sorted(gold_exp))}→{g.expert}"] += 1
+    res["gate_top1"] = {"n": n, "accuracy": ok / max(1, n), "misses": miss.most_common(8)}
+    # leave-charges-out: the seen charges in FOLDS folds; each fold's test cases predicted by a model
+    # fit without any case of that fold's charges
+    if not quick:
+        charges = sorted(seen)
+        gold_all, pred_all, held_labels = [], [], set()
+        for k in range(FOLDS):
+            fold = set(charges[k::FOLDS])
+            m = _fit([r for r in fit_rows if not set(r["charges"]) & fold])
+            rows = [r for r in test if set(r["charges"]) & fold]
+            gold_all += [[c for c in r["charges"] if c in fold] for r in rows]
+            pred_all += _names(m.predict([r["fact"] for r in rows]))
+            held_labels |= fold
+        res["held_out"] = f1_scores(gold_all, pred_all, held_labels)
+    # the judgments' facts: as written (explicit names dominate), and with charge names masked
+    jf = load_judgment_facts()
+    from models.commands.analyze import analyze_many
+
+    out = analyze_many([(r["id"], r["facts"]) for r in jf])
+    res["judgments"] = f1_scores([r["charges"] for r in jf], [o["charges"] for o in out])
+    masked = [mask_charges(r["facts"]) for r in jf]
+    res["judgments_masked"] = f1_scores([r["charges"] for r in jf], _names(model.predict(masked)))
+    jtest = [(r, m) for r, m in zip(jf, masked, strict=True) if r["split"] == "test"]
+    res["judgments_masked_test"] = f1_scores([r["charges"] for r, _ in jtest],
+                                             _names(model.predict([m for _, m in jtest])))
+    unseen = [(r, m) for r, m in zip(jf, masked, strict=True) if r["charges"] and not set(r["charges"]) & seen]
+    res["judgments_unseen"] = f1_scores([r["charges"] for r, _ in unseen],
+                                        _names(model.predict([m for _, m in unseen])))
+    return res
+
+
+def term_eval(lines: list[str]) -> dict[str, Any]:
+    from eval.analyze import load_cail
+    from models.sentencing.engine import suggest
+
+    test = [r for r in load_cail("test") if len(r["charges"]) == 1 and not r["life"] and not r["death"]]
+    try:
+        from models.sentencing import learned
+    except ImportError:
+        learned = None  # type: ignore[assignment]
+    eng, lrn, comb = [], [], []
+    for r in test:
+        g = float(r["prison_months"])
+        try:
+            s = suggest(r["fact"], r["charges"][0])
+            e = s.term_months
+        except Exception:  # noqa: BLE001 - counted as no prediction
+            e = None
+        eng.append((e, g))
+        if learned is not None:
+            lrn.append((learned.predict_term(r["fact"], r["charges"][0]), g))
+            comb.append((learned.combined_term(r["fact"], r["charges"][0], e), g))
+    out = {"engine": term_scores(eng)}
+    if learned is not None:
+        out["learned"] = term_scores(lrn)
+        out["combined"] = term_scores(comb)
+    return out
+
+
+def amount_eval() -> dict[str, Any]:
+    from eval.analyze import load_amount_labels, load_cail
+    from models.commands.analyze import analyze_many
+
+    labels = load_amount_labels()
+    by_id = {r["id"]: r for r in load_cail()}
+    out = analyze_many([(x["id"], by_id[x["id"]]["fact"]) for x in labels])
+    misses = []
+    ok = 0
+    for x, o in zip(labels, out, strict=True):
+        p = o["amount_yuan"]
+        if p is not None and abs(p - x["amount_yuan"]) < 0.5:
+            ok += 1
+        else:
+            misses.append({"id": x["id"], "gold": x["amount_yuan"], "pred": p, "note": x.get("note", "")})
+    return {"n": len(labels), "exact": ok / max(1, len(labels)), "misses": misses}
+
+
+def bench(n: int) -> dict[str, Any]:
+    from eval.analyze import load_cail
+    from models.commands.analyze import analyze_many, run_jsonl
+
+    rows = load_cail("test")
+    items = [(r["id"], r["fact"]) for r in (rows * (n // len(rows) + 1))[:n]]
+    analyze_many(items[:5])
+    t0 = time.perf_counter()
+    k = sum(1 for _ in run_jsonl(items, workers=2))
+    t = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    k1 = sum(1 for _ in run_jsonl(items[:300], workers=1))
+    t1 = time.perf_counter() - t0
+    return {"items": k, "items_per_s_2proc": k / t, "items_per_s_1proc": k1 / t1}
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _fmt(s: dict[str, Any]) -> str:
+    return (f"n={s['n']}, charges={s['charges']}: micro F1 **{s['micro_f1']:.3f}**, macro F1 **{s['macro_f1']:.3f}**, "
+            f"top-1 {s['top1']:.3f}, exact set {s['exact']:.3f}")
+
+
+def run(args: argparse.Namespace) -> int:
+    lines: list[str] = []
+    if args.tune:
+        tune(lines)
+        print("\n".join(lines))
+        return 0
+    t0 = time.perf_counter()
+    ch = charge_eval(args.quick, lines)
+    tm = term_eval(lines)
+    am = amount_eval()
+    bn = bench(args.bench_n)
+    day = dt.date.today().isoformat()
+    cmd = "python -m eval analyze" + (" --quick" if args.quick else "")
+    md = [f"## Analyze: gate, charges, term, amount, speed (eval/tasks/analyze.py) — {day}", "",
+          f"Command: `{cmd}` ({time.perf_counter() - t0:.0f} s). Data: CAIL2018 exercise cases "
+          "(eval/data/cail.jsonl.gz, fixed split by sha1(id): train 60% / dev 10% / test 30%; the shipped "
+          "model `python -m models.gate.build` is fit on train+dev; thresholds tuned on dev with "
+          "`python -m eval analyze --tune`); the 501 judgments' facts (eval/analyze/judgment_facts.jsonl.gz, "
+          "labels = charges of the verdict).", "",
+          "### Charge prediction from facts", "",
+          f"- CAIL test, charges present in training: {_fmt(ch['seen'])}"]
+    if "held_out" in ch:
+        md.append(f"- CAIL test, whole charges held out (leave-charges-out, {FOLDS} folds of the seen charges; "
+                  f"each fold predicted by a model fit without any case of its charges; labels of the fold): "
+                  f"{_fmt(ch['held_out'])}")
+    md += [f"- 501 judgments' facts as written (explicit names dominate, `analyze`): {_fmt(ch['judgments'])}",
+           f"- 501 judgments' facts, charge names masked (classifier only): {_fmt(ch['judgments_masked'])}",
+           f"  - of which the judgments' test split: {_fmt(ch['judgments_masked_test'])}",
+           f"  - judgments whose charges have no CAIL case (masked): {_fmt(ch['judgments_unseen'])}",
+           "", "### Gate", "",
+           f"- top-1 expert accuracy on the CAIL test cases of the ten experts' charges (masked facts, no "
+           f"explicit names): **{ch['gate_top1']['accuracy']:.3f}** (n={ch['gate_top1']['n']}); misses: "
+           f"{ch['gate_top1']['misses']}", "",
+           "### Term prediction with the charge given (CAIL test, single charge, no life/death)", "",
+           "| model | n | predicted | CAIL score | within ±25% |", "|---|---:|---:|---:|---:|"]
+    for k, v in tm.items():
+        if v.get("n"):
+            md.append(f"| {k} | {v['n']} | {v['predicted']} | {v['cail_score']:.1f} | {v['within_25pct']:.3f} |")
+    md += ["", "### Amount (exact to the yuan) on hand-labelled CAIL facts (eval/analyze/amount_labels.jsonl)", "",
+           f"- accuracy **{am['exact']:.3f}** on {am['n']} cases; misses: "
+           + "; ".join(f"{m['id']} gold {m['gold']:g} pred {m['pred']}" for m in am["misses"]), "",
+           "### Speed", "",
+           f"- `analyze --jsonl` path (run_jsonl) on {bn['items']} CAIL facts: **{bn['items_per_s_2proc']:.0f} items/s** "
+           f"with 2 processes, {bn['items_per_s_1proc']:.0f} items/s with one (model load excluded)."]
+    text = "\n".join(md)
+    print(text)
+    print(json.dumps({"charges": ch, "term": tm, "amount": am, "bench": bn}, ensure_ascii=False, default=str)[:4000])
+    if not args.no_write:
+        _write(text)
+    return 0
+
+
+def _write(section: str) -> None:
+    start, end = "<!-- analyze:start -->", "<!-- analyze:end -->"
+    body = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Evaluation results\n"
+    block = f"{start}\n{section}\n{end}"
+    if start in body and end in body:
+        body = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: block, body, flags=re.S)
+    else:
+        body = body.rstrip("\n") + "\n\n" + block + "\n"
+    RESULTS.write_text(body, encoding="utf-8")

@@ -1,0 +1,128 @@
+"""Similar-case store (类案检索): Chroma + BM25 + element-aware rerank over past cases.
+
+Public hook: ``search(text, k=10, charge=None) -> list[Hit]`` over the default store
+(``Settings.data_dir/cases``), built from the real cases the project ships on first use
+(or ahead of time by ``jiancha index build``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from knowledge.cases.corpus import CASES_FILE, CaseRecord, load_cases, split_of
+from knowledge.cases.embeddings import (
+    EmbeddingBackend,
+    OpenAIEmbeddings,
+    SentenceTransformerEmbeddings,
+    TfidfSvdEmbeddings,
+)
+from knowledge.cases.store import REBUILD, CaseStore, Hit, StoreError, StoreMismatch
+
+__all__ = [
+    "CASES_FILE", "CaseRecord", "CaseStore", "EmbeddingBackend", "Hit", "OpenAIEmbeddings", "REBUILD",
+    "SentenceTransformerEmbeddings", "StoreError", "StoreMismatch", "TfidfSvdEmbeddings", "build_default",
+    "configured_backend", "default_path", "get_store", "load_cases", "open_store", "reset", "search", "split_of",
+    "store_ready",
+]
+
+_LOCK = threading.Lock()
+_STORE: CaseStore | None = None
+
+
+def default_path() -> Path:
+    from knowledge.settings import get_settings
+
+    return Path(get_settings().data_dir) / "cases"
+
+
+def configured_backend() -> EmbeddingBackend | None:
+    """The backend the settings ask for; None for the default tfidf-svd (it lives in the store)."""
+    from knowledge.settings import get_settings
+
+    s = get_settings()
+    kind = (s.embedding_backend or "tfidf-svd").lower()
+    if kind in ("tfidf-svd", "tfidf", "default"):
+        return None
+    if kind in ("st", "sentence-transformers"):
+        if not s.embedding_model:
+            raise StoreError("embedding_backend=st 需要设置 JIANCHA_EMBEDDING_MODEL（本地模型目录）")
+        return SentenceTransformerEmbeddings(s.embedding_model)
+    if kind == "openai":
+        if not (s.embedding_url and s.embedding_model):
+            raise StoreError("embedding_backend=openai 需要设置 JIANCHA_EMBEDDING_URL 与 JIANCHA_EMBEDDING_MODEL")
+        return OpenAIEmbeddings(s.embedding_url, s.embedding_model)
+    raise StoreError(f"未知的向量后端：{kind}（可选 tfidf-svd、st、openai）")
+
+
+def _configured_kind() -> str:
+    from knowledge.settings import get_settings
+
+    k = (get_settings().embedding_backend or "tfidf-svd").lower()
+    return "tfidf-svd" if k in ("tfidf", "default") else ("st" if k == "sentence-transformers" else k)
+
+
+def open_store(path: Path | None = None) -> CaseStore:
+    """Open a store with the configured backend; refuses a store built by another backend."""
+    from knowledge.settings import get_settings
+
+    path = path or default_path()
+    backend = configured_backend()
+    store = CaseStore(path, backend, chroma_url=get_settings().chroma_url)
+    if backend is None and store.manifest["backend"]["backend"] != _configured_kind():
+        raise StoreMismatch(f"类案库由 {store.manifest['backend']['backend']} 构建，当前配置为 "
+                            f"{_configured_kind()}；请运行 {REBUILD}")
+    return store
+
+
+def build_default(paths: Sequence[Path] | None = None, path: Path | None = None, progress=None,
+                  rebuild: bool = False) -> tuple[CaseStore, int]:
+    """Build (or incrementally extend) a store from JSON-lines case files (default: the bundled
+    real cases). Returns the store and how many cases were added."""
+    from knowledge.settings import get_settings
+
+    global _STORE
+    path = path or default_path()
+    records = load_cases(paths)
+    with _LOCK:
+        _STORE = None
+        if not rebuild and (path / "manifest.json").exists():
+            store = open_store(path)
+            added = store.add(records, progress=progress)
+        else:
+            store = CaseStore.create(path, records, backend=configured_backend(),
+                                     chroma_url=get_settings().chroma_url, progress=progress)
+            added = len(store)
+        _STORE = store
+    return store, added
+
+
+def store_ready(path: Path | None = None) -> bool:
+    """True when a built store exists (no build is started)."""
+    return _STORE is not None or ((path or default_path()) / "manifest.json").exists()
+
+
+def get_store() -> CaseStore:
+    """The default store, opened once per process; built from the bundled cases on first use."""
+    global _STORE
+    if _STORE is None:
+        if not (default_path() / "manifest.json").exists():
+            build_default()
+        else:
+            with _LOCK:
+                if _STORE is None:
+                    _STORE = open_store()
+    assert _STORE is not None
+    return _STORE
+
+
+def reset() -> None:
+    """Forget the opened default store (tests, after settings change)."""
+    global _STORE
+    _STORE = None
+
+
+def search(text: str, k: int = 10, charge: str | None = None, charges: Sequence[str] | None = None) -> list[Hit]:
+    """Top-k similar cases of ``text`` in the default store (``charge``/``charges``: filter)."""
+    return get_store().search(text, k=k, charge=charge, charges=charges)

@@ -1,0 +1,241 @@
+"""Embedding backends of the similar-case store, behind one interface that is also a langchain
+``Embeddings``.
+
+- ``TfidfSvdEmbeddings`` (default, ``tfidf-svd``): fitted in-project on the legal corpus, no
+  download — TF-IDF over legal-jieba words and character bigrams, reduced with TruncatedSVD. The
+  fitted artefacts (vocabularies, idf, SVD components in float16) are one small ``.npz``.
+- ``SentenceTransformerEmbeddings`` (``st``): a sentence-transformers model from a local directory
+  (e.g. bge-m3); never downloads (``local_files_only``).
+- ``OpenAIEmbeddings`` (``openai``): an OpenAI-compatible ``/v1/embeddings`` endpoint (vLLM, TEI).
+
+Every backend has a ``signature()`` recorded in the store; a store refuses a backend whose
+signature differs. Vectors are L2-normalised float32 (cosine = dot product).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from scipy import sparse
+
+from knowledge.cases.corpus import MAX_CHARS, tokens
+
+_DIGITS = re.compile(r"\d+")
+_SPACE = re.compile(r"\s+")
+
+
+class EmbeddingBackend(Embeddings):
+    """Interface of the store's embedders (a langchain ``Embeddings``)."""
+
+    kind: str = "base"
+
+    def encode(self, texts: Sequence[str], toks: Sequence[list[str]] | None = None) -> np.ndarray:
+        """(n, dim) float32, rows L2-normalised. ``toks``: precomputed ``corpus.tokens`` (optional)."""
+        raise NotImplementedError
+
+    @property
+    def dim(self) -> int:
+        raise NotImplementedError
+
+    def signature(self) -> dict[str, Any]:
+        """What built the vectors: backend kind, model, dim, fingerprint. Stored in the manifest."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        s = self.signature()
+        return f"{s['backend']}:{s.get('model', '')}（{s['dim']}维）"
+
+    # langchain Embeddings
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode([text])[0].tolist()
+
+
+def _normalise(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float32)
+    n = np.linalg.norm(m, axis=1, keepdims=True)
+    n[n == 0] = 1.0
+    return m / n
+
+
+def _chars(text: str) -> list[str]:
+    """Character bigrams of the facts (digits collapsed to 0, whitespace dropped)."""
+    s = _SPACE.sub("", _DIGITS.sub("0", text[:MAX_CHARS]))
+    return [s[i : i + 2] for i in range(len(s) - 1)]
+
+
+class TfidfSvdEmbeddings(EmbeddingBackend):
+    """TF-IDF (words + char bigrams, sublinear tf) → TruncatedSVD → L2-normalised dense vectors."""
+
+    kind = "tfidf-svd"
+
+    def __init__(self, word_vocab: dict[str, int], word_idf: np.ndarray, char_vocab: dict[str, int],
+                 char_idf: np.ndarray, components: np.ndarray, char_weight: float = 1.0) -> None:
+        self.word_vocab, self.char_vocab = word_vocab, char_vocab
+        self.word_idf = np.asarray(word_idf, dtype=np.float32)
+        self.char_idf = np.asarray(char_idf, dtype=np.float32)
+        self.components = np.asarray(components, dtype=np.float32)  # (dim, V_word + V_char)
+        self.char_weight = char_weight
+        h = hashlib.sha1()
+        h.update(json.dumps(sorted(word_vocab.items()), ensure_ascii=False).encode())
+        h.update(json.dumps(sorted(char_vocab.items()), ensure_ascii=False).encode())
+        h.update(self.components.astype(np.float16).tobytes())
+        self._fingerprint = h.hexdigest()[:16]
+
+    # -- fit / save / load
+    @classmethod
+    def fit(cls, texts: Sequence[str], toks: Sequence[list[str]] | None = None, dim: int = 128,
+            max_words: int = 20000, max_chars: int = 20000, min_df: int = 2, seed: int = 0) -> TfidfSvdEmbeddings:
+        from sklearn.decomposition import TruncatedSVD
+
+        toks = list(toks) if toks is not None else [tokens(t) for t in texts]
+        chars = [_chars(t) for t in texts]
+        wv, wi = _fit_vocab(toks, max_words, min_df)
+        cv, ci = _fit_vocab(chars, max_chars, min_df)
+        x = sparse.hstack([_tfidf(toks, wv, wi), _tfidf(chars, cv, ci)]).tocsr()
+        dim = max(2, min(dim, x.shape[0] - 1, x.shape[1] - 1))
+        svd = TruncatedSVD(n_components=dim, algorithm="randomized", n_iter=5, random_state=seed)
+        svd.fit(x)
+        return cls(wv, wi, cv, ci, svd.components_.astype(np.float16))
+
+    def save(self, path: Path) -> None:
+        words = sorted(self.word_vocab, key=self.word_vocab.__getitem__)
+        chars = sorted(self.char_vocab, key=self.char_vocab.__getitem__)
+        np.savez_compressed(
+            path, words=np.array(words), chars=np.array(chars), word_idf=self.word_idf.astype(np.float16),
+            char_idf=self.char_idf.astype(np.float16), components=self.components.astype(np.float16),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> TfidfSvdEmbeddings:
+        with np.load(path, allow_pickle=False) as z:
+            words, chars = [str(w) for w in z["words"]], [str(c) for c in z["chars"]]
+            return cls({w: i for i, w in enumerate(words)}, z["word_idf"], {c: i for i, c in enumerate(chars)},
+                       z["char_idf"], z["components"])
+
+    # -- encode
+    @property
+    def dim(self) -> int:
+        return int(self.components.shape[0])
+
+    def encode(self, texts: Sequence[str], toks: Sequence[list[str]] | None = None) -> np.ndarray:
+        toks = list(toks) if toks is not None else [tokens(t) for t in texts]
+        x = sparse.hstack([
+            _tfidf(toks, self.word_vocab, self.word_idf),
+            self.char_weight * _tfidf([_chars(t) for t in texts], self.char_vocab, self.char_idf),
+        ]).tocsr()
+        return _normalise(x @ self.components.T)
+
+    def signature(self) -> dict[str, Any]:
+        return {"backend": self.kind, "model": "jiancha-legal", "dim": self.dim, "fingerprint": self._fingerprint}
+
+
+def _fit_vocab(docs: Sequence[list[str]], max_features: int, min_df: int) -> tuple[dict[str, int], np.ndarray]:
+    df: Counter[str] = Counter()
+    for d in docs:
+        df.update(set(d))
+    kept = [t for t, c in df.most_common() if c >= min_df][:max_features]
+    kept.sort()
+    vocab = {t: i for i, t in enumerate(kept)}
+    n = len(docs)
+    idf = np.array([np.log((1 + n) / (1 + df[t])) + 1 for t in kept], dtype=np.float32)
+    return vocab, idf
+
+
+def _tfidf(docs: Sequence[list[str]], vocab: dict[str, int], idf: np.ndarray) -> sparse.csr_matrix:
+    """Sublinear-tf TF-IDF rows, L2-normalised (same arithmetic at fit and at query time)."""
+    indptr, indices, data = [0], [], []
+    for d in docs:
+        c = Counter(vocab[t] for t in d if t in vocab)
+        if c:
+            idx = np.fromiter(c.keys(), dtype=np.int64, count=len(c))
+            tf = 1 + np.log(np.fromiter(c.values(), dtype=np.float32, count=len(c)))
+            v = tf * idf[idx]
+            v /= np.linalg.norm(v)
+            indices.extend(idx.tolist())
+            data.extend(v.tolist())
+        indptr.append(len(indices))
+    return sparse.csr_matrix((np.array(data, dtype=np.float32), np.array(indices, dtype=np.int64), indptr),
+                             shape=(len(docs), len(vocab)))
+
+
+class SentenceTransformerEmbeddings(EmbeddingBackend):
+    """A sentence-transformers model loaded from a local directory (optional extra; never downloads)."""
+
+    kind = "st"
+
+    def __init__(self, model_dir: Path | str, batch_size: int = 32) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as e:  # pragma: no cover - optional extra
+            raise RuntimeError("未安装 sentence-transformers：pip install sentence-transformers") from e
+        self.model_dir = Path(model_dir)
+        if not self.model_dir.is_dir():
+            raise RuntimeError(f"句向量模型目录不存在：{self.model_dir}")
+        self.model = SentenceTransformer(str(self.model_dir), device="cpu", local_files_only=True)
+        self.batch_size = batch_size
+        self._dim = int(self.model.get_sentence_embedding_dimension() or 0)
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def encode(self, texts: Sequence[str], toks: Sequence[list[str]] | None = None) -> np.ndarray:
+        v = self.model.encode([t[:MAX_CHARS] for t in texts], batch_size=self.batch_size,
+                              normalize_embeddings=True, show_progress_bar=False)
+        return _normalise(v)
+
+    def signature(self) -> dict[str, Any]:
+        return {"backend": self.kind, "model": self.model_dir.name, "dim": self.dim, "fingerprint": self.model_dir.name}
+
+
+class OpenAIEmbeddings(EmbeddingBackend):
+    """An OpenAI-compatible ``POST {base_url}/embeddings`` endpoint (vLLM ``--task embed``, TEI)."""
+
+    kind = "openai"
+
+    def __init__(self, base_url: str, model: str, api_key: str | None = None, batch_size: int = 64,
+                 timeout: float = 60.0, post: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.model, self.api_key, self.batch_size, self.timeout = model, api_key, batch_size, timeout
+        self._post = post or self._http_post
+        self._dim: int | None = None
+
+    def _http_post(self, url: str, payload: dict[str, Any]) -> dict[str, Any]:
+        headers = {"Content-Type": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        req = urllib.request.Request(url, json.dumps(payload).encode("utf-8"), headers)
+        with urllib.request.urlopen(req, timeout=self.timeout) as r:  # noqa: S310 - configured private endpoint
+            return json.loads(r.read().decode("utf-8"))
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self._dim = int(self.encode(["维度"]).shape[1])
+        return self._dim
+
+    def encode(self, texts: Sequence[str], toks: Sequence[list[str]] | None = None) -> np.ndarray:
+        out: list[list[float]] = []
+        for i in range(0, len(texts), self.batch_size):
+            batch = [t[:MAX_CHARS] for t in texts[i : i + self.batch_size]]
+            resp = self._post(f"{self.base_url}/embeddings", {"model": self.model, "input": batch})
+            rows = sorted(resp["data"], key=lambda d: d["index"])
+            out.extend(r["embedding"] for r in rows)
+        m = _normalise(np.array(out, dtype=np.float32).reshape(len(out), -1))
+        self._dim = int(m.shape[1]) if len(out) else self._dim
+        return m
+
+    def signature(self) -> dict[str, Any]:
+        return {"backend": self.kind, "model": self.model, "dim": self.dim, "fingerprint": self.model}

@@ -1,0 +1,31 @@
+"""Data of the MoE gate (models.gate): parameters, cue words per charge, the fitted learned model.
+
+- ``params.yaml``: n-gram settings, blend weights, multi-charge thresholds (tuned on the CAIL dev part);
+- ``cues.yaml``: typical fact vocabulary per charge, part of the statute-text prior;
+- ``learned.npz``: the learned charge classifier (vocabulary, idf, weights), built by
+  ``python -m models.gate.build`` from the CAIL train + dev parts (never the test part).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+LEARNED = HERE / "learned.npz"
+
+__all__ = ["HERE", "LEARNED", "cues", "params"]
+
+
+@lru_cache(maxsize=1)
+def params() -> dict[str, Any]:
+    return yaml.safe_load((HERE / "params.yaml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def cues() -> dict[str, str]:
+    """Official charge name → space-separated cue words."""
+    return yaml.safe_load((HERE / "cues.yaml").read_text(encoding="utf-8")) or {}

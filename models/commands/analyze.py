@@ -1,0 +1,225 @@
+"""``jiancha analyze``: facts or a whole document → charges, articles, amount, suggested sentence.
+
+Output per input (DESIGN.md contract): ``{"id", "expert", "experts": [[name, score]…], "charges",
+"articles", "amount_yuan", "term_months", "term_range_months", "fine_yuan", "probation",
+"circumstances", "similar_cases"}``. ``--jsonl`` reads ``{"id", "text"}`` lines and writes one line
+per input in the same order; large inputs are spread over the CPU cores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from models.errors import BadInput
+
+_MIN_PARALLEL = 200  # items: below this, one process is faster than starting workers
+_warned: set[str] = set()
+
+
+def _warn_once(msg: str) -> None:
+    if msg not in _warned:
+        _warned.add(msg)
+        sys.stderr.write(msg + "\n")
+
+
+def _elements(text: str, source: str):
+    from models.documents import parse_text
+    from models.extract.assemble import extract
+    from models.types import Case
+
+    doc = parse_text(text, source=source)
+    case = Case(case_id=source, documents=[doc])
+    el = extract(doc)
+    case.elements[doc.kind] = el
+    return case, el
+
+
+def analyze_one(text: str, case_id: str = "") -> dict[str, Any]:
+    """Analyze one fact description or document."""
+    return analyze_many([(case_id, text)])[0]
+
+
+def analyze_many(items: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Analyze ``(id, text)`` pairs in one process (the gate's classifier is batched)."""
+    from models.gate import explicit_charges, facts_of, route_many
+
+    cases, els, facts = [], [], []
+    for cid, text in items:
+        if not isinstance(text, str) or not text.strip():
+            raise BadInput(f"第{len(cases) + 1}条输入没有文本" if len(items) > 1 else "输入为空")
+        case, el = _elements(text, cid or "-")
+        cases.append(case)
+        els.append(el)
+        facts.append(facts_of(case))
+    gates = route_many(facts, [explicit_charges([el]) for el in els])
+    return [_result(cid, f, el, g) for (cid, _), f, el, g in zip(items, facts, els, gates, strict=True)]
+
+
+def _result(cid: str, facts: str, el, g) -> dict[str, Any]:
+    charges = [c for c, _ in g.charges]
+    out: dict[str, Any] = {
+        "id": cid, "expert": g.expert, "experts": [[n, round(s, 4)] for n, s in g.experts],
+        "charges": charges, "articles": _articles(charges), "amount_yuan": None, "term_months": None,
+        "term_range_months": None, "fine_yuan": None, "probation": None,
+        "circumstances": list(dict.fromkeys(c.name for c in el.circumstances if not c.negated)),
+        "similar_cases": [],
+    }
+    sug = _suggest(facts, charges, el)
+    if sug is not None:
+        out["articles"] = list(dict.fromkeys(list(sug.articles) + out["articles"]))
+        out["amount_yuan"] = sug.amount_yuan
+        out["term_months"] = sug.term_months
+        out["term_range_months"] = list(sug.term_range_months) if sug.term_range_months else None
+        out["fine_yuan"] = sug.fine_yuan
+        out["probation"] = sug.probation
+        if sug.circumstances:
+            out["circumstances"] = list(dict.fromkeys(list(sug.circumstances) + out["circumstances"]))
+    learned = _learned_term(facts, charges, el, out["term_months"])
+    if learned is not None:
+        out["term_months"] = learned
+    return out
+
+
+def _articles(charges: list[str]) -> list[int]:
+    from knowledge.charges import articles_for
+
+    return list(dict.fromkeys(a for c in charges for a, _ in articles_for(c)))
+
+
+def _suggest(facts: str, charges: list[str], el):
+    if not charges:
+        return None
+    try:
+        from models.sentencing.engine import suggest_many
+    except ImportError:
+        return None
+    try:
+        return suggest_many(facts, charges, el)
+    except Exception as e:  # noqa: BLE001 - the sentence is optional; the charges still stand
+        _warn_once(f"量刑计算失败（{type(e).__name__}: {e}），term 字段留空")
+        return None
+
+
+def _learned_term(facts: str, charges: list[str], el, engine_months: int | None) -> int | None:
+    """The combined term (guideline engine + learned model) when the learned model is present."""
+    if len(charges) != 1:
+        return None
+    try:
+        from models.sentencing.learned import combined_term
+    except ImportError:
+        return None
+    return combined_term(facts, charges[0], engine_months)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _read(path: str) -> str:
+    from models.documents import load_bytes
+
+    if path == "-":
+        raw = sys.stdin.buffer.read()
+        return load_bytes(raw, "-.txt").text
+    p = Path(path)
+    if not p.exists():
+        raise BadInput(f"文件不存在：{path}")
+    if p.suffix.lower() in (".docx", ".doc"):
+        from models.documents import load_document
+
+        return load_document(p).text
+    data = p.read_bytes()
+    return load_bytes(data, p.name).text
+
+
+def _read_jsonl(path: str) -> list[tuple[str, str]]:
+    raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes() if Path(path).exists() else None
+    if raw is None:
+        raise BadInput(f"文件不存在：{path}")
+    items = []
+    for n, line in enumerate(raw.decode("utf-8-sig").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise BadInput(f"第{n}行不是合法的 JSON：{e.msg}") from None
+        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+            raise BadInput(f"第{n}行缺少 text 字段")
+        items.append((str(obj.get("id", n)), obj["text"]))
+    return items
+
+
+def _chunks(items: list[tuple[str, str]], size: int) -> list[list[tuple[str, str]]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def run_jsonl(items: list[tuple[str, str]], workers: int | None = None):
+    """Results in input order; several processes (fork, model loaded once before) for large inputs."""
+    workers = workers or min(os.cpu_count() or 1, 8)
+    if workers <= 1 or len(items) < _MIN_PARALLEL:
+        for chunk in _chunks(items, 64):
+            yield from analyze_many(chunk)
+        return
+    import multiprocessing as mp
+
+    from models.gate.model import blend
+
+    blend()  # load before forking: the workers share it
+    analyze_many(items[:1])  # warm every lazy cache (statutes, experts, guidelines)
+    ctx = mp.get_context("fork")
+    with ctx.Pool(workers) as pool:
+        for res in pool.imap(analyze_many, _chunks(items, 32)):
+            yield from res
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def analyze(
+        path: Annotated[str, typer.Argument(help="事实描述或文书文件；- 表示标准输入")] = "-",
+        as_json: Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象")] = False,
+        jsonl: Annotated[bool, typer.Option("--jsonl", help='逐行读入 {"id","text"}，逐行输出')] = False,
+        workers: Annotated[int, typer.Option("--workers", help="并行进程数（默认 CPU 核数）")] = 0,
+    ) -> None:
+        """案情分析：罪名、法条、涉案金额、量刑建议（专家路由）。"""
+        try:
+            if jsonl:
+                items = _read_jsonl(path)
+                out = sys.stdout
+                for res in run_jsonl(items, workers or None):
+                    out.write(json.dumps(res, ensure_ascii=False) + "\n")
+                out.flush()
+                return
+            res = analyze_one(_read(path), "-" if path == "-" else Path(path).name)
+        except BadInput as e:
+            sys.stderr.write(f"输入有误：{e}".replace("\n", " ") + "\n")
+            raise typer.Exit(2) from None
+        if as_json:
+            sys.stdout.write(json.dumps(res, ensure_ascii=False) + "\n")
+            return
+        _print(res)
+
+
+def _print(res: dict[str, Any]) -> None:
+    from rich.console import Console
+
+    c = Console(highlight=False)
+    c.print(f"[bold]专家[/bold] {res['expert']}　" + "、".join(f"{n}({s:.2f})" for n, s in res["experts"]))
+    c.print(f"[bold]罪名[/bold] {'、'.join(x + '罪' for x in res['charges']) or '—'}")
+    c.print(f"[bold]法条[/bold] {'、'.join(f'第{a}条' for a in res['articles']) or '—'}")
+    if res["amount_yuan"] is not None:
+        c.print(f"[bold]涉案金额[/bold] {res['amount_yuan']:,.0f}元")
+    if res["term_months"] is not None:
+        rng = res["term_range_months"]
+        c.print(f"[bold]建议刑期[/bold] {res['term_months']}个月" + (f"（{rng[0]}–{rng[1]}个月）" if rng else ""))
+    if res["fine_yuan"]:
+        c.print(f"[bold]罚金[/bold] {res['fine_yuan']:,.0f}元")
+    if res["probation"] is not None:
+        c.print(f"[bold]缓刑[/bold] {'可以适用' if res['probation'] else '不适用'}")
+    if res["circumstances"]:
+        c.print(f"[bold]量刑情节[/bold] {'、'.join(res['circumstances'])}")

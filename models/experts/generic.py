@@ -1,0 +1,12 @@
+"""The generic expert: any charge without a crime expert (crime-independent checks only)."""
+
+from __future__ import annotations
+
+from models.experts.base import Expert, read_amounts
+
+
+def crime_amount(text: str) -> float | None:
+    return read_amounts(text).total
+
+
+EXPERT = Expert.from_yaml("generic", amount_fn=crime_amount)

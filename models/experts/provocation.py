@@ -1,0 +1,56 @@
+"""寻衅滋事 (刑法 293): kinds of acts, times, injuries, amounts taken or destroyed."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from models.experts.base import Assessment, Expert, cn_count, read_amounts, stated_times
+from models.extract.quantities import extract_injuries
+
+_KINDS = {
+    "随意殴打": re.compile(r"殴打|打伤|拳打脚踢|持[^，。；]{0,6}(?:打|砍)"),
+    "追逐拦截辱骂恐吓": re.compile(r"追逐|拦截|辱骂|恐吓"),
+    "强拿硬要": re.compile(r"强拿硬要|强行(?:索要|拿走|索取)|索要"),
+    "任意毁损占用财物": re.compile(r"毁损|砸坏|损毁|打砸|砸毁"),
+    "起哄闹事": re.compile(r"起哄闹事|公共场所秩序严重混乱"),
+}
+_GANG = re.compile(r"纠集[^。；]{0,30}(?:多次|三次|四次|五次)")
+
+
+def crime_amount(text: str) -> float | None:
+    return read_amounts(text, "provocation").total
+
+
+_PERSONS = re.compile(r"([一二两三四五六七八九十\d]{1,2})(?:人|名被害人|名)(?:受)?$")
+
+
+def _grades(text: str) -> list[str]:
+    """Injury grades, one per injured person ("致二人轻微伤" counts two)."""
+    out: list[str] = []
+    for q in extract_injuries(text):
+        m = _PERSONS.search(text[max(0, q.start - 6) : q.start])
+        out += [q.grade] * ((cn_count(m.group(1)) or 1) if m else 1)
+    return out
+
+
+def elements(text: str) -> dict[str, Any]:
+    grades = _grades(text)
+    return {
+        "kinds": [k for k, p in _KINDS.items() if p.search(text)],
+        "times": stated_times(text),
+        "light_injuries": sum(1 for g in grades if g.startswith("轻伤")),
+        "serious_injuries": sum(1 for g in grades if g.startswith("重伤")),
+        "minor_injuries": sum(1 for g in grades if g == "轻微伤"),
+        "gang": bool(_GANG.search(text)),
+    }
+
+
+def assess(text: str, el: dict[str, Any]) -> Assessment:
+    notes = ["、".join(el["kinds"])] if el.get("kinds") else []
+    if el.get("gang") and (el.get("times") or 0) >= 3:
+        return Assessment("纠集多次", el.get("amount"), "元", el, [*notes, "纠集他人多次实施"])
+    return Assessment("基本", el.get("amount"), "元", el, notes)
+
+
+EXPERT = Expert.from_yaml("provocation", amount_fn=crime_amount, elements_fn=elements, assess_fn=assess)

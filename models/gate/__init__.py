@@ -1,0 +1,113 @@
+"""The MoE gate: which crime experts a case (or a bare fact description) goes to, with scores.
+
+Explicit charge names in the documents dominate (the extractor's charges: 以/犯/构成/涉嫌 …罪, not
+prior convictions). Otherwise the charge classifier (``models.gate.model``: a model learned on the
+real CAIL cases blended with a statute-text prior over all 483 charges) predicts one or several
+charges from the facts. Each charge goes to its expert (``models.experts.for_charge``); charges no
+expert covers go to ``generic``, which still carries the predicted charge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from knowledge.gate import params
+from models.types import Case, DocElements
+
+__all__ = ["GateResult", "experts_for", "facts_of", "gate", "predict_charges", "route", "route_many"]
+
+GENERIC = "generic"
+
+
+@dataclass
+class GateResult:
+    charges: list[tuple[str, float]] = field(default_factory=list)  # official names, best first
+    experts: list[tuple[str, float]] = field(default_factory=list)
+    explicit: bool = False  # the charges were named in the text
+
+    @property
+    def expert(self) -> str:
+        return self.experts[0][0] if self.experts else GENERIC
+
+
+def _expert_name(charge: str) -> str:
+    from models.experts import for_charge
+
+    e = for_charge(charge)
+    return e.name if e is not None else GENERIC
+
+
+def experts_for(charges: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Experts of scored charges: an expert's score is its best charge's; order kept."""
+    best: dict[str, float] = {}
+    for c, s in charges:
+        n = _expert_name(c)
+        best[n] = max(best.get(n, 0.0), s)
+    return sorted(best.items(), key=lambda kv: -kv[1])
+
+
+def predict_charges(texts: list[str]) -> list[list[tuple[str, float]]]:
+    """The classifier's charges for each fact text (no explicit names considered)."""
+    from models.gate.model import blend
+
+    return blend().predict(texts) if texts else []
+
+
+def route_many(texts: list[str], explicit: list[list[str]] | None = None) -> list[GateResult]:
+    """Gate decisions for several fact texts; ``explicit[i]``: charges named in text i (may be empty).
+    The classifier runs only on the texts without explicit charges (batched)."""
+    explicit = explicit or [[] for _ in texts]
+    score = float(params()["explicit_score"])
+    out: list[GateResult | None] = [None] * len(texts)
+    todo = []
+    for i, ex in enumerate(explicit):
+        if ex:
+            charges = [(c, score) for c in dict.fromkeys(ex)]
+            out[i] = GateResult(charges, experts_for(charges), True)
+        else:
+            todo.append(i)
+    for i, charges in zip(todo, predict_charges([texts[i] for i in todo]), strict=True):
+        out[i] = GateResult(charges, experts_for(charges), False)
+    return [r for r in out if r is not None]
+
+
+def route(text: str, explicit: list[str] | None = None) -> GateResult:
+    return route_many([text], [explicit or []])[0]
+
+
+_FACT_SECTIONS = (("indictment", ("facts",)), ("judgment", ("findings", "accusation")),
+                  ("recommendation", ("facts",)))
+
+
+def facts_of(case: Case) -> str:
+    """The fact description of a case: the indictment's facts, else the judgment's findings or
+    accusation, else the whole text of the first document."""
+    for kind, names in _FACT_SECTIONS:
+        doc = case.document(kind)
+        if doc is None:
+            continue
+        for n in names:
+            t = doc.section_text(n)
+            if len(t) > 20:
+                return t
+    return case.documents[0].text if case.documents else ""
+
+
+def explicit_charges(elements: list[DocElements]) -> list[str]:
+    """Charges named in the documents (official names), in order of first appearance."""
+    out: list[str] = []
+    for el in elements:
+        for c in el.charges:
+            if c not in out:
+                out.append(c)
+    return out
+
+
+def gate_case(case: Case) -> GateResult:
+    els = [case.elements[k] for k in ("indictment", "judgment", "recommendation", "other") if k in case.elements]
+    return route(facts_of(case), explicit_charges(els))
+
+
+def gate(case: Case) -> list[tuple[str, float]]:
+    """``[(expert, score)…]`` for a case, best first."""
+    return gate_case(case).experts

@@ -1,0 +1,274 @@
+"""The charge classifier behind the gate: a learned model blended with a statute-text prior.
+
+- ``Learned``: char n-gram TF-IDF + one-vs-rest linear SVM over the charges of the real CAIL cases
+  (multi-label). Knows ~45 charges well.
+- ``Prior``: every one of the 483 charges gets a pseudo-document — its name, the 罪状 of its article
+  (clause), and the cue words of ``knowledge/gate/cues.yaml`` — and a fact is scored by cosine
+  similarity with each. It carries the charges with no training case.
+- ``Blend``: ``w · softmax(learned) + (1 − w) · softmax(prior)`` over the whole catalogue.
+
+Inputs are masked like the training facts (charge names "…罪" → "××罪") so a runtime text with the
+names written out looks like what the model was fit on; the explicit names are the gate's business.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from knowledge.charges import all_charges, charge_info, find_charges
+from knowledge.gate import HERE, LEARNED, cues, params
+from knowledge.statutes import get_article
+
+__all__ = ["Blend", "CharTfidf", "Learned", "Prior", "blend", "mask_charges", "zuizhuang"]
+
+PRIOR = HERE / "prior.npz"
+_WS = re.compile(r"\s\s+")
+
+_PENALTY = re.compile(r"[，,]?(对[^，。；]{0,20})?处[^；。]*?(刑|罚金|没收财产|管制|拘役)[^；。]*")
+
+
+def mask_charges(text: str) -> str:
+    """Replace written charge names by ×× (as in the CAIL facts)."""
+    hits = find_charges(text)
+    if not hits:
+        return text
+    out, last = [], 0
+    for s, e, _, _ in hits:
+        out.append(text[last:s])
+        out.append("××罪")
+        last = e
+    out.append(text[last:])
+    return "".join(out)
+
+
+def zuizhuang(charge: str) -> str:
+    """The 罪状 of the charge's articles: the clause text without the penalty part."""
+    info = charge_info(charge)
+    if not info:
+        return ""
+    parts: list[str] = []
+    for a, s, cl in info["articles"]:
+        art = get_article("刑法", a, s)
+        if art is None:
+            continue
+        idx = range(len(art.clauses)) if cl == 0 else [cl - 1] if cl - 1 < len(art.clauses) else []
+        for i in idx:
+            parts.append(_PENALTY.sub("", art.clauses[i]))
+            parts.extend(art.items[i] if i < len(art.items) else [])
+    return "。".join(p for p in parts if p)
+
+
+def _softmax(x: np.ndarray, t: float) -> np.ndarray:
+    z = x * t
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class CharTfidf:
+    """Char n-gram TF-IDF with sublinear tf and L2 rows — the same numbers as scikit-learn's
+    ``TfidfVectorizer(analyzer="char", sublinear_tf=True)``, without importing scikit-learn at
+    run time (its import costs seconds)."""
+
+    def __init__(self, vocab: dict[str, int], idf: np.ndarray, ngram: tuple[int, int]) -> None:
+        self.vocab, self.idf, self.ngram = vocab, idf.astype(np.float32), ngram
+
+    @staticmethod
+    def grams(text: str, ngram: tuple[int, int]) -> list[str]:
+        t = _WS.sub(" ", text.lower())
+        out: list[str] = []
+        for n in range(ngram[0], ngram[1] + 1):
+            out.extend(t[i : i + n] for i in range(len(t) - n + 1))
+        return out
+
+    @classmethod
+    def fit(cls, texts: list[str], ngram: tuple[int, int], min_df: int = 1,
+            max_features: int | None = None) -> CharTfidf:
+        df: Counter[str] = Counter()
+        tf: Counter[str] = Counter()
+        for t in texts:
+            g = cls.grams(t, ngram)
+            df.update(set(g))
+            tf.update(g)
+        terms = [w for w, d in df.items() if d >= min_df]
+        if max_features and len(terms) > max_features:
+            terms = sorted(terms, key=lambda w: (-tf[w], w))[:max_features]
+        terms.sort()
+        n = len(texts)
+        idf = np.array([math.log((1 + n) / (1 + df[w])) + 1 for w in terms], dtype=np.float32)
+        return cls({w: i for i, w in enumerate(terms)}, idf, ngram)
+
+    def transform(self, texts: list[str]) -> sp.csr_matrix:
+        data: list[float] = []
+        cols: list[int] = []
+        ptr = [0]
+        voc = self.vocab
+        for t in texts:
+            c = Counter(j for j in (voc.get(g) for g in self.grams(t, self.ngram)) if j is not None)
+            if c:
+                idx = np.fromiter(c.keys(), dtype=np.int64, count=len(c))
+                v = (1 + np.log(np.fromiter(c.values(), dtype=np.float32, count=len(c)))) * self.idf[idx]
+                v /= np.sqrt((v * v).sum()) or 1.0
+                cols.extend(idx.tolist())
+                data.extend(v.tolist())
+            ptr.append(len(cols))
+        return sp.csr_matrix((np.array(data, dtype=np.float32), np.array(cols, dtype=np.int64), np.array(ptr)),
+                             shape=(len(texts), len(self.idf)))
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        vocab = sorted(self.vocab, key=self.vocab.__getitem__)
+        return {f"{prefix}vocab": np.array("\n".join(vocab)), f"{prefix}idf": self.idf,
+                f"{prefix}ngram": np.array(self.ngram)}
+
+    @classmethod
+    def from_arrays(cls, z: Any, prefix: str) -> CharTfidf:
+        vocab = str(z[f"{prefix}vocab"]).split("\n")
+        return cls({t: i for i, t in enumerate(vocab)}, z[f"{prefix}idf"],
+                   tuple(int(x) for x in z[f"{prefix}ngram"]))  # type: ignore[arg-type]
+
+
+def _save(path: Path, **arrays: Any) -> None:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    path.write_bytes(buf.getvalue())
+
+
+# --------------------------------------------------------------------------- learned
+
+
+@dataclass
+class Learned:
+    vec: CharTfidf
+    coef: np.ndarray  # (n_features, n_classes) float32
+    intercept: np.ndarray  # (n_classes,)
+    classes: list[str]
+
+    @classmethod
+    def fit(cls, texts: list[str], labels: list[list[str]], p: dict[str, Any] | None = None) -> Learned:
+        from sklearn.preprocessing import MultiLabelBinarizer
+        from sklearn.svm import LinearSVC
+
+        p = p or params()["learned"]
+        vec = CharTfidf.fit(texts, tuple(p["ngram"]), p["min_df"], p["max_features"])
+        X = vec.transform(texts)
+        mlb = MultiLabelBinarizer()
+        Y = mlb.fit_transform(labels)
+        coef = np.zeros((X.shape[1], Y.shape[1]), dtype=np.float32)
+        icpt = np.zeros(Y.shape[1], dtype=np.float32)
+        for j in range(Y.shape[1]):
+            m = LinearSVC(C=p["C"], class_weight="balanced")
+            m.fit(X, Y[:, j])
+            coef[:, j] = m.coef_[0]
+            icpt[j] = m.intercept_[0]
+        return cls(vec, coef, icpt, list(mlb.classes_))
+
+    def scores(self, texts: list[str]) -> np.ndarray:
+        X = self.vec.transform(texts)
+        return np.asarray(X @ self.coef) + self.intercept
+
+    def save(self, path: Path = LEARNED) -> None:
+        _save(path, **self.vec.arrays(""), coef=self.coef.astype(np.float16), intercept=self.intercept,
+              classes=np.array("\n".join(self.classes)))
+
+    @classmethod
+    def load(cls, path: Path = LEARNED) -> Learned:
+        z = np.load(path)
+        return cls(CharTfidf.from_arrays(z, ""), z["coef"].astype(np.float32), z["intercept"],
+                   str(z["classes"]).split("\n"))
+
+
+# --------------------------------------------------------------------------- prior
+
+
+@dataclass
+class Prior:
+    vec: CharTfidf
+    docs: sp.csr_matrix  # (n_charges, n_features), rows L2-normalised
+    charges: list[str]
+
+    @staticmethod
+    def documents() -> tuple[list[str], list[str]]:
+        """The charges and their pseudo-documents: name ×k + 罪状 + cue words."""
+        p = params()["prior"]
+        cue = cues()
+        charges = all_charges()
+        return charges, ["。".join([c] * p["name_repeat"]) + "。" + zuizhuang(c) + "。" + cue.get(c, "")
+                         for c in charges]
+
+    @classmethod
+    def build(cls) -> Prior:
+        charges, docs = cls.documents()
+        vec = CharTfidf.fit(docs, tuple(params()["prior"]["ngram"]))
+        return cls(vec, vec.transform(docs), charges)
+
+    def scores(self, texts: list[str]) -> np.ndarray:
+        return np.asarray((self.vec.transform(texts) @ self.docs.T).todense())
+
+    def save(self, path: Path = PRIOR) -> None:
+        d = self.docs
+        _save(path, **self.vec.arrays(""), data=d.data, indices=d.indices, indptr=d.indptr,
+              shape=np.array(d.shape), charges=np.array("\n".join(self.charges)))
+
+    @classmethod
+    def load(cls, path: Path = PRIOR) -> Prior:
+        z = np.load(path)
+        docs = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+        return cls(CharTfidf.from_arrays(z, ""), docs, str(z["charges"]).split("\n"))
+
+
+# --------------------------------------------------------------------------- blend
+
+
+@dataclass
+class Blend:
+    learned: Learned | None
+    prior: Prior
+
+    def __post_init__(self) -> None:
+        self.charges = self.prior.charges
+        idx = {c: i for i, c in enumerate(self.charges)}
+        self._cols = np.array([idx[c] for c in self.learned.classes]) if self.learned else np.array([], int)
+
+    def proba(self, texts: list[str], b: dict[str, float] | None = None) -> np.ndarray:
+        """(n_texts, n_charges) blended probabilities over the whole catalogue."""
+        b = b or params()["blend"]
+        masked = [mask_charges(t) for t in texts]
+        pp = _softmax(self.prior.scores(masked), b["t_prior"])
+        if self.learned is None or not len(self._cols):
+            return pp
+        pl = np.zeros_like(pp)
+        pl[:, self._cols] = _softmax(self.learned.scores(masked), b["t_learned"])
+        return b["w"] * pl + (1 - b["w"]) * pp
+
+    def predict(self, texts: list[str], b: dict[str, float] | None = None,
+                m: dict[str, float] | None = None) -> list[list[tuple[str, float]]]:
+        """Per text, the charges that fire (best first) with their blended probability."""
+        m = m or params()["multi"]
+        P = self.proba(texts, b)
+        out = []
+        for row in P:
+            order = np.argsort(-row)[: max(1, int(m["max_charges"]))]
+            top = row[order[0]]
+            fired = [(self.charges[order[0]], float(top))]
+            for j in order[1:]:
+                if row[j] >= m["ratio"] * top and row[j] >= m["min_score"]:
+                    fired.append((self.charges[j], float(row[j])))
+            out.append(fired)
+        return out
+
+
+@lru_cache(maxsize=1)
+def blend() -> Blend:
+    """The shipped model (learned.npz + the statute prior), loaded once."""
+    learned = Learned.load() if LEARNED.exists() else None
+    return Blend(learned, Prior.load() if PRIOR.exists() else Prior.build())

@@ -1,0 +1,346 @@
+"""Sentence proofreading with the legal character LM: generate candidate edits from confusion sets
+(homophone words and characters via pinyin, similar shapes, legal phrases, missing / redundant
+characters, swapped neighbours) at the positions the LM finds unlikely, score each edit by the
+LM log-probability gain of the whole sentence, and keep the edits above a calibrated threshold.
+
+Everything for one text is scored in one vectorised LM call (``CharLM.windows_logp``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from knowledge.lm import CharLM, get_lm
+
+HERE = Path(__file__).resolve().parent
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+_SPLIT = re.compile(r"[^。！？；\n\r]+[。！？；]?")
+_KIND_RULE = {"word": "PROOF.TYPO", "char": "PROOF.TYPO", "shape": "PROOF.TYPO", "phrase": "PROOF.TYPO",
+              "missing": "PROOF.MISSING", "redundant": "PROOF.REDUNDANT", "order": "PROOF.ORDER"}
+_KIND_TYPE = {"word": "typo", "char": "typo", "shape": "typo", "phrase": "typo",
+              "missing": "missing", "redundant": "redundant", "order": "order"}
+
+# names after a role word, anonymised names (张某某, 张3), places/organisations before a suffix,
+# quotations of other documents, numbers and case numbers: never edited
+_PROTECT = [
+    re.compile(r"(?:被告人|被害人|证人|辩护人|代理人|审判长|审判员|书记员|陪审员|公诉人|检察员|检察官|"
+               r"上诉人|嫌疑人|罪犯|申请人|被申请人|原告人|法定代表人|驾驶员|司机)"
+               r"([\u4e00-\u9fff]{1,3}?)(?=[，,、。；：:（(的等系犯与和及在于将被因到驾持酒曾自供辩签]|$)"),
+    re.compile(r"[\u4e00-\u9fff]{1,2}(?:某+|[0-9０-９]+|[ＡＢＣＸＹA-Z]+)"),
+    re.compile(r"[\u4e00-\u9fff]{2,6}?(?:省|市|县|区|镇|乡|村|街道|路|街|巷|弄|号|小区|大厦|广场|公司|派出所|"
+               r"公安局|分局|检察院|法院|看守所|医院|银行|酒店|宾馆|超市|商场|中心|集团|大学|学校)"),
+    re.compile(r"“[^”]{0,80}”|\"[^\"]{0,80}\"|「[^」]{0,80}」"),
+    re.compile(r"[零〇一二三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬元角分整]*[壹贰叁肆伍陆柒捌玖拾佰仟萬]"
+               r"[零〇一二三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬元角分整]*"),
+    re.compile(r"[（(〔\[]?[0-9０-９]{4}[）)〕\]]?[\u4e00-\u9fff0-9０-９]{0,12}[号]"),
+]
+
+
+@dataclass
+class Edit:
+    """One correction inside a text: replace ``text[start:end]`` (``original``) by ``suggestion``."""
+
+    start: int
+    end: int
+    original: str
+    suggestion: str
+    kind: str  # word | char | shape | phrase | missing | redundant | order
+    gain: float  # LM log10 gain of the sentence
+    confidence: float
+
+    @property
+    def type(self) -> str:
+        return _KIND_TYPE[self.kind]
+
+    @property
+    def rule_id(self) -> str:
+        return _KIND_RULE[self.kind]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "original": self.original, "suggestion": self.suggestion,
+                "type": self.type, "confidence": round(self.confidence, 3), "rule_id": self.rule_id}
+
+
+@lru_cache(maxsize=1)
+def config() -> dict[str, Any]:
+    return yaml.safe_load((HERE / "config.yaml").read_text(encoding="utf-8"))
+
+
+class Lexicon:
+    """Confusion data: word lexicon by pinyin, character readings, shapes, legal phrases."""
+
+    def __init__(self) -> None:
+        with gzip.open(HERE / "lexicon.json.gz", "rt", encoding="utf-8") as f:
+            data = json.load(f)
+        self.char_py: dict[str, list[str]] = data["chars"]
+        self.words: dict[str, str] = {w: v[0] for w, v in data["words"].items()}
+        self.freq: dict[str, int] = {w: v[1] for w, v in data["words"].items()}
+        self.py2words: dict[str, list[str]] = {}
+        for w, py in self.words.items():
+            self.py2words.setdefault(py, []).append(w)
+        self.py2chars: dict[str, list[str]] = {}
+        for c, pys in self.char_py.items():  # chars are in corpus-frequency order
+            for p in pys:
+                self.py2chars.setdefault(p, []).append(c)
+        self.shapes: dict[str, list[str]] = {}
+        for line in (HERE / "shapes.txt").read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                for c in line:
+                    self.shapes.setdefault(c, []).extend(x for x in line if x != c)
+        spec = yaml.safe_load((HERE / "phrases.yaml").read_text(encoding="utf-8"))
+        self.confusions: dict[str, str] = dict(spec.get("confusions") or {})
+        # missing-character index: the word with one character dropped → (word, index)
+        self.deletions: dict[str, list[tuple[str, int]]] = {}
+        for w in sorted(self.words, key=lambda x: -self.freq[x]):
+            if len(w) >= 3 and self.freq[w] >= 3:
+                for i in range(len(w)):
+                    lst = self.deletions.setdefault(w[:i] + w[i + 1 :], [])
+                    if len(lst) < 4:
+                        lst.append((w, i))
+
+    def homophone_chars(self, c: str) -> set[str]:
+        out: set[str] = set()
+        for p in self.char_py.get(c, ()):
+            out.update(self.py2chars.get(p, ()))
+        out.discard(c)
+        return out
+
+    def word_keys(self, s: str) -> list[str]:
+        readings = [self.char_py.get(c) for c in s]
+        if any(not r for r in readings):
+            return []
+        combos = itertools.islice(itertools.product(*readings), 8)  # type: ignore[arg-type]
+        return list(dict.fromkeys(" ".join(c) for c in combos))
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    return Lexicon()
+
+
+def protected_mask(text: str, extra_names: tuple[str, ...] = ()) -> np.ndarray:
+    """True where a character must not be edited (names, places, quotations, numbers)."""
+    mask = np.zeros(len(text) + 1, dtype=bool)
+    for rx in _PROTECT:
+        for m in rx.finditer(text):
+            a, b = (m.span(1) if m.re.groups else m.span())
+            mask[a:b] = True
+    for name in extra_names:
+        if name:
+            for m in re.finditer(re.escape(name), text):
+                mask[m.start() : m.end()] = True
+    for i, ch in enumerate(text):
+        if not _CJK_RE.match(ch):
+            mask[i] = True
+    return mask
+
+
+def split_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans ``[start, end)`` (split after 。！？； and at line breaks)."""
+    return [m.span() for m in _SPLIT.finditer(text) if m.group().strip()]
+
+
+def _candidates(s: str, mask: np.ndarray, susp: np.ndarray, lex: Lexicon, cfg: dict,
+                bigrams: frozenset[str]) -> list[tuple]:
+    """(start, end, replacement, kind) edits of sentence ``s`` near suspicious positions."""
+    n = len(s)
+    out: dict[tuple[int, int, str], str] = {}
+    sc = [0]
+    for x in susp.tolist():
+        sc.append(sc[-1] + x)
+    mc = [0]
+    for x in mask.tolist():
+        mc.append(mc[-1] + x)
+
+    def near(a: int, b: int) -> bool:  # any suspicious position in [a, b]
+        return sc[min(b + 1, n + 1)] - sc[max(a, 0)] > 0
+
+    def free(a: int, b: int) -> bool:
+        return mc[b] - mc[a] == 0
+
+    def add(a: int, b: int, r: str, kind: str) -> None:
+        if (a, b, r) not in out and s[a:b] != r:
+            out[(a, b, r)] = kind
+
+    for wrong, right in lex.confusions.items():
+        if wrong in s:
+            for m in re.finditer(re.escape(wrong), s):
+                add(m.start(), m.end(), right, "phrase")
+    words = lex.words
+    sus = [i for i, x in enumerate(susp.tolist()) if x]
+    starts = sorted({a for j in sus for a in range(j - 4, j + 1) if 0 <= a < n})
+    mk = mask.tolist()
+    for a in starts:
+        if mk[a]:
+            continue
+        for ln in (2, 3, 4):
+            b = a + ln
+            if b > n or not free(a, b) or not near(a, b - 1):
+                continue
+            sub = s[a:b]
+            for key in lex.word_keys(sub):
+                for w in lex.py2words.get(key, ()):
+                    if w != sub:
+                        add(a, b, w, "word")
+        if not near(a, a):
+            continue
+        prev_c = s[a - 1] if a > 0 else ""
+        next_c = s[a + 1] if a + 1 < n else ""
+        for c in lex.homophone_chars(s[a]):
+            if (prev_c + c) in words or (c + next_c) in words:
+                add(a, a + 1, c, "char")
+        for c in lex.shapes.get(s[a], ()):
+            add(a, a + 1, c, "shape")
+        add(a, a + 1, "", "redundant")
+        if a + 1 < n and not mask[a + 1] and s[a] != s[a + 1]:
+            add(a, a + 2, s[a + 1] + s[a], "order")
+    # missing characters: a known word with one character dropped, or a function word
+    for a in starts:
+        for ln in (2, 3, 4, 5):
+            b = a + ln
+            if b > n or not near(a, b) or not free(a, b):
+                continue
+            for w, i in lex.deletions.get(s[a:b], ()):
+                add(a + i, a + i, w[i], "missing")
+    ins = cfg["insert_chars"]
+    for a in sus:
+        if 0 < a < n and not (mk[a - 1] and mk[a]):
+            p, q = s[a - 1], s[a]
+            for c in ins:
+                if c != p and c != q and (p + c) in bigrams and (c + q) in bigrams:
+                    add(a, a, c, "missing")
+    return [(a, b, r, k) for (a, b, r), k in out.items()]
+
+
+class SentenceChecker:
+    def __init__(self, lm: CharLM | None = None, thresholds: dict[str, float] | None = None) -> None:
+        self.lm = lm or get_lm()
+        self.lex = lexicon()
+        self.cfg = config()
+        self.thr = dict(self.cfg["thresholds"])
+        if thresholds:
+            self.thr.update(thresholds)
+        self.bigrams = _bigrams(self.lm, int(self.cfg["insert_min_count"]))
+
+    def score_edits(self, texts: list[str], masks: list[np.ndarray]) -> list[list[tuple]]:
+        """All candidate edits of each text with their LM gain: [(a, b, r, kind, gain)…] per text."""
+        lm = self.lm
+        if lm is None:
+            return [[] for _ in texts]
+        order = lm.order
+        cfg = self.cfg
+        encs = [lm.encode(t) for t in texts]
+        # base log-probabilities of every position of every text in one call
+        pos_rows = []
+        for ids in encs:
+            pos_rows.append(_windows(ids, np.arange(1, len(ids)), order))
+        base = lm.windows_logp(np.concatenate(pos_rows)) if pos_rows else np.zeros(0)
+        lps, k = [], 0
+        for ids in encs:
+            m = len(ids) - 1
+            lps.append(base[k : k + m])
+            k += m
+        order1 = order - 1
+        locs: list[list[int]] = []
+        cnts: list[int] = []
+        meta: list[tuple[int, int, int, str, str, float]] = []  # text, a, b, r, kind, old log-prob
+        cid = lm.char_id
+        for ti, (t, ids, lp, mask) in enumerate(zip(texts, encs, lps, masks, strict=True)):
+            if len(t) > cfg["max_sentence_chars"]:
+                continue
+            # lp[j] = log p(char j) for j < n, lp[n] = EOS
+            low = lp < cfg["detect_logp"]
+            susp = low.copy()
+            susp[:-1] |= low[1:]
+            cands = _candidates(t, mask, susp, self.lex, cfg, self.bigrams)
+            if not cands:
+                continue
+            csum = np.concatenate([[0.0], np.cumsum(lp)]).tolist()
+            il = ids.tolist()
+            n = len(t)
+            for a, b, r, kind in cands:
+                old_end = min(b + order1, n + 1)  # positions a+1..old_end (1-based) = lp[a:old_end]
+                left = il[max(0, a + 1 - order1) : a + 1]
+                right = il[b + 1 : b + order]
+                loc = [-1] * (order1 - len(left)) + left + [cid(c) for c in r] + right
+                locs.append(loc)
+                cnts.append(len(r) + len(right))
+                meta.append((ti, a, b, r, kind, csum[old_end] - csum[a]))
+        out: list[list[tuple]] = [[] for _ in texts]
+        if not locs:
+            return out
+        width = max(len(x) for x in locs)
+        arr = np.full((len(locs), width), -2, dtype=np.int64)
+        for i, loc in enumerate(locs):
+            arr[i, : len(loc)] = loc
+        sw = np.lib.stride_tricks.sliding_window_view(arr, order, axis=1)
+        valid = np.arange(sw.shape[1])[None, :] < np.asarray(cnts)[:, None]
+        new_lp = lm.windows_logp(sw[valid])
+        new_sum = np.bincount(np.nonzero(valid)[0], weights=new_lp, minlength=len(locs))
+        for (ti, a, b, r, kind, old), ns in zip(meta, new_sum.tolist(), strict=True):
+            out[ti].append((a, b, r, kind, ns - old))
+        return out
+
+    def check(self, texts: list[str], masks: list[np.ndarray] | None = None) -> list[list[Edit]]:
+        """Accepted edits per sentence (offsets within each sentence)."""
+        if masks is None:
+            masks = [protected_mask(t) for t in texts]
+        scored = self.score_edits(texts, masks)
+        result = []
+        for t, cands in zip(texts, scored, strict=True):
+            result.append(self.decide(t, cands))
+        return result
+
+    def decide(self, t: str, cands: list[tuple]) -> list[Edit]:
+        acc = []
+        for a, b, r, kind, gain in cands:
+            margin = gain - self.thr[kind]
+            if margin > 0:
+                acc.append((margin, a, b, r, kind, gain))
+        acc.sort(key=lambda x: -x[0])
+        chosen: list[Edit] = []
+        gap = self.lm.order - 1 if self.lm else 4
+        for margin, a, b, r, kind, gain in acc:
+            if len(chosen) >= self.cfg["max_edits_per_sentence"]:
+                break
+            if any(a < e.end + gap and e.start < b + gap for e in chosen):
+                continue
+            conf = 1.0 / (1.0 + math.exp(-1.5 * margin)) * 0.5 + 0.5
+            chosen.append(Edit(a, b, t[a:b], r, kind, gain, conf))
+        chosen.sort(key=lambda e: e.start)
+        return chosen
+
+
+def _windows(ids: np.ndarray, positions: np.ndarray, order: int) -> np.ndarray:
+    offs = np.arange(-(order - 1), 1)
+    idx = positions[:, None] + offs[None, :]
+    return np.where(idx >= 0, ids[np.clip(idx, 0, len(ids) - 1)], -1)
+
+
+def _bigrams(lm: CharLM | None, min_count: int) -> frozenset[str]:
+    """Character pairs the LM knows well (log-prob of the pair's 2-gram above a floor)."""
+    if lm is None:
+        return frozenset()
+    inv = {i: c for c, i in lm.vocab.items()}
+    k, p = lm.keys[1], lm.probs[1]
+    keep = p > -2.5
+    a = (k[keep] >> np.uint64(12)).astype(np.int64).tolist()
+    b = (k[keep] & np.uint64(4095)).astype(np.int64).tolist()
+    return frozenset(inv.get(x, "") + inv.get(y, "") for x, y in zip(a, b, strict=True))
+
+
+@lru_cache(maxsize=1)
+def default_checker() -> SentenceChecker:
+    return SentenceChecker()
