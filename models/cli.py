@@ -11,17 +11,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from models.commands._io import fail as _fail
 from models.errors import BadInput
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="检察文书智能核查 jiancha")
 
 _SEVERITY_LABEL = {"error": "[red]错误[/red]", "warning": "[yellow]警告[/yellow]", "info": "提示"}
 _KIND_LABEL = {"indictment": "起诉书", "recommendation": "量刑建议书", "judgment": "判决书"}
-
-
-def _fail(message: str, code: int = 2) -> None:
-    sys.stderr.write(message.replace("\n", " ") + "\n")
-    raise typer.Exit(code)
 
 
 def _stdin_document():

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from models.commands._io import read_jsonl, read_text
 from models.errors import BadInput
 
 _MIN_PARALLEL = 200  # items: below this, one process is faster than starting workers
@@ -120,41 +121,6 @@ def _learned_term(facts: str, charges: list[str], el, engine_months: int | None)
 # --------------------------------------------------------------------------- CLI
 
 
-def _read(path: str) -> str:
-    from models.documents import load_bytes
-
-    if path == "-":
-        raw = sys.stdin.buffer.read()
-        return load_bytes(raw, "-.txt").text
-    p = Path(path)
-    if not p.exists():
-        raise BadInput(f"文件不存在：{path}")
-    if p.suffix.lower() in (".docx", ".doc"):
-        from models.documents import load_document
-
-        return load_document(p).text
-    data = p.read_bytes()
-    return load_bytes(data, p.name).text
-
-
-def _read_jsonl(path: str) -> list[tuple[str, str]]:
-    raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes() if Path(path).exists() else None
-    if raw is None:
-        raise BadInput(f"文件不存在：{path}")
-    items = []
-    for n, line in enumerate(raw.decode("utf-8-sig").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise BadInput(f"第{n}行不是合法的 JSON：{e.msg}") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-            raise BadInput(f"第{n}行缺少 text 字段")
-        items.append((str(obj.get("id", n)), obj["text"]))
-    return items
-
-
 def _chunks(items: list[tuple[str, str]], size: int) -> list[list[tuple[str, str]]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
@@ -189,13 +155,13 @@ def register(app: typer.Typer) -> None:
         """案情分析：罪名、法条、涉案金额、量刑建议（专家路由）。"""
         try:
             if jsonl:
-                items = _read_jsonl(path)
+                items = [(str(row.get("id", n)), row["text"]) for n, row in read_jsonl(path)]
                 out = sys.stdout
                 for res in run_jsonl(items, workers or None):
                     out.write(json.dumps(res, ensure_ascii=False) + "\n")
                 out.flush()
                 return
-            res = analyze_one(_read(path), "-" if path == "-" else Path(path).name)
+            res = analyze_one(read_text(path), "-" if path == "-" else Path(path).name)
         except BadInput as e:
             sys.stderr.write(f"输入有误：{e}".replace("\n", " ") + "\n")
             raise typer.Exit(2) from None

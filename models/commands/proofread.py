@@ -5,59 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from models.commands._io import fail, read_jsonl, read_text
 from models.errors import BadInput
 
 lm_app = typer.Typer(no_args_is_help=True, help="法律领域语言模型：用本单位已结案件文书重新训练")
-
-
-def _fail(message: str, code: int = 2) -> None:
-    sys.stderr.write(message.replace("\n", " ") + "\n")
-    raise typer.Exit(code)
-
-
-def _read_text(path: str) -> str:
-    from models.documents import load_bytes
-
-    if path == "-":
-        data = sys.stdin.buffer.read()
-        name = "-.txt"
-    else:
-        p = Path(path)
-        if not p.is_file():
-            raise BadInput(f"文件不存在：{path}")
-        data = p.read_bytes()
-        name = p.name
-    return load_bytes(data, name).text
-
-
-def _read_jsonl(path: str) -> list[dict[str, Any]]:
-    if path == "-":
-        raw = sys.stdin.buffer.read()
-    else:
-        p = Path(path)
-        if not p.is_file():
-            raise BadInput(f"文件不存在：{path}")
-        raw = p.read_bytes()
-    try:
-        lines = raw.decode("utf-8-sig").splitlines()
-    except UnicodeDecodeError as e:
-        raise BadInput("JSONL 输入不是 UTF-8 编码") from e
-    rows = []
-    for i, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise BadInput(f"第{i}行不是合法的 JSON") from e
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            raise BadInput(f"第{i}行缺少字符串字段 text")
-        rows.append(row)
-    return rows
 
 
 def _print_table(res, text: str) -> None:
@@ -92,17 +47,17 @@ def register(app: typer.Typer) -> None:
         backend = "neural" if neural else "lm"
         try:
             if jsonl:
-                rows = _read_jsonl(path)
+                rows = [row for _n, row in read_jsonl(path)]
                 for row in rows:
                     res = run(row["text"], backend=backend)
                     res.findings = [f for f in res.findings if f["confidence"] >= min_confidence]
                     res.corrected = apply_findings(row["text"], res.findings)
                     sys.stdout.write(json.dumps(res.to_dict(row.get("id")), ensure_ascii=False) + "\n")
                 return
-            text = _read_text(path)
+            text = read_text(path)
             res = run(text, backend=backend)
         except BadInput as e:
-            _fail(f"输入有误：{e}")
+            fail(f"输入有误：{e}")
             return
         res.findings = [f for f in res.findings if f["confidence"] >= min_confidence]
         res.corrected = apply_findings(text, res.findings)
@@ -123,12 +78,12 @@ def register(app: typer.Typer) -> None:
         from knowledge.settings import get_settings
 
         if not corpus.exists():
-            _fail(f"输入有误：语料目录不存在：{corpus}")
+            fail(f"输入有误：语料目录不存在：{corpus}")
         target = out or Path(get_settings().data_dir) / "lm" / "model.npz"
         try:
             stats = train_files(corpus, target, base=not no_base)
         except ValueError as e:
-            _fail(f"输入有误：{e}")
+            fail(f"输入有误：{e}")
             return
         sys.stdout.write(json.dumps(stats, ensure_ascii=False) + "\n")
 

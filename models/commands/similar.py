@@ -9,15 +9,11 @@ from typing import Annotated, Any
 
 import typer
 
+from models.commands._io import fail, read_jsonl, read_text
 from models.errors import BadInput
 
 index_app = typer.Typer(no_args_is_help=True, help="类案库：构建、增量添加、查看")
 MIN_GATE_SCORE = 0.5  # a predicted (not written) charge filters the similar cases only above this
-
-
-def _fail(message: str, code: int = 2) -> None:
-    sys.stderr.write(message.replace("\n", " ") + "\n")
-    raise typer.Exit(code)
 
 
 def charges_for(text: str) -> list[str]:
@@ -64,7 +60,6 @@ def _print(res: dict[str, Any]) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    from models.commands.proofread import _read_jsonl, _read_text
 
     @app.command()
     def similar(
@@ -78,22 +73,22 @@ def register(app: typer.Typer) -> None:
         from knowledge.cases import StoreError
 
         if k < 1 or k > 100:
-            _fail("输入有误：-k 应在 1 到 100 之间")
+            fail("输入有误：-k 应在 1 到 100 之间")
         try:
             if jsonl:
-                for row in _read_jsonl(path):
+                for _n, row in read_jsonl(path):
                     sys.stdout.write(json.dumps(similar_json(row["text"], k, charge, row.get("id")),
                                                 ensure_ascii=False, default=str) + "\n")
                 return
-            text = _read_text(path)
+            text = read_text(path)
             if not text.strip():
                 raise BadInput("输入为空")
             res = similar_json(text, k, charge, None if path == "-" else Path(path).name)
         except BadInput as e:
-            _fail(f"输入有误：{e}")
+            fail(f"输入有误：{e}")
             return
         except StoreError as e:
-            _fail(f"类案库错误：{e}", 1)
+            fail(f"类案库错误：{e}", 1)
             return
         if as_json:
             sys.stdout.write(json.dumps(res, ensure_ascii=False, default=str) + "\n")
@@ -113,7 +108,7 @@ def register(app: typer.Typer) -> None:
 
         for s in sources or []:
             if not s.is_file():
-                _fail(f"输入有误：文件不存在：{s}")
+                fail(f"输入有误：文件不存在：{s}")
         try:
             with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           transient=False) as pb:
@@ -126,10 +121,10 @@ def register(app: typer.Typer) -> None:
 
                 store, added = build_default(sources, path=path, progress=prog, rebuild=rebuild)
         except (KeyError, ValueError, TypeError) as e:
-            _fail(f"输入有误：案例文件格式不对（{type(e).__name__}: {e}）")
+            fail(f"输入有误：案例文件格式不对（{type(e).__name__}: {e}）")
             return
         except StoreError as e:
-            _fail(f"类案库错误：{e}", 1)
+            fail(f"类案库错误：{e}", 1)
             return
         sys.stdout.write(json.dumps({"added": added, **store.info()}, ensure_ascii=False) + "\n")
 
@@ -141,7 +136,7 @@ def register(app: typer.Typer) -> None:
         try:
             store = open_store(path)
         except StoreError as e:
-            _fail(f"类案库错误：{e}", 1)
+            fail(f"类案库错误：{e}", 1)
             return
         sys.stdout.write(json.dumps(store.info(), ensure_ascii=False) + "\n")
 

@@ -31,6 +31,18 @@ def load_yaml(name: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
+def threshold_tier(expert: str, amount: float | None, key: str = "default") -> str | None:
+    """The amount tier (特别巨大 / 巨大 / 较大) of ``amount`` by the expert's YAML thresholds;
+    ``key`` is "default", or "low"/"high" for the ends of the provincial range. None below 较大."""
+    th = load_yaml(expert)["thresholds"]
+    if amount is None:
+        return None
+    for t in ("特别巨大", "巨大", "较大"):
+        if amount >= (th[t][key] if key == "default" else th[t]["range"][0 if key == "low" else 1]):
+            return t
+    return None
+
+
 def amount_words() -> dict[str, Any]:
     return load_yaml("amount_context")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from models.experts.base import Assessment, Expert, load_yaml, read_amounts
+from models.experts.base import Assessment, Expert, read_amounts, threshold_tier
 
 _TELECOM = re.compile(r"电信|网络诈骗|微信|QQ|支付宝|短信|电话诈骗|冒充[^，。；]{0,8}(?:客服|公检法|警察)")
 
@@ -20,14 +20,8 @@ def elements(text: str) -> dict[str, Any]:
 
 
 def amount_tier(amount: float | None, key: str = "default") -> str | None:
-    th = load_yaml("fraud")["thresholds"]
-    if amount is None:
-        return None
-    for t in ("特别巨大", "巨大", "较大"):
-        if amount >= (th[t][key] if key == "default" else th[t]["range"][0 if key == "low" else 1]):
-            return t
-    return None
-
+    """The tier of an amount with the fraud thresholds (None below 数额较大)."""
+    return threshold_tier("fraud", amount, key)
 
 def assess(text: str, el: dict[str, Any]) -> Assessment:
     amount = el.get("amount")

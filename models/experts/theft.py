@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from models.experts.base import Assessment, Expert, load_yaml, read_amounts, stated_times
+from models.experts.base import Assessment, Expert, read_amounts, stated_times, threshold_tier
 
 _BURGLARY = re.compile(r"入户盗窃|(?:进入|潜入|闯入|窜入|溜进|翻窗进入|撬门进入)[^，。；]{0,12}(?:家|住处|住宅|房间|卧室|屋内|室内|宿舍|出租屋)")
 _PICKPOCKET = re.compile(r"扒窃|扒取|(?:从|在)[^，。；]{0,12}(?:口袋|衣袋|裤袋|包内|挎包|背包)[^，。；]{0,8}(?:窃取|偷走|盗走|扒)")
@@ -31,15 +31,8 @@ def elements(text: str) -> dict[str, Any]:
 
 
 def amount_tier(amount: float | None, key: str = "default") -> str | None:
-    """The tier of an amount with the default thresholds (None below 数额较大)."""
-    th = load_yaml("theft")["thresholds"]
-    if amount is None:
-        return None
-    for t in ("特别巨大", "巨大", "较大"):
-        if amount >= (th[t][key] if key == "default" else th[t]["range"][0 if key == "low" else 1]):
-            return t
-    return None
-
+    """The tier of an amount with the theft thresholds (None below 数额较大)."""
+    return threshold_tier("theft", amount, key)
 
 def assess(text: str, el: dict[str, Any]) -> Assessment:
     amount = el.get("amount")
