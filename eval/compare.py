@@ -39,6 +39,21 @@ def _command() -> str:
     return "python -m eval " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "python -m eval"
 
 
+REVIEWED = HERE / "data" / "real_findings_reviewed.yaml"
+
+
+def reviewed_rows() -> list[dict[str, Any]]:
+    """The hand review of the real-judgment findings (eval/data/real_findings_reviewed.yaml)."""
+    import yaml
+
+    return (yaml.safe_load(REVIEWED.read_text(encoding="utf-8")) or []) if REVIEWED.exists() else []
+
+
+def reviewed_real_defects() -> set[tuple[str, str]]:
+    """(judgment id prefix, rule_id) of real-judgment findings verified as true by reading."""
+    return {(r["case"], r["rule_id"]) for r in reviewed_rows() if r.get("verdict") is True}
+
+
 def run_checker(cases: list[dict[str, Any]], checker: Checker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Reports by case id; crashes are recorded (and counted as 'no finding')."""
     reports: dict[str, Any] = {}
@@ -72,7 +87,7 @@ def compare(split: str = "dev", limit: int | None = None, checker: Checker | Non
         "sources": len({c["source_id"] for c in cases}),
         "recall_by_rule": by_rule,
         "recall": metrics.overall_recall(by_rule),
-        "false": metrics.false_findings(cases, reports),
+        "false": metrics.false_findings(cases, reports, known=reviewed_real_defects()),
         "extra_on_injected": metrics.extra_findings_on_injected(cases, reports),
         "crashes": len(crashes),
         "crash_examples": crashes[:5],
@@ -114,6 +129,10 @@ def real(checker: Checker | None = None, limit: int | None = None, write: bool =
     by_rule: dict[str, int] = {}
     for x in out:
         by_rule[x["rule_id"]] = by_rule.get(x["rule_id"], 0) + 1
+    reviewed = {(r["case"], r["rule_id"]): r for r in reviewed_rows()}
+    for x in out:
+        r = reviewed.get((x["case"][:8], x["rule_id"]))
+        x["review"] = None if r is None else ("true" if r["verdict"] is True else "false alarm")
     res = {
         "command": _command(),
         "date": dt.date.today().isoformat(),
@@ -122,6 +141,9 @@ def real(checker: Checker | None = None, limit: int | None = None, write: bool =
         "judgments_with_findings": len({x["case"] for x in out}),
         "by_rule": dict(sorted(by_rule.items(), key=lambda kv: -kv[1])),
         "crashes": crashes,
+        "reviewed_true": sum(x["review"] == "true" for x in out),
+        "reviewed_false": sum(x["review"] == "false alarm" for x in out),
+        "unreviewed": [f"{x['case']} {x['rule_id']}" for x in out if x["review"] is None],
     }
     if write:
         OUT.mkdir(exist_ok=True)
@@ -186,7 +208,11 @@ def render_section(state: dict[str, Any]) -> str:
                   f"macro over rule_ids: {rc['macro']:.3f}",
                   f"- False findings on clean cases: **{fl['per_50_cases']:.2f} per 50 cases** "
                   f"({fl['false_findings']} on {fl['clean_cases']} clean cases; "
-                  f"{fl['clean_cases_with_findings']} cases with any)", "",
+                  f"{fl['clean_cases_with_findings']} cases with any)"
+                  + (f"; not counted: {sum(fl['inherited_real_defects'].values())} finding(s) of defects of "
+                     f"the real judgment itself, verified by reading (eval/data/real_findings_reviewed.yaml): "
+                     + ", ".join(f"{k} ({v})" for k, v in fl["inherited_real_defects"].items())
+                     if fl.get("inherited_real_defects") else ""), "",
                   "| rule_id | injected | detected | recall |", "|---|---:|---:|---:|"]
         for rid, v in r["recall_by_rule"].items():
             lines.append(f"| {rid} | {v['n']} | {v['detected']} | {v['recall']:.2f} |")
@@ -212,6 +238,18 @@ def render_section(state: dict[str, Any]) -> str:
                   "for manual review.", ""]
         if r["by_rule"]:
             lines.append("By rule_id: " + ", ".join(f"{k} ({v})" for k, v in r["by_rule"].items()))
+            lines.append("")
+        if "reviewed_true" in r:
+            lines += [f"Read by hand: **{r['reviewed_true']} true** (real defects or real 诉判不一), "
+                      f"**{r['reviewed_false']} false alarms**, {len(r['unreviewed'])} not yet reviewed"
+                      + (f" ({', '.join(r['unreviewed'][:10])})" if r["unreviewed"] else "") + ". "
+                      "Each finding and the reason it is right, and the false alarms found earlier and "
+                      "fixed, are in `eval/data/real_findings_reviewed.yaml`:", "",
+                      "| judgment | rule_id | verdict | reason |", "|---|---|---|---|"]
+            for row in reviewed_rows():
+                verdict = "true" if row["verdict"] is True else ("false alarm, fixed" if row.get("fixed")
+                                                                 else "false alarm")
+                lines.append(f"| {row['case']} | {row['rule_id']} | {verdict} | {row['reason']} |")
             lines.append("")
     r = state.get("bench")
     if r:

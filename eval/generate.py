@@ -25,7 +25,7 @@ from typing import Any
 import cn2an
 import yaml
 
-from eval.jparse import ParsedJudgment, parse_judgment, quoted_range
+from eval.jparse import ParsedJudgment, parse_judgment, quoted_range_for
 
 HERE = Path(__file__).parent
 DATA = HERE / "data"
@@ -286,12 +286,18 @@ def build_spec(pj: ParsedJudgment) -> Spec | None:
     ino = pj.indictment_no
     if not ino and re.search(r"\d+号(?:起诉书)?[，,]?\s*指控", pj.text):
         return None  # the judgment cites a number we cannot read: a made-up one would conflict
-    quoted = quoted_range(pj.quoted_recommendation)
+    names = [d.name for d in pj.defendants]
+    quoted_of = {d.name: quoted_range_for(pj.quoted_recommendation, d.name, names) for d in pj.defendants}
     if pj.quoted_recommendation and len(pj.defendants) == 1:
         s0 = pj.defendants[0].sentence
+        quoted = quoted_of[pj.defendants[0].name]
         assert s0 is not None
         if quoted is None or quoted[0] != s0.penalty or not quoted[1] <= s0.term_months <= quoted[2]:
             return None  # the court departed from (or we cannot read) the real recommendation
+    for d in pj.defendants:
+        q = quoted_of[d.name]
+        if q and d.sentence and (q[0] != d.sentence.penalty or not q[1] <= d.sentence.term_months <= q[2]):
+            return None  # the court departed from this defendant's real recommendation
     if not ino:
         abbr = re.sub(r"(省|市|区|县|人民检察院)", "", pj.procuratorate)[-2:]
         ino = f"{abbr}检刑诉〔{ind_date.year}〕{rng.randint(20, 900)}号"
@@ -310,8 +316,8 @@ def build_spec(pj: ParsedJudgment) -> Spec | None:
         order = list(gen_data()["circumstances"])
         circs.sort(key=lambda c: order.index(c) if c in order else 99)
         rec = _clean_rec(rng, s.penalty, s.term_months, s.probation_months, s.fine_yuan, "认罪认罚" in circs)
-        if quoted and len(pj.defendants) == 1:
-            rec.lo, rec.hi = quoted[1], quoted[2]
+        if quoted_of[d.name]:
+            rec.lo, rec.hi = quoted_of[d.name][1], quoted_of[d.name][2]
         custody = not re.search(r"取保候审|监视居住", part) or "羁押" in part
         defs.append(
             DefSpec(d.name, d.sex, d.birth, idn, part, charge, circs, rec,

@@ -26,8 +26,8 @@ _INDICT_NO_RE = re.compile(
 _PROSEC_DATE_RE = re.compile(r"于(\d{4}年\d{1,2}月\d{1,2}日)(?:向本院)?提起公诉")
 _VERDICT_RE = re.compile(
     r"被告人([\u4e00-\u9fa5\d×某·]{1,12}?)犯([\u4e00-\u9fa5、，]{2,40}?)罪[，,]\s*判处"
-    r"(有期徒刑|拘役|管制)([一二三四五六七八九十]+年)?([一二三四五六七八九十]+个月)?"
-    r"(?:[，,]?\s*(?:宣告)?缓刑([一二三四五六七八九十]+年)?([一二三四五六七八九十]+个月)?)?"
+    r"(有期徒刑|拘役|管制)([一二三四五六七八九十]+年)?零?([一二三四五六七八九十]+个月)?"
+    r"(?:[，,]?\s*(?:宣告)?缓刑([一二三四五六七八九十]+年)?零?([一二三四五六七八九十]+个月)?)?"
     r"(?:[，,]\s*(?:并处|单处)?罚金(?:人民币)?([0-9一二三四五六七八九十百千万零〇两.,，]+)元)?"
 )
 _TERM_DATES_RE = re.compile(r"即(?:被告人[\u4e00-\u9fa5\d某]{1,5}的刑期)?自(\d{4}年\d{1,2}月\d{1,2}日)起至(\d{4}年\d{1,2}月\d{1,2}日)止")
@@ -223,7 +223,7 @@ def _circumstances(opinion: str, name: str, n_defs: int) -> list[str]:
     return sorted(found, key=order.index)
 
 
-_QTERM_RE = re.compile(r"([一二三四五六七八九十]+年)?([一二三四五六七八九十]+个月)?")
+_QTERM_RE = re.compile(r"([一二三四五六七八九十]+年)?零?([一二三四五六七八九十]+个月)?")
 _PEN_RE = re.compile(r"有期徒刑|拘役|管制")
 _FLOOR = {"有期徒刑": 6, "拘役": 1, "管制": 3}
 
@@ -239,7 +239,8 @@ def quoted_range(quote: str | None) -> tuple[str, int, int] | None:
     if len(pens) != 1:
         return None
     pen = pens.pop()
-    terms = [(m, _term(m[1], m[2])) for m in _QTERM_RE.finditer(quote) if m[1] or m[2]]
+    terms = [(m, _term(m[1], m[2])) for m in _QTERM_RE.finditer(quote) if (m[1] or m[2])
+             and not re.search(r"(?:缓刑|缓期|考验期(?:限)?为?)$", quote[: m.start()])]
     terms = [(m, t) for m, t in terms if t is not None]
     if not terms or len(terms) > 2:
         return None
@@ -257,6 +258,20 @@ def quoted_range(quote: str | None) -> tuple[str, int, int] | None:
     if lo is None or hi is None or hi < lo:
         return None
     return pen, lo, hi
+
+
+def quoted_range_for(quote: str | None, name: str, names: list[str]) -> tuple[str, int, int] | None:
+    """The quoted range of one defendant: the clause naming him when the quotation lists several
+    defendants ("对被告人甲在有期徒刑…，对被告人乙、丙在…"), else the whole quotation."""
+    if not quote:
+        return None
+    clauses = [c for c in re.split(r"[；;]|[，,](?=对)", quote) if _PEN_RE.search(c)]
+    mine = [c for c in clauses if name in c]
+    if len(mine) == 1 and (len(clauses) > 1 or len(names) > 1):
+        return quoted_range(mine[0])
+    if len(names) == 1:
+        return quoted_range(quote)
+    return None
 
 
 def find_quoted_recommendation(text: str) -> str | None:

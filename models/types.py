@@ -92,6 +92,7 @@ class Amount(Mention):
     yuan: float
     approx: bool = False
     written_in_words: bool = False  # 人民币叁万元 / 三万元 vs 30000元
+    penalty: bool = False  # a fine (罚金/罚款), e.g. in a quoted earlier judgment: not a crime amount
 
 
 @dataclass
@@ -279,8 +280,13 @@ class Report:
     grade: str | None = None
     documents: list[dict[str, Any]] = field(default_factory=list)  # kind, source, length
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # LLM assistance (models/llm; source "llm"): explanation, votes, fallbacks, warnings. Left out
+    # of to_dict() when empty, so reports without an LLM are unchanged.
+    llm: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["experts"] = [[n, s] for n, s in self.experts]
+        if not d["llm"]:
+            del d["llm"]
         return d

@@ -73,4 +73,32 @@ def check_charge_names(ctx: CheckContext) -> Iterator[Hit]:
     for kind in ctx.kinds():
         for m in getattr(ctx.elements(kind), "charge_mentions", []):
             if m.official is None:
-                yield Hit("CHARGE.NOT_OFFICIAL", span(kind, m), {"written": m.text})
+                near = _punctuation_variant(m.text)
+                if near:  # 销售有毒有害食品罪 for 销售有毒、有害食品罪: a wording slip, not another charge
+                    yield Hit("CHARGE.NOT_OFFICIAL", span(kind, m), {"written": m.text}, severity="info",
+                              suggestion=f"规范罪名为“{near}罪”（注意顿号）。")
+                else:
+                    yield Hit("CHARGE.NOT_OFFICIAL", span(kind, m), {"written": m.text})
+
+
+_PUNCT = str.maketrans("", "", "、，, ")
+
+
+def _punctuation_variant(written: str) -> str | None:
+    """The official name a written charge differs from only by punctuation, or None."""
+    w = written.removesuffix("罪")
+    official = charge_catalogue.normalize_charge(w)
+    if not official:
+        return None
+    bare = w.translate(_PUNCT)
+    full = official.translate(_PUNCT)
+    if bare == full:
+        return official
+    # a part of a selective charge (生产、销售有毒、有害食品 → 销售有毒、有害食品)
+    if full.endswith(bare) and "、" in official:
+        parts = official.split("、")
+        for i in range(1, len(parts)):
+            tail = "、".join(parts[i:])
+            if tail.translate(_PUNCT) == bare:
+                return tail
+    return None

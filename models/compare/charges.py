@@ -50,9 +50,14 @@ def check_charges(ctx: CheckContext) -> Iterator[Hit]:
                     defendant=da.name,
                 )
         arts_a, arts_b = crime_articles(ea), crime_articles(eb)
-        if arts_a and arts_b:
-            for key, cit in arts_a.items():
-                if key not in arts_b:
+        if not arts_b:
+            continue
+        # a document citing only 分则 articles that define no charge (第三百四十六条 单位犯罪,
+        # 第二百六十五条 以盗窃罪论处…) where the other cites the crime article
+        cited_a, against = (arts_a, arts_b) if arts_a else (special_articles(ea), special_articles(eb))
+        if cited_a:
+            for key, cit in cited_a.items():
+                if key not in against:
                     yield Hit(
                         "COMPARE.ARTICLE_MISMATCH",
                         span(a, cit),
@@ -60,6 +65,15 @@ def check_charges(ctx: CheckContext) -> Iterator[Hit]:
                          "doc_b": DOC_KIND_NAMES[b],
                          "articles_b": "、".join(c.key for c in arts_b.values())},
                     )
+
+
+def special_articles(el: DocElements) -> dict[tuple[int, int], Citation]:
+    """Cited 刑法 分则 articles (第一百零二条 to 第四百五十一条), whether or not they name a charge."""
+    out: dict[tuple[int, int], Citation] = {}
+    for c in el.citations:
+        if c.law == "刑法" and 102 <= c.article <= 451:
+            out.setdefault((c.article, c.sub), c)
+    return out
 
 
 def _names(charges: set[str]) -> str:

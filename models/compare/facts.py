@@ -27,7 +27,9 @@ def check_facts(ctx: CheckContext) -> Iterator[Hit]:
     if ind is not None and jud is not None:
         yield from _amounts(ind, jud)
         yield from _quantities(ind, jud)
-    yield from _circumstances(ind, rec, jud)
+    rec_doc = ctx.document("recommendation")
+    if rec_doc is not None and (rec is None or rec.circumstances or "情节" in rec_doc.text):
+        yield from _circumstances(ind, rec, jud)
 
 
 def _amounts(ind: DocElements, jud: DocElements) -> Iterator[Hit]:
@@ -36,7 +38,7 @@ def _amounts(ind: DocElements, jud: DocElements) -> Iterator[Hit]:
     judged = [a.yuan for a in jud.amounts]
     reported: set[float] = set()
     for a in ind.amounts:
-        if a.yuan in reported or any(_same_amount(a.yuan, b) for b in judged):
+        if a.penalty or a.yuan in reported or any(_same_amount(a.yuan, b) for b in judged):
             continue
         reported.add(a.yuan)
         yield Hit("COMPARE.AMOUNT_MISMATCH", span("indictment", a),
@@ -70,7 +72,7 @@ def _first(circs: list[Circumstance], name: str) -> Circumstance | None:
 
 def _circumstances(ind: DocElements | None, rec: DocElements | None,
                    jud: DocElements | None) -> Iterator[Hit]:
-    if rec is None or not rec.circumstances:
+    if rec is None:
         return
     stated = [e for e in (ind, jud) if e is not None]
     if not stated:
@@ -85,7 +87,8 @@ def _circumstances(ind: DocElements | None, rec: DocElements | None,
                    "negated": "（且被明确否定）" if name in negated_elsewhere else ""})
     if len(stated) == 2:
         both = active(stated[0].circumstances) & active(stated[1].circumstances)
-        for name in sorted(both - in_rec - {"当庭认罪"}):
+        covered = {"当庭认罪"} | ({"坦白"} if "自首" in in_rec else set())  # 自首 includes 如实供述
+        for name in sorted(both - in_rec - covered):
             yield Hit("COMPARE.CIRCUMSTANCE_MISMATCH", span("indictment", _first(stated[0].circumstances, name)),
                       {"circumstance": name, "where": "起诉书、刑事判决书",
                        "missing": DOC_KIND_NAMES["recommendation"], "negated": ""})

@@ -4,6 +4,7 @@ recommendation vs the recommendation itself."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -125,15 +126,16 @@ def check_sentence(ctx: CheckContext) -> Iterator[Hit]:
     for d in jud_el.defendants:
         if d.judged is None:
             continue
+        judged = _judged_for_recommendation(d)
         got = _recommendation_for(ctx, d)
         if got is None:
             continue
         rec, where = got
         source = "量刑建议书" if where == "recommendation" else "判决书援引的公诉机关量刑建议"
-        params = _params(rec, d.judged, source)
-        sp = span(where, rec) + span("judgment", d.judged)
+        params = _params(rec, judged, source)
+        sp = span(where, rec) + span("judgment", judged)
         wording = None if where == "recommendation" else _sentence_of(ctx.document("judgment"), rec)
-        diffs = differences(rec, d.judged, wording)
+        diffs = differences(rec, judged, wording)
         for rule_id in diffs:
             yield Hit(rule_id, sp, params, defendant=d.name)
         departs = {"COMPARE.PENALTY_TYPE_MISMATCH", "COMPARE.TERM_MISMATCH", "COMPARE.PROBATION_MISMATCH"}
@@ -142,10 +144,21 @@ def check_sentence(ctx: CheckContext) -> Iterator[Hit]:
         # the judgment's quotation of the recommendation vs the recommendation itself
         if where == "recommendation" and d.recommended is not None:
             quoted = d.recommended
-            if differences(rec, _as_fixed(quoted)) or _range_differs(rec, quoted):
+            if _quote_differs(rec, quoted, _clause_of(ctx.document("judgment"), quoted)):
                 yield Hit("COMPARE.RECOMMENDATION_QUOTE", span("recommendation", rec) + span("judgment", quoted),
                           {"recommended": sentence_text(rec), "quoted": sentence_text(quoted)},
                           defendant=d.name)
+
+
+def _judged_for_recommendation(d: Defendant) -> SentenceTerm:
+    """The judged sentence a recommendation speaks of: when the final sentence combines one new
+    crime with an earlier judgment's unexecuted sentence (数罪并罚 with 前罪/漏罪), the sentence for
+    the new crime; otherwise the final one."""
+    assert d.judged is not None
+    own = [p for p in d.judged_parts if not p.combined]
+    if d.judged.combined and len(own) == 1 and own[0].penalty:
+        return own[0]
+    return d.judged
 
 
 def _sentence_of(doc: Document | None, m: SentenceTerm) -> str:
@@ -156,10 +169,33 @@ def _sentence_of(doc: Document | None, m: SentenceTerm) -> str:
     return doc.text[m.start: end if end >= 0 else m.end]
 
 
-def _as_fixed(st: SentenceTerm) -> SentenceTerm:
-    """A quoted recommendation compared like a judged one (its fixed term, if any)."""
-    return st if st.term_range_months is None else SentenceTerm(
-        st.start, st.end, st.text, penalty=st.penalty, probation=st.probation, fine_yuan=st.fine_yuan)
+_CLAUSE_END = re.compile(r"[。；;]|[，,]\s*对(?:被告人)?")
+
+
+def _clause_of(doc: Document | None, m: SentenceTerm) -> str:
+    """The clause of a quoted recommendation: to the next 。/； or the next "对被告人…" of a
+    recommendation that lists several defendants."""
+    if doc is None:
+        return m.text
+    stop = _CLAUSE_END.search(doc.text, m.end)
+    return doc.text[m.start: stop.start() if stop else m.end]
+
+
+def _quote_differs(rec: SentenceTerm, quoted: SentenceTerm, wording: str) -> bool:
+    """Whether the judgment's quotation states something the recommendation does not.
+
+    Judgments often abbreviate the recommendation ("建议判处有期徒刑六个月至一年，并处罚金"), so
+    only what the quotation states is compared: penalty type, term or range, probation when the
+    quotation speaks of 缓刑, the fine when it states an amount."""
+    if rec.penalty and quoted.penalty and rec.penalty != quoted.penalty:
+        return True
+    if _range_differs(rec, quoted):
+        return True
+    if ("缓刑" in wording and not any(w in wording for w in _PROBATION_OPTIONAL)
+            and rec.probation != quoted.probation):
+        return True
+    return (quoted.fine_yuan is not None and rec.fine_yuan is not None and not rec.fine_range_yuan
+            and abs(quoted.fine_yuan - rec.fine_yuan) >= 0.5)
 
 
 def _range_differs(a: SentenceTerm, b: SentenceTerm) -> bool:

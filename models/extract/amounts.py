@@ -25,6 +25,7 @@ _AMOUNT_RE = re.compile(
 )
 _FOREIGN_BEFORE = re.compile(r"(?:美|港|日|欧|澳|加|新台币|台币|韩)$")
 _PREV_CHAR_BAD = re.compile(r"[\dA-Za-z.．]$")
+_PENALTY_BEFORE = re.compile(r"(?:罚金|罚款|罚没)(?:人民币)?\s*$")
 
 
 def _value(m: re.Match[str]) -> float | None:
@@ -72,6 +73,7 @@ def extract_amounts(text: str, offset: int = 0) -> list[Amount]:
                 yuan=float(v),
                 approx=bool(m.group("approx1") or m.group("approx2")),
                 written_in_words=bool(m.group("cn")),
+                penalty=bool(_PENALTY_BEFORE.search(text[max(0, start - 8): start])),
             )
         )
     return out

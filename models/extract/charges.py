@@ -38,6 +38,8 @@ _BAD_CHARS = re.compile(r"[的其了为被已均系之是在对与和及或等]|
 _SKIP_SENT = re.compile(r"辩护|辩称|辩解|不能成立|定性不当|不予支持|不予采纳|是否构成")
 _PRIOR_BEFORE = re.compile(r"(?:曾因|曾|因|前因|又因)$")
 _NEG_BEFORE = re.compile(r"(?:不|不应|不能|尚不|并不|否|未)$")
+# the combination clause of 数罪并罚 with an earlier judgment: "与（…判决中对X）之前犯…罪…并罚"
+_COMBINED_WITH = re.compile(r"与(?!被告人)[^。；，,]{0,40}$|与[^。；]{0,40}(?:判决|裁定)中?对[^。；，,]{0,8}$")
 # "以…罪" is a charge only when the sentence goes on to prosecute or sentence under it
 _YI_CONTEXT = re.compile(r"[，,]?\s*(?:对(?:被告人)?[^，。；]{0,12}?)?(?:追究|判处|定罪|论处|提起公诉|起诉|处罚|立案|移送|判决|予以)")
 _SENT_RE = re.compile(r"[^。；;]+[。；;]?")
@@ -88,6 +90,8 @@ def _plausible(w: str) -> bool:
 
 def _acceptable(w: str) -> bool:
     """A known form (销售假冒注册商标的商品罪) always; an unknown one when it looks like a name."""
+    if w.endswith("定罪") and official_name(w) is None:
+        return False  # "以玩忽职守定罪处罚": the verb 定罪, not a name ending in 罪
     return official_name(w) is not None or _plausible(w)
 
 
@@ -120,6 +124,10 @@ def extract_charges(
                 continue
             if _NEG_BEFORE.search(sent[max(0, trig_start - 2) : trig_start]):
                 continue
+            cm = _COMBINED_WITH.search(sent[max(0, trig_start - 45): trig_start])
+            if cm and "并罚" in sent[pos:] and not any(cm.group(0)[1:].startswith(n) for n in names) \
+                    and "共同" not in cm.group(0):
+                continue  # "与之前犯诈骗罪…没有执行的刑罚并罚": an earlier judgment's charge
             found = [(m.start("w"), m.group("w"))]
             while (c := _CHAIN_RE.match(sent, pos)) is not None:
                 found.append((c.start("w"), c.group("w")))

@@ -4,6 +4,7 @@ range of the cited article, 数罪并罚 limits (刑法 69)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 from knowledge import charges as charge_catalogue
@@ -20,7 +21,7 @@ _SEVERITY_ORDER = {"管制": 1, "拘役": 2, "有期徒刑": 3, "无期徒刑": 
 _SPECIAL_CUSTODY = ("二日折抵", "折抵刑期二日", "扣除", "余刑", "前罪", "撤销", "监外执行", "已执行")
 # Words in the defendant's particulars that mean custody was interrupted (bail, release,
 # escape): the term then ends later than "start + term − 1 day" by the days out of custody.
-_INTERRUPTED = ("取保候审", "监视居住", "释放", "脱逃", "在逃", "保外就医", "变更强制措施", "暂予监外")
+_INTERRUPTED = re.compile(r"取保候审|监视居住|(?<!刑满)(?<!期满)(?<!假释)释放|脱逃|在逃|保外就医|变更强制措施|暂予监外")
 
 
 @register("sentencing.term_dates")
@@ -45,7 +46,7 @@ def check_term_dates(ctx: CheckContext) -> Iterator[Hit]:
         params = {"term": term_text(st), "start": _d(start), "end": _d(end), "expected": _d(expected)}
         sp = span("judgment", d.term_start) + span("judgment", d.term_end)
         if end > expected + slack:
-            if not any(w in parties for w in _INTERRUPTED):
+            if not _INTERRUPTED.search(parties):
                 yield Hit("SENT.TERM_DATES", sp, params, defendant=d.name)
         elif end < expected - slack:
             # Ending early can be right when custody before the stated start (抓获, 行政拘留
@@ -115,10 +116,22 @@ def _tiers_for_charges(charges: list[str]) -> list:
     return tiers
 
 
-def _mitigated(ctx: CheckContext) -> bool:
+def _mitigated(ctx: CheckContext, name: str | None = None) -> bool:
+    """Whether a sentence below the statutory tier can be lawful: the documents state 减轻处罚 (or
+    its ground, 第六十三条), or the defendant has a circumstance for which the law allows it."""
+    mit = limits()["mitigation"]
+    reasons = set(mit["circumstances"])
     for kind in ("judgment", "recommendation", "indictment"):
         doc = ctx.document(kind)
-        if doc is not None and "减轻处罚" in doc.text:
+        if doc is not None and any(cue in doc.text for cue in mit["cues"]):
+            return True
+        el = ctx.elements(kind)
+        if el is None:
+            continue
+        people = [d for d in el.defendants if name is None or d.name == name] or el.defendants
+        if any(c.name in reasons and not c.negated for d in people for c in d.circumstances):
+            return True
+        if any(c.name in reasons and not c.negated for c in el.circumstances):
             return True
     return False
 
@@ -153,14 +166,15 @@ def _range_hits(ctx, kind, d, st, charges, bounds) -> Iterator[Hit]:
     charge = charges[0]
     if st.penalty not in allowed:
         lighter = _SEVERITY_ORDER[st.penalty] < top
-        if not lighter or not _mitigated(ctx):
+        if not lighter or not _mitigated(ctx, d.name):
             yield Hit("SENT.STATUTORY_RANGE", span(kind, st),
                       {"sentence": term_text(st), "range": "、".join(sorted(allowed, key=_SEVERITY_ORDER.get)),
                        "basis_article": f"{charge}罪的法定刑"}, defendant=d.name)
         return
     if st.penalty == "有期徒刑" and not any(t.life or t.death for t in tiers):
-        cap = max(t.max_months for t in tiers if "有期徒刑" in t.penalties)
-        if any(t > cap for t in terms):
+        caps = [t.max_months for t in tiers if "有期徒刑" in t.penalties and t.max_months is not None]
+        cap = max(caps, default=None)
+        if cap is not None and any(t is not None and t > cap for t in terms):
             yield Hit("SENT.STATUTORY_RANGE", span(kind, st),
                       {"sentence": term_text(st), "range": f"有期徒刑{months_text(cap)}以下",
                        "basis_article": f"{charge}罪的法定刑"}, defendant=d.name)
