@@ -8,6 +8,7 @@ import json
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval")
+    ap.add_argument("--llm", metavar="URL", help="run with the LLM at this OpenAI-compatible URL (models/llm)")
     sub = ap.add_subparsers(dest="cmd", required=True)
     g = sub.add_parser("generate", help="generate the three-document cases into eval/data")
     g.add_argument("--copy", action="store_true", help="first re-copy the judgments from /work/shared")
@@ -26,6 +27,13 @@ def main(argv: list[str] | None = None) -> int:
     for name, mod in tasks.items():
         mod.add_arguments(sub.add_parser(name, help=mod.HELP))
     a = ap.parse_args(argv)
+    if a.llm:  # sets JIANCHA_LLM_BASE_URL for this run (and its worker processes)
+        import os
+
+        from models.llm import reset
+
+        os.environ["JIANCHA_LLM_BASE_URL"] = a.llm
+        reset()
     if a.cmd in tasks:
         return tasks[a.cmd].run(a)
 

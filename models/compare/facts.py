@@ -87,7 +87,9 @@ def _circumstances(ind: DocElements | None, rec: DocElements | None,
                    "negated": "（且被明确否定）" if name in negated_elsewhere else ""})
     if len(stated) == 2:
         both = active(stated[0].circumstances) & active(stated[1].circumstances)
-        covered = {"当庭认罪"} | ({"坦白"} if "自首" in in_rec else set())  # 自首 includes 如实供述
+        covered = {"当庭认罪"}
+        covered |= {"坦白"} if "自首" in in_rec else set()  # 自首 includes 如实供述
+        covered |= {"前科"} if "累犯" in in_rec else set()  # 累犯 presupposes the earlier conviction
         for name in sorted(both - in_rec - covered):
             yield Hit("COMPARE.CIRCUMSTANCE_MISMATCH", span("indictment", _first(stated[0].circumstances, name)),
                       {"circumstance": name, "where": "起诉书、刑事判决书",

@@ -210,6 +210,9 @@ def extract(doc: Document) -> DocElements:
             if d is not None:
                 _add_circ(d, c)
 
+    if kind == "judgment":
+        _record_as_circumstance(doc, defendants)
+
     # dates
     dates: list[DateMention] = []
     for d in defendants:
@@ -273,6 +276,24 @@ def _header(el: DocElements, kind: str, head: list[Block], parties: list[Block],
         el.procuratorate = _first(_PROCURATORATE_RE, head)
         closing = [(doc.text[s.start : s.end], s.start) for s in doc.sections if s.name == "closing"]
         el.court = _first(_TO_COURT, closing or [(doc.text, 0)], "c")
+
+
+_CONVICTION_RE = re.compile(r"犯[^，。；]{1,30}罪[^。；]{0,40}(?:判处|判刑|免予刑事处罚|刑满释放)|(?:判处|判刑)[^。；]{0,30}(?:有期徒刑|拘役|管制|罚金)")
+
+
+def _record_as_circumstance(doc: Document, defendants: list[Defendant]) -> None:
+    """A criminal conviction in the judgment's particulars ("曾因犯盗窃罪于…被判处…") is 前科, a
+    circumstance judgments rarely repeat in the reasoning unless it makes the defendant 累犯."""
+    for d in defendants:
+        if any(c.name in ("前科", "累犯") for c in d.circumstances):
+            continue
+        for rec in d.record:
+            if not _CONVICTION_RE.search(rec):
+                continue
+            i = doc.text.find(rec, d.start)
+            if i >= 0:
+                _add_circ(d, Circumstance(start=i, end=i + len(rec), text=rec, name="前科"))
+            break
 
 
 def _add_circ(d: Defendant, c: Circumstance) -> None:

@@ -122,4 +122,10 @@ def proofread(text: str, kind: str | None = None, backend: str = "lm", document:
         findings += punct_width(text) + brackets(text)
     findings += sentence_findings(text, names, backend)
     findings.sort(key=lambda f: (f["start"], f["end"], f["rule_id"]))
+    from models.llm import enabled as llm_enabled  # LLM second opinion, only when configured
+
+    if llm_enabled():
+        from models.llm.features import annotate_proofreading
+
+        findings = annotate_proofreading(text, findings)
     return ProofResult(apply_findings(text, findings), findings)

@@ -1,0 +1,361 @@
+"""Aggregated batch reports: Excel (openpyxl), self-contained HTML (table bars, no scripts, no CDN)
+and JSONL (one line per case), all from the per-case results of ``BatchStore.results``."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from models.errors import BadInput
+
+from .store import GRADES
+
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
+KIND_CN = {"indictment": "起诉书", "recommendation": "量刑建议书", "judgment": "刑事判决书"}
+UNKNOWN = "（未识别）"
+FORMATS = ("xlsx", "html", "jsonl")
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+def _group_row() -> dict[str, Any]:
+    return {"cases": 0, "grades": Counter(), "severity": Counter()}
+
+
+def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts over the finished cases: grades, severities, and per crime / expert / rule / court / month.
+
+    Group tables are ``{label: {"cases", "grades": {grade: n}, "severity": {sev: n findings}}}``;
+    ``by_rule`` is ``{rule_id: {"severity", "findings", "cases"}}``.
+    """
+    done = [r for r in results if r.get("status", "done") == "done" and not r.get("error")]
+    failed = [r for r in results if r.get("error")]
+    grades = Counter(r.get("grade") for r in done)
+    sev_findings: Counter[str] = Counter()
+    sev_cases: Counter[str] = Counter()
+    groups: dict[str, dict[str, dict[str, Any]]] = {k: defaultdict(_group_row) for k in
+                                                    ("by_crime", "by_expert", "by_court", "by_month")}
+    by_rule: dict[str, dict[str, Any]] = {}
+    for r in done:
+        counts = r.get("counts") or {}
+        for s in SEVERITIES:
+            sev_findings[s] += counts.get(s, 0)
+            sev_cases[s] += bool(counts.get(s, 0))
+        labels = {
+            "by_crime": r.get("charges") or [UNKNOWN],
+            "by_expert": [r.get("expert") or UNKNOWN],
+            "by_court": [r.get("court") or UNKNOWN],
+            "by_month": [r.get("month") or UNKNOWN],
+        }
+        for table, keys in labels.items():
+            for k in keys:
+                g = groups[table][k]
+                g["cases"] += 1
+                g["grades"][r.get("grade")] += 1
+                for s in SEVERITIES:
+                    g["severity"][s] += counts.get(s, 0)
+        seen: set[str] = set()
+        for f in r.get("findings") or []:
+            rid = f["rule_id"]
+            row = by_rule.setdefault(rid, {"severity": f["severity"], "findings": 0, "cases": 0,
+                                           "message": f.get("message", "")})
+            row["findings"] += 1
+            if rid not in seen:
+                row["cases"] += 1
+                seen.add(rid)
+    out: dict[str, Any] = {
+        "cases": len(results), "done": len(done), "failed": len(failed),
+        "grades": {g: grades.get(g, 0) for g in GRADES},
+        "severity": {s: {"findings": sev_findings[s], "cases": sev_cases[s]} for s in SEVERITIES},
+        "by_rule": dict(sorted(by_rule.items(), key=lambda kv: (-kv[1]["findings"], kv[0]))),
+        "ms_total": round(sum((r.get("timings_ms") or {}).get("total", 0) for r in results), 1),
+    }
+    for table, rows in groups.items():
+        key = (lambda kv: kv[0]) if table == "by_month" else (lambda kv: (-kv[1]["cases"], kv[0]))
+        out[table] = {k: {"cases": v["cases"], "grades": {g: v["grades"].get(g, 0) for g in GRADES},
+                          "severity": {s: v["severity"].get(s, 0) for s in SEVERITIES}}
+                      for k, v in sorted(rows.items(), key=key)}
+    return out
+
+
+# --------------------------------------------------------------------------- writers
+
+
+def export(results: list[dict[str, Any]], path: Path, info: dict[str, Any] | None = None) -> Path:
+    """Write the report in the format named by ``path``'s extension (.xlsx, .html, .jsonl)."""
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise BadInput(f"不支持的报告格式（{path.name}），请使用.xlsx、.html或.jsonl")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    {"xlsx": write_xlsx, "html": write_html, "jsonl": write_jsonl}[fmt](results, tmp, info or {})
+    tmp.replace(path)  # atomic: a killed export never leaves a half-written report
+    return path
+
+
+def write_jsonl(results: list[dict[str, Any]], path: Path, info: dict[str, Any] | None = None) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for r in results:
+            f.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
+
+
+def _evidence(f: dict[str, Any]) -> str:
+    return "；".join(f"{KIND_CN.get(s.get('document'), s.get('document'))}「{s.get('text', '')}」"
+                    for s in f.get("spans") or [])
+
+
+def _case_label(r: dict[str, Any]) -> str:
+    return r.get("name") or r.get("source") or ""
+
+
+def _group_table(rows: dict[str, dict[str, Any]], head: str) -> tuple[list[str], list[list[Any]]]:
+    header = [head, "案件数", *GRADES, "错误", "警告", "提示"]
+    body = [[k, v["cases"], *(v["grades"][g] for g in GRADES), *(v["severity"][s] for s in SEVERITIES)]
+            for k, v in rows.items()]
+    return header, body
+
+
+def _info_rows(info: dict[str, Any], s: dict[str, Any]) -> list[tuple[str, Any]]:
+    rows = [("批次", info.get("name") or info.get("id") or ""), ("批次编号", info.get("id") or ""),
+            ("输入", info.get("source") or ""), ("创建时间", info.get("created_at") or ""),
+            ("完成时间", info.get("finished_at") or ""), ("案件总数", s["cases"]), ("已评查", s["done"]),
+            ("失败", s["failed"])]
+    return [(k, v) for k, v in rows if v != ""]
+
+
+def write_xlsx(results: list[dict[str, Any]], path: Path, info: dict[str, Any] | None = None) -> None:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    info = info or {}
+    s = summarize(results)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "汇总"
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="DDEBF7")
+
+    def put(sheet, row: int, values: list[Any], header: bool = False) -> None:
+        for col, v in enumerate(values, 1):
+            cell = sheet.cell(row=row, column=col)
+            _set(cell, v)
+            if header:
+                cell.font = bold
+                cell.fill = head_fill
+
+    r = 1
+    ws.cell(row=r, column=1, value="案件质量评查汇总").font = Font(bold=True, size=14)
+    r += 2
+    for k, v in _info_rows(info, s):
+        put(ws, r, [k, v])
+        r += 1
+    r += 1
+    put(ws, r, ["评查等级", "案件数", "占比"], header=True)
+    grade_first = r + 1
+    for g in GRADES:
+        r += 1
+        put(ws, r, [g, s["grades"][g], _pct(s["grades"][g], s["done"])])
+    grade_last = r
+    chart = BarChart()
+    chart.title = "评查等级分布"
+    chart.legend = None
+    chart.add_data(Reference(ws, min_col=2, min_row=grade_first - 1, max_row=grade_last), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=grade_first, max_row=grade_last))
+    chart.height, chart.width = 6, 12
+    ws.add_chart(chart, "F3")
+    r += 2
+    put(ws, r, ["严重程度", "问题数", "涉及案件数"], header=True)
+    for sev in SEVERITIES:
+        r += 1
+        put(ws, r, [SEVERITY_CN[sev], s["severity"][sev]["findings"], s["severity"][sev]["cases"]])
+    for table, head, title in (("by_crime", "罪名", "按罪名"), ("by_expert", "专家", "按专家"),
+                               ("by_court", "法院", "按法院"), ("by_month", "月份", "按月份")):
+        r += 2
+        ws.cell(row=r, column=1, value=title).font = bold
+        header, body = _group_table(s[table], head)
+        r += 1
+        put(ws, r, header, header=True)
+        for row in body:
+            r += 1
+            put(ws, r, row)
+    r += 2
+    ws.cell(row=r, column=1, value="按规则").font = bold
+    r += 1
+    put(ws, r, ["规则", "严重程度", "问题数", "涉及案件数", "示例说明"], header=True)
+    for rid, v in s["by_rule"].items():
+        r += 1
+        put(ws, r, [rid, SEVERITY_CN.get(v["severity"], v["severity"]), v["findings"], v["cases"], v["message"]])
+    _widths(ws, [28, 14, 10, 10, 10, 10, 10, 10, 10])
+
+    wc = wb.create_sheet("案件")
+    header = ["序号", "案件", "来源", "案件编号", "案号", "罪名", "专家", "法院", "月份", "评查等级",
+              "错误", "警告", "提示", "用时(ms)", "状态", "失败原因"]
+    put(wc, 1, header, header=True)
+    for i, c in enumerate(results, 1):
+        counts = c.get("counts") or {}
+        put(wc, i + 1, [i, _case_label(c), c.get("source"), c.get("case_id"), c.get("case_number"),
+                        "、".join(c.get("charges") or []), c.get("expert"), c.get("court"), c.get("month"),
+                        c.get("grade"), counts.get("error", 0), counts.get("warning", 0), counts.get("info", 0),
+                        (c.get("timings_ms") or {}).get("total"), _status_cn(c), c.get("error")])
+    wc.freeze_panes = "C2"
+    wc.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(results) + 1}"
+    _widths(wc, [6, 24, 24, 30, 26, 20, 12, 24, 9, 9, 6, 6, 6, 10, 8, 40])
+
+    wf = wb.create_sheet("问题")
+    header = ["案件", "来源", "评查等级", "规则", "严重程度", "被告人", "说明", "证据", "建议", "依据", "来源类型", "置信度"]
+    put(wf, 1, header, header=True)
+    n = 1
+    for c in results:
+        for f in c.get("findings") or []:
+            n += 1
+            put(wf, n, [_case_label(c), c.get("source"), c.get("grade"), f.get("rule_id"),
+                        SEVERITY_CN.get(f.get("severity"), f.get("severity")), f.get("defendant"), f.get("message"),
+                        _evidence(f), f.get("suggestion"), f.get("basis"), f.get("source"), f.get("confidence")])
+    wf.freeze_panes = "A2"
+    wf.auto_filter.ref = f"A1:{get_column_letter(len(header))}{n}"
+    _widths(wf, [24, 24, 9, 30, 8, 10, 60, 50, 40, 30, 8, 8])
+    for row in wf.iter_rows(min_row=2, min_col=7, max_col=8):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    wb.save(path)
+
+
+def _set(cell: Any, v: Any) -> None:
+    """Write a value; strings are always text (never formulas) and without illegal characters."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(v, str):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", v)[:32000]
+        cell.data_type = "s"  # "=…" quoted from a document must not become a formula
+    elif isinstance(v, (list, dict)):
+        cell.value = json.dumps(v, ensure_ascii=False)
+        cell.data_type = "s"
+    else:
+        cell.value = v
+
+
+def _widths(ws: Any, widths: list[int]) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for i, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+
+
+def _pct(n: int, total: int) -> str:
+    return f"{100 * n / total:.1f}%" if total else "—"
+
+
+def _status_cn(r: dict[str, Any]) -> str:
+    st = r.get("status") or ("failed" if r.get("error") else "done")
+    return {"done": "已评查", "failed": "失败", "pending": "待评查"}.get(st, st)
+
+
+# --------------------------------------------------------------------------- HTML
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;color:#222;max-width:1200px}
+h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ccc;padding-bottom:4px}
+table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ddd;padding:3px 8px;
+text-align:left;vertical-align:top}th{background:#eef3f8}td.n{text-align:right}
+.bar{display:inline-block;height:12px;background:#4a7fc1;vertical-align:middle}
+.g-优质{color:#1a7f37}.g-合格{color:#2f5d9e}.g-瑕疵{color:#b7791f}.g-不合格{color:#c53030;font-weight:bold}
+.s-error{color:#c53030}.s-warning{color:#b7791f}.s-info{color:#555}.err{color:#c53030}
+details{margin:6px 0}summary{cursor:pointer}.meta td:first-child{color:#666}
+.ev{color:#555;font-size:12px}
+"""
+
+
+def _e(v: Any) -> str:
+    return html.escape("" if v is None else str(v))
+
+
+def _bars(rows: list[tuple[str, int]], total: int | None = None, css: str = "") -> str:
+    top = max([n for _, n in rows] + [1])
+    out = ["<table>"]
+    for label, n in rows:
+        w = int(240 * n / top)
+        pct = f" ({_pct(n, total)})" if total else ""
+        out.append(f'<tr><td class="{_e(css + label) if css else ""}">{_e(label)}</td><td class="n">{n}</td>'
+                   f'<td><span class="bar" style="width:{w}px"></span>{_e(pct)}</td></tr>')
+    out.append("</table>")
+    return "".join(out)
+
+
+def _html_group(rows: dict[str, dict[str, Any]], head: str) -> str:
+    header, body = _group_table(rows, head)
+    top = max([r[1] for r in body] + [1])
+    out = ["<table><tr>", *(f"<th>{_e(h)}</th>" for h in header), "<th></th></tr>"]
+    for row in body:
+        cells = "".join(f'<td class="n">{_e(v)}</td>' if isinstance(v, int) else f"<td>{_e(v)}</td>" for v in row)
+        out.append(f'<tr>{cells}<td><span class="bar" style="width:{int(160 * row[1] / top)}px"></span></td></tr>')
+    out.append("</table>")
+    return "".join(out)
+
+
+def write_html(results: list[dict[str, Any]], path: Path, info: dict[str, Any] | None = None) -> None:
+    info = info or {}
+    s = summarize(results)
+    p: list[str] = [
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">',
+        f"<title>案件质量评查报告 {_e(info.get('name') or '')}</title><style>{_CSS}</style></head><body>",
+        f"<h1>案件质量评查报告{(' — ' + _e(info['name'])) if info.get('name') else ''}</h1>",
+        '<table class="meta">',
+        *(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in _info_rows(info, s)),
+        "</table>",
+        "<h2>评查等级</h2>",
+        _bars([(g, s["grades"][g]) for g in GRADES], s["done"], css="g-"),
+        "<h2>问题严重程度</h2><table><tr><th>严重程度</th><th>问题数</th><th>涉及案件数</th></tr>",
+        *(f'<tr><td class="s-{sev}">{SEVERITY_CN[sev]}</td><td class="n">{s["severity"][sev]["findings"]}</td>'
+          f'<td class="n">{s["severity"][sev]["cases"]}</td></tr>' for sev in SEVERITIES),
+        "</table>",
+    ]
+    for table, head, title in (("by_crime", "罪名", "按罪名"), ("by_expert", "专家", "按专家"),
+                               ("by_court", "法院", "按法院"), ("by_month", "月份", "按月份")):
+        p += [f"<h2>{title}</h2>", _html_group(s[table], head)]
+    p.append("<h2>按规则</h2><table><tr><th>规则</th><th>严重程度</th><th>问题数</th><th>涉及案件数</th><th></th>"
+             "<th>示例说明</th></tr>")
+    top = max([v["findings"] for v in s["by_rule"].values()] + [1])
+    for rid, v in s["by_rule"].items():
+        p.append(f'<tr><td>{_e(rid)}</td><td class="s-{_e(v["severity"])}">{_e(SEVERITY_CN.get(v["severity"]))}</td>'
+                 f'<td class="n">{v["findings"]}</td><td class="n">{v["cases"]}</td>'
+                 f'<td><span class="bar" style="width:{int(160 * v["findings"] / top)}px"></span></td>'
+                 f"<td>{_e(v['message'])}</td></tr>")
+    p.append("</table>")
+    p.append("<h2>案件列表</h2><table><tr><th>#</th><th>案件</th><th>案号</th><th>罪名</th><th>法院</th>"
+             "<th>月份</th><th>等级</th><th>错误</th><th>警告</th><th>提示</th><th>状态</th></tr>")
+    for i, c in enumerate(results, 1):
+        counts = c.get("counts") or {}
+        grade = c.get("grade") or ""
+        p.append(f'<tr><td class="n">{i}</td><td><a href="#c{i}">{_e(_case_label(c))}</a></td>'
+                 f"<td>{_e(c.get('case_number') or c.get('case_id'))}</td><td>{_e('、'.join(c.get('charges') or []))}</td>"
+                 f"<td>{_e(c.get('court'))}</td><td>{_e(c.get('month'))}</td>"
+                 f'<td class="g-{_e(grade)}">{_e(grade)}</td><td class="n">{counts.get("error", 0)}</td>'
+                 f'<td class="n">{counts.get("warning", 0)}</td><td class="n">{counts.get("info", 0)}</td>'
+                 f"<td>{_e(_status_cn(c))}</td></tr>")
+    p.append("</table><h2>案件详情</h2>")
+    for i, c in enumerate(results, 1):
+        fs = c.get("findings") or []
+        grade = c.get("grade") or ""
+        p.append(f'<details id="c{i}"><summary>{i}. {_e(_case_label(c))}　<span class="g-{_e(grade)}">'
+                 f"{_e(grade or _status_cn(c))}</span>　{len(fs)}项</summary>")
+        if c.get("error"):
+            p.append(f'<p class="err">{_e(c["error"])}</p>')
+        if fs:
+            p.append("<table><tr><th>规则</th><th>严重程度</th><th>说明</th><th>建议 / 依据</th></tr>")
+            for f in fs:
+                sev = f.get("severity")
+                p.append(f"<tr><td>{_e(f.get('rule_id'))}</td><td class=\"s-{_e(sev)}\">{_e(SEVERITY_CN.get(sev, sev))}</td>"
+                         f"<td>{_e(f.get('message'))}<div class=\"ev\">{_e(_evidence(f))}</div></td>"
+                         f"<td>{_e(f.get('suggestion'))}<div class=\"ev\">{_e(f.get('basis'))}</div></td></tr>")
+            p.append("</table>")
+        p.append("</details>")
+    p.append("</body></html>")
+    Path(path).write_text("\n".join(p), encoding="utf-8")

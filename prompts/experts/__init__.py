@@ -1,0 +1,1 @@
+"""Per-expert prompt variants (YAML); loaded by ``prompts``."""
