@@ -171,6 +171,12 @@ def _range_hits(ctx, kind, d, st, charges, bounds) -> Iterator[Hit]:
                       {"sentence": term_text(st), "range": "、".join(sorted(allowed, key=_SEVERITY_ORDER.get)),
                        "basis_article": f"{charge}罪的法定刑"}, defendant=d.name)
         return
+    base_cap = _base_tier_cap(ctx, tiers)
+    if st.penalty == "有期徒刑" and base_cap is not None and any(t is not None and t > base_cap for t in terms):
+        yield Hit("SENT.STATUTORY_RANGE", span(kind, st),
+                  {"sentence": term_text(st), "range": f"有期徒刑{months_text(base_cap)}以下（{tiers[0].label}）",
+                   "basis_article": f"{charge}罪的法定刑"}, defendant=d.name)
+        return
     if st.penalty == "有期徒刑" and not any(t.life or t.death for t in tiers):
         caps = [t.max_months for t in tiers if "有期徒刑" in t.penalties and t.max_months is not None]
         cap = max(caps, default=None)
@@ -178,6 +184,39 @@ def _range_hits(ctx, kind, d, st, charges, bounds) -> Iterator[Hit]:
             yield Hit("SENT.STATUTORY_RANGE", span(kind, st),
                       {"sentence": term_text(st), "range": f"有期徒刑{months_text(cap)}以下",
                        "basis_article": f"{charge}罪的法定刑"}, defendant=d.name)
+
+
+def _base_tier_cap(ctx: CheckContext, tiers: list) -> int | None:
+    """The first tier's maximum when the documents place the case in it: an amount ladder
+    (数额较大 / 数额巨大 / 数额特别巨大) whose reasoning speaks of 数额较大 and of nothing higher."""
+    ladder = limits()["amount_ladder"]
+    if not tiers or not tiers[0].label.startswith(ladder["base"]) or tiers[0].max_months is None:
+        return None
+    since = ladder["amended"].get(tiers[0].article)
+    if since is not None and not _all_dates_from(ctx, dt.date.fromisoformat(str(since))):
+        return None  # the tiers we carry may not be the law of this case's time
+    texts = []
+    for kind in ("judgment", "indictment", "recommendation"):
+        doc = ctx.document(kind)
+        if doc is not None:
+            texts.append(doc.section_text("reasoning") or "")
+    said = "".join(texts)
+    if ladder["base"] not in said or any(w in said for w in ladder["higher"]):
+        return None
+    return tiers[0].max_months
+
+
+def _all_dates_from(ctx: CheckContext, day: dt.date) -> bool:
+    """Whether the documents and the offence dates we know all fall on or after ``day``."""
+    seen = False
+    for kind in ctx.kinds():
+        el = ctx.elements(kind)
+        dates = [el.date] if el.date else []
+        dates += [m.date for m in el.dates if m.role == "offence"]
+        if any(x < day for x in dates):
+            return False
+        seen = seen or bool(dates)
+    return seen
 
 
 @register("sentencing.cumulative")
