@@ -25,13 +25,13 @@ from pathlib import Path, PurePosixPath
 from knowledge.settings import get_settings
 from models.documents import load_bytes, load_case
 from models.documents.loader import (
-    _MAX_RATIO,
     DOCX_EXTS,
     TEXT_EXTS,
     _hidden,
     _member_name,
     _read_member,
     _safe_parts,
+    vet_member,
 )
 from models.errors import BadInput
 from models.types import Document
@@ -152,20 +152,12 @@ def _discover_zip(path: Path) -> list[CaseSource]:
             raise BadInput(f"压缩包{zname}解压后过大（{declared / 1024 / 1024:.1f}MB），已拒绝")
         seen: set[str] = set()
         for info in infos:
-            name = _member_name(info)
-            parts = _safe_parts(name, zname)
-            if info.is_dir() or not parts or _hidden(parts):
+            vetted = vet_member(info, zname)
+            if vetted is None:
                 continue
-            base = parts[-1]
-            if info.flag_bits & 0x1:
-                raise BadInput(f"压缩包{zname}中的文件{base}已加密，请解除密码后再提交")
-            ext = PurePosixPath(base).suffix.lower()
-            if ext == ".zip":
-                raise BadInput(f"压缩包{zname}中含有嵌套压缩包{base}，不支持嵌套压缩包")
+            parts, ext = vetted
             if ext not in DOC_EXTS:
                 continue
-            if info.file_size and (info.compress_size == 0 or info.file_size / info.compress_size > _MAX_RATIO):
-                raise BadInput(f"压缩包{zname}中的文件{base}压缩比异常，可能是恶意压缩包（zip炸弹）")
             key = "/".join(parts)
             if key in seen:
                 raise BadInput(f"压缩包{zname}中有重复的文件名（{key}），已拒绝")

@@ -246,6 +246,24 @@ def _load_folder(folder: Path, skipped: list[str]) -> list[Document]:
     return out
 
 
+def vet_member(info: zipfile.ZipInfo, zname: str) -> tuple[list[str], str] | None:
+    """A zip member's safe path parts and lower-case extension; None for folders and hidden
+    files. Raises BadInput for what makes the whole archive suspect: unsafe paths, encryption,
+    nested archives, a compression ratio of a zip bomb."""
+    parts = _safe_parts(_member_name(info), zname)
+    if info.is_dir() or not parts or _hidden(parts):
+        return None
+    base = parts[-1]
+    if info.flag_bits & 0x1:
+        raise BadInput(f"压缩包{zname}中的文件{base}已加密，请解除密码后再提交")
+    ext = PurePosixPath(base).suffix.lower()
+    if ext == ".zip":
+        raise BadInput(f"压缩包{zname}中含有嵌套压缩包{base}，不支持嵌套压缩包")
+    if info.file_size and (info.compress_size == 0 or info.file_size / info.compress_size > _MAX_RATIO):
+        raise BadInput(f"压缩包{zname}中的文件{base}压缩比异常，可能是恶意压缩包（zip炸弹）")
+    return parts, ext
+
+
 def _member_name(info: zipfile.ZipInfo) -> str:
     """Member name, re-decoded from GBK when the UTF-8 flag is unset (Windows zip tools)."""
     name = info.filename
@@ -278,20 +296,11 @@ def _load_zip(path: Path, skipped: list[str]) -> list[Document]:
             raise BadInput(f"压缩包{zname}解压后过大（{_mb(declared)}），不得超过{_mb(s.max_archive_bytes)}")
         budget = s.max_archive_bytes
         for info in infos:
-            name = _member_name(info)
-            parts = _safe_parts(name, zname)
-            if info.is_dir() or not parts:
+            vetted = vet_member(info, zname)
+            if vetted is None:
                 continue
-            if _hidden(parts):
-                continue
+            parts, ext = vetted
             base = parts[-1]
-            if info.flag_bits & 0x1:
-                raise BadInput(f"压缩包{zname}中的文件{base}已加密，请解除密码后再提交")
-            ext = PurePosixPath(base).suffix.lower()
-            if ext == ".zip":
-                raise BadInput(f"压缩包{zname}中含有嵌套压缩包{base}，不支持嵌套压缩包")
-            if info.file_size and (info.compress_size == 0 or info.file_size / info.compress_size > _MAX_RATIO):
-                raise BadInput(f"压缩包{zname}中的文件{base}压缩比异常，可能是恶意压缩包（zip炸弹）")
             if ext not in TEXT_EXTS and ext not in DOCX_EXTS:
                 logger.warning("忽略压缩包%s中的文件%s：不支持的格式", zname, base)
                 skipped.append(base)
