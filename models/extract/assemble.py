@@ -211,7 +211,7 @@ def extract(doc: Document) -> DocElements:
                 _add_circ(d, c)
 
     if kind == "judgment":
-        _record_as_circumstance(doc, defendants)
+        el.circumstances += _record_as_circumstance(doc, defendants)
 
     # dates
     dates: list[DateMention] = []
@@ -281,9 +281,10 @@ def _header(el: DocElements, kind: str, head: list[Block], parties: list[Block],
 _CONVICTION_RE = re.compile(r"犯[^，。；]{1,30}罪[^。；]{0,40}(?:判处|判刑|免予刑事处罚|刑满释放)|(?:判处|判刑)[^。；]{0,30}(?:有期徒刑|拘役|管制|罚金)")
 
 
-def _record_as_circumstance(doc: Document, defendants: list[Defendant]) -> None:
+def _record_as_circumstance(doc: Document, defendants: list[Defendant]) -> list[Circumstance]:
     """A criminal conviction in the judgment's particulars ("曾因犯盗窃罪于…被判处…") is 前科, a
     circumstance judgments rarely repeat in the reasoning unless it makes the defendant 累犯."""
+    added: list[Circumstance] = []
     for d in defendants:
         if any(c.name in ("前科", "累犯") for c in d.circumstances):
             continue
@@ -292,8 +293,11 @@ def _record_as_circumstance(doc: Document, defendants: list[Defendant]) -> None:
                 continue
             i = doc.text.find(rec, d.start)
             if i >= 0:
-                _add_circ(d, Circumstance(start=i, end=i + len(rec), text=rec, name="前科"))
+                c = Circumstance(start=i, end=i + len(rec), text=rec, name="前科")
+                _add_circ(d, c)
+                added.append(c)
             break
+    return added
 
 
 def _add_circ(d: Defendant, c: Circumstance) -> None:
