@@ -22,11 +22,37 @@ class Settings(BaseSettings):
     max_text_chars: int = 2_000_000
     llm_base_url: str | None = None
     llm_model: str | None = None
+    # LLM assistance (models/llm): off while llm_base_url is None; llm_model None = "base"
+    llm_api_key: str = "EMPTY"
+    llm_timeout: float = 20.0  # seconds per request
+    llm_retries: int = 1  # extra attempts after a 5xx (timeouts are not retried: circuit breaker)
+    llm_max_concurrency: int = 4
+    llm_token_budget: int = 12000  # tokens per case (prompt estimate + completion)
+    llm_breaker_seconds: float = 60.0  # after a timeout/connection error the endpoint is down this long
+    llm_adapters: dict[str, str] = {}  # expert → served LoRA name, overrides the experts' YAML
+    llm_adapter_dir: Path | None = None  # LoRA adapters <dir>/<adapter> (serve-command)
     # similar-case store (knowledge/cases): embedded Chroma under data_dir unless chroma_url is set
     chroma_url: str | None = None  # e.g. http://chroma.internal:8000
     embedding_backend: str = "tfidf-svd"  # tfidf-svd | st | openai
     embedding_model: str | None = None  # st: local model directory; openai: model name
     embedding_url: str | None = None  # openai: base URL of an OpenAI-compatible /v1 endpoint
+    similar_autobuild: bool = True  # build the default store from the bundled cases on first use
+    # batch review (models/batch): pool processes; limits for a zip of many cases
+    batch_workers: int = 2
+    batch_max_archive_members: int = 100_000
+    batch_max_archive_bytes: int = 2 * 1024 * 1024 * 1024
+    # web app (server/): database (default: sqlite file jiancha.db in data_dir), session secret
+    # (default: file secret_key in data_dir, generated on first start), upload limits
+    database_url: str | None = None  # any SQLAlchemy URL, e.g. postgresql+psycopg://…
+    secret_key_file: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    session_max_age: int = 8 * 3600  # seconds
+    cookie_secure: bool = False  # set true behind HTTPS
+    max_upload_bytes: int = 50 * 1024 * 1024  # one request
+    max_upload_files: int = 10  # files in one check request
+    upload_types: list[str] = [".txt", ".md", ".docx", ".zip"]
+    batch_roots: list[Path] = []  # server-side folders 案管 may batch-review (empty: any folder)
 
 
 @lru_cache(maxsize=1)

@@ -6,11 +6,19 @@ Pipeline component ``similar`` (models/pipeline.yaml) writes ``report.sentence_s
 and, for a far-outside sentence, an ``info`` finding ``SENT.SIMILAR_OUTLIER`` (source ``model``).
 It runs only when the similar-case store has been built (``jiancha index build``), so a check never
 waits for a first build.
+
+``similar_case_ids(facts, charges, k)`` is the fast path for ``jiancha analyze``: ids only, the
+store opened once per process (no rebuild per call). The default store is built from the bundled
+real cases (``knowledge/cases/cases.jsonl.gz``, 3,663 CAIL2018 cases) by the install step
+``jiancha index build`` or, when missing, on the first call (once, under a file lock; setting
+``JIANCHA_SIMILAR_AUTOBUILD=0`` turns that off and the call returns [] until the store is built).
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,11 +26,13 @@ from typing import Any
 
 import yaml
 
-from knowledge.cases import Hit, get_store, store_ready
+from knowledge.cases import Hit, StoreError, default_path, get_store, store_ready
+from knowledge.cases.corpus import official_charge
 from models.components import component
 from models.types import Case, DocElements, Finding, Report, SentenceTerm
 
 _CFG = Path(__file__).with_suffix(".yaml")
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -190,6 +200,63 @@ def suggest(facts_text: str, charge: str | None = None, charges: list[str] | Non
                           f"{label}{tm[1]}明显偏离量刑指导意见测算（{guide['term_months']}个月）"})
     return SimilarSuggestion(term_months=round(term) if term is not None else None, range_months=rng_out,
                              reasoning=reasoning, knn=knn, guideline=guide, cases=hits, flags=flags)
+
+
+# --------------------------------------------------------------------------- fast path (analyze)
+
+_FAST_LOCK = threading.Lock()
+_FAST_FAILED: tuple[Any, str] | None = None  # (manifest stamp, reason) of a store that failed to open
+
+
+def _manifest_stamp() -> Any:
+    try:
+        st = (default_path() / "manifest.json").stat()
+        return (str(default_path()), st.st_mtime_ns, st.st_size)
+    except OSError:
+        return (str(default_path()), None)
+
+
+def _fast_store() -> Any:
+    """The default store for the fast path, or None (not built and autobuild off, or unusable)."""
+    global _FAST_FAILED
+    from knowledge.settings import get_settings
+
+    if not store_ready() and not get_settings().similar_autobuild:
+        return None
+    stamp = _manifest_stamp()
+    if _FAST_FAILED is not None and _FAST_FAILED[0] == stamp:
+        return None  # same broken store as before: reported once, not reopened per call
+    with _FAST_LOCK:
+        try:
+            return get_store()
+        except StoreError as e:  # a broken store gives no similar cases, never wrong ones
+            _FAST_FAILED = (_manifest_stamp(), str(e))
+            log.warning("类案库不可用，不提供类案：%s", e)
+            return None
+
+
+@lru_cache(maxsize=4096)
+def _official(name: str) -> str:
+    return official_charge(name)
+
+
+def similar_case_ids(facts: str, charges: list[str], k: int = 10) -> list[str]:
+    """Ids of the ``k`` most similar past cases (hybrid BM25 + dense retrieval, element rerank),
+    restricted to cases with one of ``charges`` when given (names with or without 罪). [] when
+    there is no usable store, no facts, or no stored case of those charges."""
+    if k < 1 or not facts or not facts.strip():
+        return []
+    store = _fast_store()
+    if store is None:
+        return []
+    cs = list(dict.fromkeys(_official(c) for c in charges or [] if c and c.strip()))
+    return [h.case_id for h in store.search(facts, k=k, charges=cs or None, explain=False)]
+
+
+def fast_path_status() -> dict[str, Any]:
+    """What ``similar_case_ids`` would use: the store path, whether it is built, the last failure."""
+    return {"path": str(default_path()), "ready": store_ready(),
+            "error": _FAST_FAILED[1] if _FAST_FAILED else None}
 
 
 # --------------------------------------------------------------------------- pipeline component

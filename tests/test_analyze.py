@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from models.commands.analyze import analyze_one, run_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,3 +61,48 @@ def test_parallel_keeps_order() -> None:
     out = list(run_jsonl(items, workers=2))
     assert [o["id"] for o in out] == [str(i) for i in range(210)]
     assert out[1]["expert"] == "dui" and out[2]["expert"] == "theft"
+
+
+def test_similar_cases_behind_the_option(monkeypatch) -> None:
+    import models.similar as sim
+
+    text = "被告人窃得被害人手机一部，价值人民币2960元。"
+    assert analyze_one(text)["similar_cases"] == []  # off by default (about 20 ms per item)
+    seen: list[tuple[str, list[str], int]] = []
+
+    def fake(facts: str, charges: list[str], k: int = 10) -> list[str]:
+        seen.append((facts, charges, k))
+        return ["cail-1", "cail-2"]
+
+    monkeypatch.setattr(sim, "similar_case_ids", fake)
+    r = analyze_one(text, similar=True)
+    assert r["similar_cases"] == ["cail-1", "cail-2"]
+    assert seen and seen[0][1] == ["盗窃"] and seen[0][2] == 10
+
+
+def test_similar_failure_leaves_the_analysis(monkeypatch) -> None:
+    import models.similar as sim
+
+    def broken(facts: str, charges: list[str], k: int = 10) -> list[str]:
+        raise RuntimeError("store gone")
+
+    monkeypatch.setattr(sim, "similar_case_ids", broken)
+    r = analyze_one("被告人窃得被害人手机一部，价值人民币2960元。", similar=True)
+    assert r["similar_cases"] == [] and r["charges"] == ["盗窃"]
+
+
+def test_learned_term_model_and_combination() -> None:
+    from models.sentencing import learned
+
+    if learned.model() is None:
+        pytest.skip("learned_term.npz not built")
+    text = "被告人窃得被害人手机一部，经鉴定价值人民币2960元。到案后如实供述。"
+    p = learned.predict_term(text, ["盗窃"])
+    assert p is not None and 1 <= p <= 36
+    c = learned.combined_term(text, ["盗窃"], None, 6)
+    lo, hi = sorted((6, p))
+    assert lo - 1 <= c <= hi + 1  # a log-scale mix of the two
+    assert learned.combined_term(text, [], None, 6) == 6
+    r = analyze_one(text)
+    lo, hi = r["term_range_months"]
+    assert lo <= r["term_months"] <= hi

@@ -217,3 +217,44 @@ def test_cyber_aid_elements():
 def test_generic_amount():
     assert registry()["generic"].crime_amount("被告人挪用资金人民币20万元。") == 200000
     assert registry()["generic"].crime_amount("共计侵占公司货款人民币35000元。") == 35000
+
+
+# --------------------------------------------------------------------------- amounts: totals and restatements
+
+
+def test_sub_totals_of_enumerated_incidents_are_summed():
+    t = ("一、2013年8月23日，被告人以上述方式骗取被害人陈某汇款共计人民币6750元。"
+         "二、2013年8月27日，被告人以上述方式骗取被害人虞某汇款共计人民币4589元。")
+    assert read_amounts(t).total == 11339
+
+
+def test_summary_total_wins_over_sub_totals():
+    t = ("1、2013年10月9日，被告人窃得银行卡2张，后取款共计人民币2300元。2、同月10日，刷卡消费人民币39.5元。"
+         "综上，被告人窃取钱款共计人民币2339.5元。")
+    assert read_amounts(t).total == 2339.5
+
+
+def test_breakdown_after_a_total_is_not_added():
+    t = "骗取“介绍费”共计人民币10，000元。具体是，3月11日转入人民币5，000元；6月4日转入人民币5，000元。"
+    assert read_amounts(t).total == 10000
+
+
+def test_reasoning_restates_the_amount():
+    t = ("被告人林某以赌单双的形式骗走黄某51500元。公诉机关认为，被告人林某骗取他人财物，数额达51500元，"
+         "数额巨大。")
+    assert read_amounts(t).total == 51500
+
+
+def test_list_items_with_equal_values_all_count():
+    t = "被告人分别于9月27日、10月27日、11月14日盗得人民币1000元、700元、1000元。"
+    assert read_amounts(t).total == 2700
+
+
+def test_frozen_sale_proceeds_and_what_is_left_are_excluded():
+    t = ("被告人骗取其人民币30万元。公安机关扣押了赃款人民币10800元，冻结了被告人银行账户内的赃款人民币共计158285.14元。"
+         "被告人将金项链销赃，获得赃款人民币2700元，还剩5000元。")
+    assert read_amounts(t).total == 300000
+
+
+def test_masked_name_before_rmb():
+    assert read_amounts("骗取付XX人民币220000元。").total == 220000

@@ -109,3 +109,45 @@ def test_catalogue_size_groups_and_clean_lint():
     assert all(r.basis for r in rules)
 
 
+
+
+def test_fast_paths_agree_with_the_three_valued_value():
+    """``holds`` (short-circuit compilation) and ``required`` (the skip test) must never change a
+    verdict: on the facts of the example cases, with each fact in turn made unknown, a condition
+    holds exactly when its three-valued value is True, and never when a required fact is None."""
+    from models.checks.engine import compile_rule
+
+    rules, _ = load_rules()
+    facts = []
+    for base in ("theft", "dui", "multi"):
+        ctx = CheckContext(_case(base))
+        cf = case_facts(ctx)
+        for name in defendant_names(ctx):
+            f = dict(cf)
+            f.update(defendant_facts(ctx, name, cf))
+            facts.append(f)
+    variants = [f for f in facts]
+    for f in facts[:2]:
+        for k in list(f)[::3]:
+            variants.append({**f, k: None})
+    checked = 0
+    for r in rules:
+        if not r.condition:
+            continue
+        e = compile_rule(r).expr
+        for f in variants:
+            value = e(f)
+            assert e.holds(f) == (value is True), (r.id, value)
+            if any(f.get(n) is None for n in e.required):
+                assert value is not True, (r.id, sorted(e.required))
+            checked += 1
+    assert checked > 1000
+
+
+def test_required_facts_analysis():
+    names = {"a", "b", "s", "t"}
+    assert compile_expression("a > 3 and 'x' in t", names).required == {"a", "t"}
+    assert compile_expression("a > 3 or b > 3", names).required == frozenset()
+    assert compile_expression("(a > 3 and b) or (a < 1 and s)", names).required == {"a"}
+    assert compile_expression("not contains_any(t, 'x') and a == None", names).required == {"t"}
+    assert compile_expression("known(a) and len(s) > 0", names).required == {"s"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import numpy as np
@@ -22,17 +21,15 @@ class _NoNetwork(AssertionError):
 
 @pytest.fixture(scope="module", autouse=True)
 def no_network():
-    """Every test here runs with outbound connections forbidden (Chroma telemetry, model downloads)."""
+    """Every test here runs with non-loopback connections and name lookups forbidden (Chroma
+    telemetry, model downloads); see tests/test_similar_offline.py for the recorded proof."""
+    from test_similar_offline import block_network  # tests/ is on sys.path (no __init__)
+
     mp = pytest.MonkeyPatch()
-
-    def refuse(self, address, *a, **kw):
-        raise _NoNetwork(f"network access attempted: {address}")
-
-    mp.setattr(socket.socket, "connect", refuse)
-    mp.setattr(socket.socket, "connect_ex", refuse)
-    mp.setattr(socket, "create_connection", lambda *a, **kw: refuse(None, a))
+    attempts = block_network(mp)
     yield
     mp.undo()
+    assert not attempts, f"network access attempted: {attempts}"
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +213,7 @@ def test_cli_index_build_and_similar(tmp_path, monkeypatch):
         (tmp_path / "cases" / "bm25").rename(tmp_path / "cases" / "bm25.x")
         kc.reset()
         r = CliRunner().invoke(app, ["similar", "--json", "-"], input=facts)
-        assert r.exit_code == 1 and "--rebuild" in r.output
+        assert r.exit_code == 2 and "jiancha index build --rebuild" in r.output
     finally:
         kc.reset()
         get_settings.cache_clear()

@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE.parent / "data"
 CAIL = DATA / "cail.jsonl.gz"
 JFACTS = HERE / "judgment_facts.jsonl.gz"
-AMOUNTS = HERE / "amount_labels.jsonl"
+AMOUNTS = DATA / "amount_labels.jsonl"
 CAIL_SOURCE = Path("/work/shared/data/cases/cail2018_exercise.jsonl")
 JUDGE_SOURCE = Path("/work/shared/data/cases/judgments_judge.jsonl")
 _VERDICT_END = re.compile(r"如不服本判决|如不服本裁定|审\s*判\s*长|审\s*判\s*员")
@@ -114,7 +114,9 @@ def load_judgment_facts(*splits: str) -> list[dict[str, Any]]:
 
 
 def load_amount_labels() -> list[dict[str, Any]]:
-    """Hand labels: ``{"id", "amount_yuan", "note"}`` (CAIL ids), read from the facts by a person."""
+    """Hand labels ``{"id", "split", "amount", "note"}`` (CAIL ids; ``amount`` null when the facts state
+    none), read from the facts by a person: the train/dev ones guide the amount logic, the test ones
+    are held out."""
     if not AMOUNTS.exists():
         return []
     return [json.loads(x) for x in AMOUNTS.read_text(encoding="utf-8").splitlines() if x.strip()]

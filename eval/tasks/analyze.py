@@ -2,7 +2,7 @@
 the ten experts' charges, term prediction (CAIL2018 score), amount accuracy on hand labels, speed.
 
 Data: eval/data/cail.jsonl.gz (fixed split train/dev/test, eval/analyze/__init__.py),
-eval/analyze/judgment_facts.jsonl.gz, eval/analyze/amount_labels.jsonl. ``--tune`` searches the
+eval/analyze/judgment_facts.jsonl.gz, eval/data/amount_labels.jsonl. ``--tune`` searches the
 multi-charge thresholds on the dev part with a model fit on train only (never on test).
 """
 
@@ -27,9 +27,12 @@ FOLDS = 3
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tune", action="store_true", help="tune multi-charge thresholds on dev (train-only model)")
+    p.add_argument("--tune-gate", action="store_true",
+                   help="the dev grid of the gate's blend and expert preference (train-only models; prints)")
     p.add_argument("--quick", action="store_true", help="skip the leave-charges-out fits")
     p.add_argument("--no-write", action="store_true", help="do not update eval/RESULTS.md")
     p.add_argument("--bench-n", type=int, default=1000)
+    p.add_argument("--bench-only", action="store_true", help="only the throughput benchmark (prints, no write)")
 
 
 # --------------------------------------------------------------------------- metrics
@@ -87,6 +90,12 @@ def _fit(rows: list[dict[str, Any]]):
     return Blend(Learned.fit([r["fact"] for r in rows], [r["charges"] for r in rows]), Prior.load())
 
 
+def _top_expert(charges: list[tuple[str, float]], preferred: tuple[str, float] | None) -> str:
+    from models.gate import experts_for
+
+    return experts_for([preferred] if preferred else charges)[0][0]
+
+
 def _names(preds: list[list[tuple[str, float]]]) -> list[list[str]]:
     return [[c for c, _ in p] for p in preds]
 
@@ -106,6 +115,46 @@ def tune(out: list[str]) -> dict[str, Any]:
     assert best is not None
     out.append(f"dev tuning (model fit on train): best multi = {best[1]} → {json.dumps(best[0])}")
     return best[1]
+
+
+def tune_gate(out: list[str]) -> None:
+    """The grid the gate's blend / confidence switch / expert preference were chosen on: models fit
+    on train only, scored on dev — gate top-1 on the ten experts' charges, seen-charge micro F1 and
+    leave-charges-out micro F1 (3 folds of the train charges). Prints the best settings."""
+    from eval.analyze import load_cail
+    from models.gate import experts_for
+
+    train, dev = load_cail("train"), load_cail("dev")
+    full = _fit(train)
+    seen = sorted({c for r in train for c in r["charges"]})
+    folds = []
+    for k in range(FOLDS):
+        fold = set(seen[k::FOLDS])
+        rows = [r for r in dev if set(r["charges"]) & fold]
+        folds.append((fold, _fit([r for r in train if not set(r["charges"]) & fold]), rows))
+    gold_exp = [{e for e, _ in experts_for([(c, 1.0) for c in r["charges"]])} - {"generic"} for r in dev]
+    facts = [r["fact"] for r in dev]
+    res = []
+    grid = itertools.product([(0.5, 0.5, 0.0), (0.3, 0.9, 0.2), (0.5, 0.9, 0.0)], [4.0, 8.0], [60.0, 100.0],
+                             [None, (0.5, -0.3, 0.0), (0.8, -0.3, 0.0), (0.8, -0.5, 0.0), (0.8, -0.3, 0.05),
+                              (0.8, -0.3, 0.1), (0.8, -0.3, 0.2)])
+    for (w, wc, cm), tl, tp, pr in grid:
+        b = {"w": w, "w_confident": wc, "confident_margin": cm, "t_learned": tl, "t_prior": tp}
+        pref = {} if pr is None else {"delta": pr[0], "floor": pr[1], "min_ratio": pr[2]}
+        routes = full.predict_routes(facts, b=b, pref=pref)
+        top = [_top_expert(c, pf) in g for (c, pf), g in zip(routes, gold_exp, strict=True) if g]
+        seen_f1 = f1_scores([r["charges"] for r in dev], _names([c for c, _ in routes]))["micro_f1"]
+        G, P, L = [], [], set()
+        for fold, m, rows in folds:
+            G += [[c for c in r["charges"] if c in fold] for r in rows]
+            P += _names(m.predict([r["fact"] for r in rows], b=b))
+            L |= fold
+        held = f1_scores(G, P, L)["micro_f1"]
+        res.append((sum(top) / len(top), seen_f1, held, b, pref))
+    res.sort(key=lambda x: -(x[0] + x[2]))
+    for r in res[:10]:
+        out.append(f"gate top-1 {r[0]:.3f}  seen micro F1 {r[1]:.3f}  held-out micro F1 {r[2]:.3f}  blend {r[3]}  "
+                   f"expert_preference {r[4]}")
 
 
 def charge_eval(quick: bool, lines: list[str]) -> dict[str, Any]:
@@ -136,6 +185,17 @@ def charge_eval(quick: bool, lines: list[str]) -> dict[str, Any]:
         else:
             miss[f"{'+'.join(sorted(gold_exp))}→{g.expert}"] += 1
     res["gate_top1"] = {"n": n, "accuracy": ok / max(1, n), "misses": miss.most_common(8)}
+    if not quick:  # the dev part with a model fit on train only (what the parameters were chosen on)
+        dev = load_cail("dev")
+        dm = _fit(load_cail("train"))
+        dg = dm.predict_routes([r["fact"] for r in dev])
+        dn = dok = 0
+        for r, (c, pf) in zip(dev, dg, strict=True):
+            gold_exp = {e for e, _ in experts_for([(c, 1.0) for c in r["charges"]])} - {"generic"}
+            if gold_exp:
+                dn += 1
+                dok += _top_expert(c, pf) in gold_exp
+        res["gate_top1_dev"] = {"n": dn, "accuracy": dok / max(1, dn)}
     # leave-charges-out: the seen charges in FOLDS folds; each fold's test cases predicted by a model
     # fit without any case of that fold's charges
     if not quick:
@@ -166,66 +226,101 @@ def charge_eval(quick: bool, lines: list[str]) -> dict[str, Any]:
     return res
 
 
-def term_eval(lines: list[str]) -> dict[str, Any]:
+def term_eval(lines: list[str], split: str = "test") -> dict[str, Any]:
+    """Engine, learned model and their combination with the charge(s) given; single-charge cases and
+    all cases (数罪 included), no 无期/死刑."""
     from eval.analyze import load_cail
-    from models.sentencing.engine import suggest
+    from models.sentencing.engine import suggest_many
 
-    test = [r for r in load_cail("test") if len(r["charges"]) == 1 and not r["life"] and not r["death"]]
     try:
         from models.sentencing import learned
+        if learned.model() is None:
+            learned = None  # type: ignore[assignment]
     except ImportError:
         learned = None  # type: ignore[assignment]
-    eng, lrn, comb = [], [], []
-    for r in test:
+    rows = [r for r in load_cail(split) if r["charges"] and not r["life"] and not r["death"]]
+    res: dict[str, list[tuple[float | None, float]]] = {}
+    for r in rows:
         g = float(r["prison_months"])
         try:
-            s = suggest(r["fact"], r["charges"][0])
-            e = s.term_months
+            s = suggest_many(r["fact"], r["charges"])
+            e = s.term_months if s is not None else None
         except Exception:  # noqa: BLE001 - counted as no prediction
             e = None
-        eng.append((e, g))
+        preds = {"engine": e}
         if learned is not None:
-            lrn.append((learned.predict_term(r["fact"], r["charges"][0]), g))
-            comb.append((learned.combined_term(r["fact"], r["charges"][0], e), g))
-    out = {"engine": term_scores(eng)}
+            preds["learned"] = learned.predict_term(r["fact"], r["charges"])
+            preds["combined"] = learned.combined_term(r["fact"], r["charges"], None, e)
+        for k, v in preds.items():
+            res.setdefault(f"{k}", []).append((None if v is None else float(v), g))
+            if len(r["charges"]) == 1:
+                res.setdefault(f"{k}, single charge", []).append((None if v is None else float(v), g))
+    out: dict[str, Any] = {k: term_scores(v) for k, v in res.items()}
     if learned is not None:
-        out["learned"] = term_scores(lrn)
-        out["combined"] = term_scores(comb)
+        m = learned.model()
+        out["_report"] = m.report if m is not None else {}
     return out
 
 
 def amount_eval() -> dict[str, Any]:
+    """Exact-to-the-yuan accuracy of ``amount_yuan`` on the hand labels, by label split (train/dev:
+    the labels the amount logic was developed against; test: held out). A null label is right
+    when nothing is predicted."""
     from eval.analyze import load_amount_labels, load_cail
     from models.commands.analyze import analyze_many
+    from models.experts import for_charge, registry
 
     labels = load_amount_labels()
     by_id = {r["id"]: r for r in load_cail()}
     out = analyze_many([(x["id"], by_id[x["id"]]["fact"]) for x in labels])
-    misses = []
-    ok = 0
+    res: dict[str, Any] = {}
+
+    def right(gold: float | None, p: float | None) -> bool:
+        return (gold is None and p is None) or (gold is not None and p is not None and abs(p - gold) < 0.5)
+
     for x, o in zip(labels, out, strict=True):
-        p = o["amount_yuan"]
-        if p is not None and abs(p - x["amount_yuan"]) < 0.5:
-            ok += 1
+        grp = "test" if x["split"] == "test" else "train+dev"
+        g = res.setdefault(grp, {"n": 0, "ok": 0, "ok_expert": 0, "misses": []})
+        fact = by_id[x["id"]]["fact"]
+        gold, p = x["amount"], o["amount_yuan"]
+        # the expert of the gold charge alone (no gate error): the amount logic itself
+        e = for_charge(by_id[x["id"]]["charges"][0]) or registry()["generic"]
+        pe = e.crime_amount(fact)
+        g["n"] += 1
+        g["ok_expert"] += right(gold, pe)
+        if right(gold, p):
+            g["ok"] += 1
         else:
-            misses.append({"id": x["id"], "gold": x["amount_yuan"], "pred": p, "note": x.get("note", "")})
-    return {"n": len(labels), "exact": ok / max(1, len(labels)), "misses": misses}
+            g["misses"].append({"id": x["id"], "gold": gold, "pred": p, "expert_pred": pe,
+                                "note": x.get("note", "")})
+    for g in res.values():
+        g["exact"] = g["ok"] / max(1, g["n"])
+        g["exact_expert"] = g["ok_expert"] / max(1, g["n"])
+    return res
 
 
 def bench(n: int) -> dict[str, Any]:
+    """``analyze --jsonl`` throughput (run_jsonl, the CLI's path; model load excluded): wall-clock
+    items/s with 2 worker processes and with 1, the CPU-time rate of 1 process (load-independent:
+    an idle 2-core machine gives about twice it), and the load average while measuring."""
+    import os
+
     from eval.analyze import load_cail
     from models.commands.analyze import analyze_many, run_jsonl
 
     rows = load_cail("test")
     items = [(r["id"], r["fact"]) for r in (rows * (n // len(rows) + 1))[:n]]
     analyze_many(items[:5])
+    load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
     k = sum(1 for _ in run_jsonl(items, workers=2))
     t = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    k1 = sum(1 for _ in run_jsonl(items[:300], workers=1))
-    t1 = time.perf_counter() - t0
-    return {"items": k, "items_per_s_2proc": k / t, "items_per_s_1proc": k1 / t1}
+    m = min(300, n)
+    t0, c0 = time.perf_counter(), time.process_time()
+    k1 = sum(1 for _ in run_jsonl(items[:m], workers=1))
+    t1, c1 = time.perf_counter() - t0, time.process_time() - c0
+    return {"items": k, "items_per_s_2proc": k / t, "items_per_s_1proc": k1 / t1,
+            "items_per_cpu_s": k1 / c1, "load": [round(load0, 2), round(os.getloadavg()[0], 2)]}
 
 
 # --------------------------------------------------------------------------- report
@@ -241,6 +336,13 @@ def run(args: argparse.Namespace) -> int:
     if args.tune:
         tune(lines)
         print("\n".join(lines))
+        return 0
+    if args.tune_gate:
+        tune_gate(lines)
+        print("\n".join(lines))
+        return 0
+    if args.bench_only:
+        print(json.dumps(bench(args.bench_n)))
         return 0
     t0 = time.perf_counter()
     ch = charge_eval(args.quick, lines)
@@ -268,18 +370,43 @@ def run(args: argparse.Namespace) -> int:
            "", "### Gate", "",
            f"- top-1 expert accuracy on the CAIL test cases of the ten experts' charges (masked facts, no "
            f"explicit names): **{ch['gate_top1']['accuracy']:.3f}** (n={ch['gate_top1']['n']}); misses: "
-           f"{ch['gate_top1']['misses']}", "",
-           "### Term prediction with the charge given (CAIL test, single charge, no life/death)", "",
+           f"{ch['gate_top1']['misses']}"]
+    if "gate_top1_dev" in ch:
+        md.append(f"- dev part, model fit on train only (where blend, confidence switch and expert preference were "
+                  f"chosen, `knowledge/gate/params.yaml`): **{ch['gate_top1_dev']['accuracy']:.3f}** "
+                  f"(n={ch['gate_top1_dev']['n']}); before this session's changes 0.914 dev / 0.909 test")
+    md += ["",
+           "### Term prediction with the charge given (CAIL test, no life/death; learned model "
+           "`python -m models.sentencing.learned`: recipe and combination weight chosen on dev with a train-only "
+           "fit, shipped model refit on train+dev; `python -m eval sentencing --split dev|test` gives the engine "
+           "per expert)", "",
            "| model | n | predicted | CAIL score | within ±25% |", "|---|---:|---:|---:|---:|"]
     for k, v in tm.items():
+        if k.startswith("_"):
+            continue
         if v.get("n"):
             md.append(f"| {k} | {v['n']} | {v['predicted']} | {v['cail_score']:.1f} | {v['within_25pct']:.3f} |")
-    md += ["", "### Amount (exact to the yuan) on hand-labelled CAIL facts (eval/analyze/amount_labels.jsonl)", "",
-           f"- accuracy **{am['exact']:.3f}** on {am['n']} cases; misses: "
-           + "; ".join(f"{m['id']} gold {m['gold']:g} pred {m['pred']}" for m in am["misses"]), "",
+    rep = tm.get("_report") or {}
+    if rep:
+        w = float(rep.get("w_engine", 0))
+        comb = rep.get(f"dev_combined_w{w:.1f}")
+        md += ["", f"Dev (learned model fit on train only, {rep.get('dev')} cases incl. 数罪; from the artifact's fit "
+               f"report, `python -m models.sentencing.learned`): engine {rep.get('dev_engine')}, learned "
+               f"{rep.get('dev_learned')}, combined (w_engine={w}) {comb}; the shipped model is the same "
+               f"recipe refit on train+dev ({rep.get('shipped_fit_on')} cases)."]
+    md += ["", "### Amount (exact to the yuan) on hand-labelled CAIL facts (eval/data/amount_labels.jsonl)", ""]
+    for grp, a in am.items():
+        md.append(f"- {grp} labels: `analyze` accuracy **{a['exact']:.3f}** ({a['ok']}/{a['n']}); the gold charge's "
+                  f"expert alone {a['exact_expert']:.3f}; misses: "
+                  + ("; ".join(f"{m['id']} gold {m['gold']} pred {m['pred']}" for m in a["misses"]) or "none"))
+    md += ["",
            "### Speed", "",
            f"- `analyze --jsonl` path (run_jsonl) on {bn['items']} CAIL facts: **{bn['items_per_s_2proc']:.0f} items/s** "
-           f"with 2 processes, {bn['items_per_s_1proc']:.0f} items/s with one (model load excluded)."]
+           f"with 2 processes, {bn['items_per_s_1proc']:.0f} items/s with one (wall clock, model load excluded), "
+           f"measured on the shared 2-core machine at load average {bn['load'][0]}–{bn['load'][1]} (`uptime`); "
+           f"CPU-time rate of one process **{bn['items_per_cpu_s']:.0f} items per CPU-second** (an idle 2-core "
+           "machine gives about twice it with 2 workers). Rerun on an idle machine: "
+           "`python -m eval analyze --quick` (or `--bench-only`)."]
     text = "\n".join(md)
     print(text)
     print(json.dumps({"charges": ch, "term": tm, "amount": am, "bench": bn}, ensure_ascii=False, default=str)[:4000])

@@ -1,17 +1,21 @@
 """Similar-case store (类案检索): Chroma + BM25 + element-aware rerank over past cases.
 
 Public hook: ``search(text, k=10, charge=None) -> list[Hit]`` over the default store
-(``Settings.data_dir/cases``), built from the real cases the project ships on first use
-(or ahead of time by ``jiancha index build``).
+(``Settings.data_dir/cases``, i.e. ``~/.jiancha/cases``), built from the real cases the project ships
+(``cases.jsonl.gz``: 3,663 CAIL2018 cases) by the install step ``jiancha index build`` (≈ 1 min of
+CPU), or on first use when missing (``get_store``; once per machine, under a file lock so that
+concurrent processes build it once; ``JIANCHA_SIMILAR_AUTOBUILD=0`` leaves a missing store missing
+for ``models.similar.similar_case_ids``). The analyze fast path is ``models.similar.similar_case_ids``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from knowledge.cases.corpus import CASES_FILE, CaseRecord, load_cases, split_of
+from knowledge.cases.corpus import CASES_FILE, CaseRecord, NoCases, load_cases, split_of
 from knowledge.cases.embeddings import (
     EmbeddingBackend,
     OpenAIEmbeddings,
@@ -21,7 +25,7 @@ from knowledge.cases.embeddings import (
 from knowledge.cases.store import REBUILD, CaseStore, Hit, StoreError, StoreMismatch
 
 __all__ = [
-    "CASES_FILE", "CaseRecord", "CaseStore", "EmbeddingBackend", "Hit", "OpenAIEmbeddings", "REBUILD",
+    "CASES_FILE", "CaseRecord", "CaseStore", "NoCases", "EmbeddingBackend", "Hit", "OpenAIEmbeddings", "REBUILD",
     "SentenceTransformerEmbeddings", "StoreError", "StoreMismatch", "TfidfSvdEmbeddings", "build_default",
     "configured_backend", "default_path", "get_store", "load_cases", "open_store", "reset", "search", "split_of",
     "store_ready",
@@ -63,13 +67,14 @@ def _configured_kind() -> str:
     return "tfidf-svd" if k in ("tfidf", "default") else ("st" if k == "sentence-transformers" else k)
 
 
-def open_store(path: Path | None = None) -> CaseStore:
-    """Open a store with the configured backend; refuses a store built by another backend."""
+def open_store(path: Path | None = None, lazy: bool = False) -> CaseStore:
+    """Open a store with the configured backend; refuses a store built by another backend.
+    ``lazy``: open Chroma on the first query that needs it (charge-filtered queries never do)."""
     from knowledge.settings import get_settings
 
     path = path or default_path()
     backend = configured_backend()
-    store = CaseStore(path, backend, chroma_url=get_settings().chroma_url)
+    store = CaseStore(path, backend, chroma_url=get_settings().chroma_url, lazy=lazy)
     if backend is None and store.manifest["backend"]["backend"] != _configured_kind():
         raise StoreMismatch(f"类案库由 {store.manifest['backend']['backend']} 构建，当前配置为 "
                             f"{_configured_kind()}；请运行 {REBUILD}")
@@ -85,7 +90,7 @@ def build_default(paths: Sequence[Path] | None = None, path: Path | None = None,
     global _STORE
     path = path or default_path()
     records = load_cases(paths)
-    with _LOCK:
+    with _LOCK, build_lock(path):
         _STORE = None
         if not rebuild and (path / "manifest.json").exists():
             store = open_store(path)
@@ -98,6 +103,21 @@ def build_default(paths: Sequence[Path] | None = None, path: Path | None = None,
     return store, added
 
 
+@contextlib.contextmanager
+def build_lock(path: Path) -> Iterator[None]:
+    """An exclusive file lock beside the store: processes (batch workers, the web app, a CLI) that
+    all find the default store missing build it once, the others wait and then open it."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / f".{path.name}.lock", "a+b") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def store_ready(path: Path | None = None) -> bool:
     """True when a built store exists (no build is started)."""
     return _STORE is not None or ((path or default_path()) / "manifest.json").exists()
@@ -107,12 +127,15 @@ def get_store() -> CaseStore:
     """The default store, opened once per process; built from the bundled cases on first use."""
     global _STORE
     if _STORE is None:
-        if not (default_path() / "manifest.json").exists():
-            build_default()
-        else:
-            with _LOCK:
-                if _STORE is None:
-                    _STORE = open_store()
+        path = default_path()
+        if not (path / "manifest.json").exists():
+            with build_lock(path):  # another process may be building it right now
+                exists = (path / "manifest.json").exists()
+            if not exists:
+                build_default()
+        with _LOCK:
+            if _STORE is None:
+                _STORE = open_store(lazy=True)
     assert _STORE is not None
     return _STORE
 

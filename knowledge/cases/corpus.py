@@ -78,11 +78,18 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
+class NoCases(ValueError):
+    """A case file with no case in it."""
+
+
 def load_cases(paths: Iterable[Path] | None = None) -> list[CaseRecord]:
     """Records from JSON-lines files (``.gz`` allowed); default: the bundled real cases."""
     out: list[CaseRecord] = []
     for p in paths or [CASES_FILE]:
+        n = len(out)
         out.extend(CaseRecord.from_dict(d) for d in read_jsonl(Path(p)))
+        if len(out) == n:
+            raise NoCases(f"案例文件里没有案例：{p}")
     return out
 
 

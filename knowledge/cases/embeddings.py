@@ -85,12 +85,13 @@ class TfidfSvdEmbeddings(EmbeddingBackend):
         self.word_vocab, self.char_vocab = word_vocab, char_vocab
         self.word_idf = np.asarray(word_idf, dtype=np.float32)
         self.char_idf = np.asarray(char_idf, dtype=np.float32)
-        self.components = np.asarray(components, dtype=np.float32)  # (dim, V_word + V_char)
+        # (V_word + V_char, dim), row-contiguous: a query gathers the rows of its few words
+        self._ct = np.ascontiguousarray(np.asarray(components, dtype=np.float32).T)
         self.char_weight = char_weight
         h = hashlib.sha1()
         h.update(json.dumps(sorted(word_vocab.items()), ensure_ascii=False).encode())
         h.update(json.dumps(sorted(char_vocab.items()), ensure_ascii=False).encode())
-        h.update(self.components.astype(np.float16).tobytes())
+        h.update(np.ascontiguousarray(self.components).astype(np.float16).tobytes())
         self._fingerprint = h.hexdigest()[:16]
 
     # -- fit / save / load
@@ -126,16 +127,38 @@ class TfidfSvdEmbeddings(EmbeddingBackend):
 
     # -- encode
     @property
+    def components(self) -> np.ndarray:
+        """(dim, V_word + V_char) SVD components."""
+        return self._ct.T
+
+    @property
     def dim(self) -> int:
-        return int(self.components.shape[0])
+        return int(self._ct.shape[1])
 
     def encode(self, texts: Sequence[str], toks: Sequence[list[str]] | None = None) -> np.ndarray:
         toks = list(toks) if toks is not None else [tokens(t) for t in texts]
+        if len(texts) <= 4:  # a query: gather the rows of its words (≈ 10x faster than the sparse path)
+            return _normalise(np.stack([self._one(t, tk) for t, tk in zip(texts, toks, strict=True)]))
         x = sparse.hstack([
             _tfidf(toks, self.word_vocab, self.word_idf),
             self.char_weight * _tfidf([_chars(t) for t in texts], self.char_vocab, self.char_idf),
         ]).tocsr()
-        return _normalise(x @ self.components.T)
+        return _normalise(x @ self._ct)
+
+    def _one(self, text: str, toks: list[str]) -> np.ndarray:
+        """The same arithmetic as the sparse path, for one text."""
+        out = np.zeros(self.dim, dtype=np.float32)
+        nw = len(self.word_vocab)
+        for items, vocab, idf, off, wt in ((toks, self.word_vocab, self.word_idf, 0, 1.0),
+                                           (_chars(text), self.char_vocab, self.char_idf, nw, self.char_weight)):
+            c = Counter(vocab[t] for t in items if t in vocab)
+            if not c:
+                continue
+            idx = np.fromiter(c.keys(), dtype=np.int64, count=len(c))
+            v = (1 + np.log(np.fromiter(c.values(), dtype=np.float32, count=len(c)))) * idf[idx]
+            v *= wt / np.linalg.norm(v)
+            out += v @ self._ct[idx + off]
+        return out
 
     def signature(self) -> dict[str, Any]:
         return {"backend": self.kind, "model": "jiancha-legal", "dim": self.dim, "fingerprint": self._fingerprint}

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import yaml
+from scipy import sparse
 
 from knowledge.cases.corpus import CaseRecord, tokens
 from knowledge.cases.embeddings import EmbeddingBackend, TfidfSvdEmbeddings
@@ -125,25 +126,49 @@ def _chroma_ef(backend: EmbeddingBackend):
 
 def _clear(path: Path, chroma_url: str | None) -> None:
     """Remove a store: its Chroma collection (through the client, which caches open databases per
-    path in this process) and its local files."""
+    path in this process) and its local files. An unreadable embedded database is dropped whole."""
+    from chromadb.api.client import SharedSystemClient
+    from chromadb.errors import NotFoundError
+
+    if not chroma_url and str(path / "chroma") not in SharedSystemClient._identifier_to_system:
+        # not open in this process: drop the database file whole (deleting a collection leaves
+        # its pages in the sqlite file, so a rebuilt store would keep the old one's disk size)
+        shutil.rmtree(path / "chroma", ignore_errors=True)
+    broken = False
     try:
         client = _chroma_client(path, chroma_url)
-    except Exception:  # noqa: BLE001 - an unreadable embedded database: drop it whole
-        from chromadb.api.client import SharedSystemClient
-
+        client.delete_collection(COLLECTION)
+    except NotFoundError:
+        pass
+    except Exception:  # noqa: BLE001 - garbage or truncated sqlite, Chroma raises many kinds
+        broken = True
+    if broken and not chroma_url:
         SharedSystemClient.clear_system_cache()
         shutil.rmtree(path / "chroma", ignore_errors=True)
-        client = None
-    if client is not None:
-        try:
-            client.delete_collection(COLLECTION)
-        except Exception:  # noqa: BLE001 - no such collection
-            pass
     if path.exists():
         for p in path.iterdir():
             if p.name == "chroma" and not chroma_url:
                 continue  # the embedded database stays open in this process; its collection is gone
             shutil.rmtree(p) if p.is_dir() else p.unlink()
+
+
+@lru_cache(maxsize=1)
+def _blas_controller() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> Any:
+    """One BLAS thread for a query's small matrix-vector products: a multi-threaded BLAS spins
+    its threads for each call and, on a busy 2-core machine, made a 3,663 × 128 product take
+    28 ms instead of 0.07 ms (measured)."""
+    try:
+        return _blas_controller().limit(limits=1, user_api="blas")
+    except Exception:  # noqa: BLE001 - threadpoolctl missing or no BLAS found: no limit
+        import contextlib
+
+        return contextlib.nullcontext()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -156,7 +181,7 @@ class CaseStore:
     """Open an existing store (``CaseStore(path)``) or make one with ``CaseStore.create``."""
 
     def __init__(self, path: Path | str, backend: EmbeddingBackend | None = None,
-                 chroma_url: str | None = None) -> None:
+                 chroma_url: str | None = None, lazy: bool = False) -> None:
         self.path = Path(path)
         mf = self.path / "manifest.json"
         if not mf.exists():
@@ -171,20 +196,40 @@ class CaseStore:
         self.chroma_url = chroma_url if chroma_url is not None else self.manifest.get("chroma_url")
         if backend is None:
             backend = self._load_own_backend(sig)
-        if backend.signature() != sig:
+        if backend.kind != sig.get("backend") or backend.signature() != sig:
+            # a different kind is refused before signature(), which may ask a remote endpoint its dim
+            cur = backend.describe() if backend.kind == sig.get("backend") else backend.kind
             raise StoreMismatch(
-                f"类案库由向量后端 {_describe(sig)} 构建，当前配置为 {backend.describe()}，不能混用；"
+                f"类案库由向量后端 {_describe(sig)} 构建，当前配置为 {cur}，不能混用；"
                 f"请运行 {REBUILD} 用当前后端重建，或改回原配置")
         self.backend = backend
         self._load_local()
-        self._open_collection(create=False)
-        n = self.collection.count()
-        if not (n == len(self.ids) == self.manifest.get("count") == self.vectors.shape[0]):
-            raise StoreError(f"类案库各部分数量不一致（Chroma {n}，元数据 {len(self.ids)}，清单 "
-                             f"{self.manifest.get('count')}，向量 {self.vectors.shape[0]}），可能是构建中断；"
-                             f"请运行 {REBUILD}")
+        if not (len(self.ids) == self.manifest.get("count") == self.vectors.shape[0]):
+            raise StoreError(f"类案库各部分数量不一致（元数据 {len(self.ids)}，清单 {self.manifest.get('count')}，"
+                             f"向量 {self.vectors.shape[0]}），可能是构建中断；请运行 {REBUILD}")
         if self.vectors.shape[0] and self.vectors.shape[1] != sig["dim"]:
             raise StoreError(f"类案库向量维度 {self.vectors.shape[1]} 与清单 {sig['dim']} 不符；请运行 {REBUILD}")
+        self._collection: Any = None
+        if not lazy:
+            _ = self.collection
+
+    @property
+    def collection(self) -> Any:
+        """The Chroma collection, opened and checked against the local parts on first use (``lazy``
+        stores answer charge-filtered queries from the local parts without importing Chroma)."""
+        if self._collection is None:
+            self._open_collection(create=False)
+            try:
+                n = self._collection.count()
+            except Exception as e:  # noqa: BLE001
+                self._collection = None
+                raise StoreError(f"类案库的 Chroma 数据库损坏（{type(e).__name__}: {str(e)[:120]}）；"
+                                 f"请运行 {REBUILD}") from e
+            if n != len(self.ids):
+                self._collection = None
+                raise StoreError(f"类案库各部分数量不一致（Chroma {n}，元数据 {len(self.ids)}，清单 "
+                                 f"{self.manifest.get('count')}），可能是构建中断；请运行 {REBUILD}")
+        return self._collection
 
     # ------------------------------------------------------------------ creation
     @classmethod
@@ -196,20 +241,30 @@ class CaseStore:
         path = Path(path)
         _clear(path, chroma_url)
         path.mkdir(parents=True, exist_ok=True)
-        toks = list(toks) if toks is not None else None
         if backend is None:
-            fit = list(fit_on) if fit_on is not None else list(records)
             if progress:
+                progress("分词", 0, len(records))
+            if toks is None:  # tokenise once: the fit and the add share the words
+                toks = [tokens(r.fact) for r in records]
+            toks = list(toks)
+            if progress:
+                progress("分词", len(records), len(records))
                 progress("拟合向量模型", 0, 1)
-            fit_toks = toks if (fit_on is None and toks is not None) else None
-            backend = TfidfSvdEmbeddings.fit([r.fact for r in fit], fit_toks)
-            backend.save(path / "embedder.npz")
+            if fit_on is not None:
+                backend = TfidfSvdEmbeddings.fit([r.fact for r in fit_on], None)
+            else:
+                backend = TfidfSvdEmbeddings.fit([r.fact for r in records], toks)
             if progress:
                 progress("拟合向量模型", 1, 1)
+        else:
+            toks = list(toks) if toks is not None else None
+        if isinstance(backend, TfidfSvdEmbeddings):  # the store carries its own embedder: reopenable alone
+            backend.save(path / "embedder.npz")
         sig = backend.signature()
         client = _chroma_client(path, chroma_url)
+        hnsw = {f"hnsw:{k}": v for k, v in (rerank_config().get("hnsw") or {}).items()}
         client.create_collection(COLLECTION, embedding_function=_chroma_ef(backend), metadata={
-            "hnsw:space": "cosine", "jiancha_backend": json.dumps(sig, ensure_ascii=False)})
+            "hnsw:space": "cosine", **hnsw, "jiancha_backend": json.dumps(sig, ensure_ascii=False)})
         manifest = {"schema": SCHEMA, "backend": sig, "count": 0, "chroma_url": chroma_url,
                     "created": dt.datetime.now().isoformat(timespec="seconds")}
         np.save(path / "vectors.npy", np.zeros((0, sig["dim"]), dtype=np.float16))
@@ -234,13 +289,14 @@ class CaseStore:
     def _open_collection(self, create: bool) -> None:
         try:
             self.client = _chroma_client(self.path, self.chroma_url)
-            self.collection = self.client.get_collection(COLLECTION, embedding_function=_chroma_ef(self.backend))
-        except Exception as e:  # noqa: BLE001 - chroma raises many kinds
+            col = self.client.get_collection(COLLECTION, embedding_function=_chroma_ef(self.backend))
+            stored = (col.metadata or {}).get("jiancha_backend")
+        except Exception as e:  # noqa: BLE001 - chroma raises many kinds (a garbage sqlite included)
             raise StoreError(f"无法打开类案库的 Chroma 集合（{type(e).__name__}: {str(e)[:120]}）；"
                              f"请运行 {REBUILD}") from e
-        stored = (self.collection.metadata or {}).get("jiancha_backend")
         if stored is None or json.loads(stored) != self.manifest["backend"]:
             raise StoreMismatch(f"Chroma 集合记录的向量后端与类案库清单不符（{stored}）；请运行 {REBUILD}")
+        self._collection = col
 
     def _load_local(self) -> None:
         try:
@@ -255,8 +311,12 @@ class CaseStore:
         self.ids = [m["id"] for m in self.meta]
         self.row = {cid: i for i, cid in enumerate(self.ids)}
         self.elements = [Elements.from_meta(m.get("el", {})) for m in self.meta]
-        self._charge_rows: dict[str, np.ndarray] = {}
+        self._charge_rows: dict[str, tuple[np.ndarray, np.ndarray, Any]] = {}
+        self._by_charge: dict[str, np.ndarray] | None = None
         self.bm25 = None
+        self._bm25_csr: Any = None
+        self._bm25_csc: Any = None
+        self._idf_cache: dict[str, float] | None = None
         if self.meta:
             import bm25s
 
@@ -267,6 +327,9 @@ class CaseStore:
             n_docs = int(getattr(self.bm25, "scores", {}).get("num_docs", len(self.meta)))
             if n_docs != len(self.meta):
                 raise StoreError(f"类案库 BM25 索引文档数 {n_docs} 与元数据 {len(self.meta)} 不符；请运行 {REBUILD}")
+            sc = self.bm25.scores  # words × cases, the precomputed BM25 weights (bm25s's eager index)
+            self._bm25_csr = sparse.csr_matrix((sc["data"], sc["indices"], sc["indptr"]),
+                                               shape=(len(sc["indptr"]) - 1, n_docs))
 
     # ------------------------------------------------------------------ adding
     def add(self, records: Sequence[CaseRecord], toks: Sequence[list[str]] | None = None,
@@ -341,6 +404,7 @@ class CaseStore:
 
     # ------------------------------------------------------------------ search
     EXACT_FILTERED_MAX = 200_000  # filtered dense search is exact numpy up to this many cases
+    PARTITION_CACHE = 64  # charge sets whose rows, vectors and BM25 columns are kept
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -351,54 +415,104 @@ class CaseStore:
                 "updated": self.manifest.get("updated")}
 
     def _rows_with(self, charges: Sequence[str]) -> np.ndarray:
-        key = "|".join(sorted(charges))
-        if key not in self._charge_rows:
-            want = set(charges)
-            self._charge_rows[key] = np.array(
-                [i for i, m in enumerate(self.meta) if want & set(m["charges"])], dtype=np.int64)
-        return self._charge_rows[key]
+        return self._partition(charges)[0]
+
+    def _partition(self, charges: Sequence[str]) -> tuple[np.ndarray, np.ndarray, Any]:
+        """The rows of the cases with one of ``charges``, their vectors and their BM25 columns,
+        computed once per charge set (a charge's cases are scored alone: cost grows with the
+        partition, not with the store)."""
+        key = "|".join(sorted(set(charges)))
+        part = self._charge_rows.get(key)
+        if part is None:
+            if self._by_charge is None:  # charge → rows, one pass over the cases
+                acc: dict[str, list[int]] = {}
+                for i, m in enumerate(self.meta):
+                    for c in m["charges"]:
+                        acc.setdefault(c, []).append(i)
+                self._by_charge = {c: np.array(v, dtype=np.int64) for c, v in acc.items()}
+            got = [self._by_charge[c] for c in set(charges) if c in self._by_charge]
+            rows = np.unique(np.concatenate(got)) if got else np.zeros(0, dtype=np.int64)
+            bm = None
+            if self._bm25_csr is not None and len(rows):
+                if self._bm25_csc is None:  # cases as columns: a partition costs its own postings only
+                    self._bm25_csc = self._bm25_csr.tocsc()
+                bm = self._bm25_csc[:, rows].tocsr()
+            part = (rows, np.ascontiguousarray(self.vectors[rows]), bm)
+            if len(self._charge_rows) >= self.PARTITION_CACHE:
+                self._charge_rows.pop(next(iter(self._charge_rows)))
+            self._charge_rows[key] = part
+        return part
+
+    def _bm25_scores(self, qids: list[int], m: Any) -> np.ndarray:
+        """BM25 of the query words (ids, deduplicated) over the columns of ``m`` (words × cases)."""
+        q = np.fromiter((i for i in qids if i < m.shape[0]), dtype=np.int64)
+        starts, ends = m.indptr[q], m.indptr[q + 1]
+        lens = ends - starts
+        total = int(lens.sum())
+        budget = int(rerank_config().get("bm25_max_postings") or 0)
+        if budget and total > budget:
+            # a big store, unfiltered: drop the query's most common words (lowest idf, longest
+            # posting lists) until the postings to add fit the budget; small stores never get here
+            keep = np.argsort(lens, kind="stable")
+            keep = keep[np.cumsum(lens[keep]) <= budget]
+            keep.sort()
+            starts, lens = starts[keep], lens[keep]
+            total = int(lens.sum())
+        if not total:
+            return np.zeros(m.shape[1], dtype=np.float32)
+        # positions of all the query words' postings, then one weighted bincount over the cases
+        pos = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(total)
+        return np.bincount(m.indices[pos], weights=m.data[pos], minlength=m.shape[1]).astype(np.float32)
 
     def search(self, text: str, k: int = 10, charge: str | None = None, charges: Sequence[str] | None = None,
                elements: Elements | None = None, exclude: set[str] | None = None,
-               weights: dict[str, float] | None = None, candidates: int | None = None) -> list[Hit]:
+               weights: dict[str, float] | None = None, candidates: int | None = None,
+               explain: bool = True) -> list[Hit]:
         """Top-k similar cases: dense (Chroma) ∪ BM25 candidates, filtered to ``charge`` / ``charges``
-        (an expert's charges), reranked by facts and elements. ``exclude``: ids never returned."""
+        (an expert's charges), reranked by facts and elements. ``exclude``: ids never returned;
+        ``explain=False`` skips the reasons (``why``) for callers that need only the ids."""
         if not self.ids or not text.strip():
             return []
+        with _one_blas_thread():
+            return self._search(text, k, charge, charges, elements, exclude, weights, candidates, explain)
+
+    def _search(self, text, k, charge, charges, elements, exclude, weights, candidates, explain) -> list[Hit]:
         cfg = rerank_config()
         w = weights or cfg["weights"]
         n_cand = candidates or cfg["candidates"]
         want = [c for c in ([charge] if charge else []) + list(charges or []) if c]
-        allowed = self._rows_with(want) if want else None
+        part = self._partition(want) if want else None
+        allowed = part[0] if part is not None else None
         if allowed is not None and not len(allowed):
             return []
         extra = len(exclude) if exclude else 0
         n = min(n_cand + extra, len(self.ids) if allowed is None else len(allowed))
         qtoks = tokens(text)
         qv = self.backend.encode([text], [qtoks])[0]
-        if allowed is not None and len(allowed) <= self.EXACT_FILTERED_MAX:
+        if part is not None and len(allowed) <= self.EXACT_FILTERED_MAX:
             # filtered: exact cosine over the charge's cases (Chroma's filtered HNSW query measured
             # 3x slower than this at 10k cases; the result is the same or better)
-            sims = self.vectors[allowed] @ qv
+            sims = part[1] @ qv
             top = np.argpartition(-sims, min(n, len(sims)) - 1)[:n]
             cand = {int(allowed[i]) for i in top}
         else:
             where = {"$or": [{f"charge{j}": {"$in": want}} for j in (1, 2, 3)]} if want else None
             res = self.collection.query(query_embeddings=[qv], n_results=n, where=where, include=["distances"])
             cand = {self.row[c] for c in res["ids"][0] if c in self.row}
-        # BM25 over the same filter
+        # BM25 over the same filter (the charge's partition only)
         qids = [self.vocab_index[t] for t in dict.fromkeys(qtoks) if t in self.vocab_index]
         bm = None
-        if qids and self.bm25 is not None:
-            bm = self.bm25.get_scores(qids)
-            if allowed is not None:
-                masked = np.full_like(bm, -1.0)
-                masked[allowed] = bm[allowed]
-                bm_sel = masked
+        if qids and self._bm25_csr is not None:
+            if part is not None and part[2] is not None:
+                sub = self._bm25_scores(qids, part[2])
+                bm = np.zeros(len(self.ids), dtype=np.float32)
+                bm[allowed] = sub
+                top = np.argpartition(-sub, min(n, len(sub)) - 1)[:n]
+                cand.update(int(allowed[i]) for i in top if sub[i] > 0)
             else:
-                bm_sel = bm
-            top = np.argpartition(-bm_sel, min(n, len(bm_sel) - 1))[:n]
-            cand.update(int(i) for i in top if bm_sel[i] > 0)
+                bm = self._bm25_scores(qids, self._bm25_csr)
+                top = np.argpartition(-bm, min(n, len(bm)) - 1)[:n]
+                cand.update(int(i) for i in top if bm[i] > 0)
         if exclude:
             cand = {i for i in cand if self.ids[i] not in exclude}
         if not cand:
@@ -417,14 +531,17 @@ class CaseStore:
         out = []
         for s, r, d, b, es, why in scored[:k]:
             m = self.meta[r]
-            reasons = []
-            if want and set(want) & set(m["charges"]):
+            reasons: list[str] = []
+            if not explain:
+                pass
+            elif want and set(want) & set(m["charges"]):
                 reasons.append("同罪名：" + "、".join(c for c in m["charges"] if c in want))
-            reasons.append(f"案情语义相近度{d:.2f}")
-            kw = self._shared_words(r, qtoks)
-            if kw:
-                reasons.append("共同关键词：" + "、".join(kw))
-            reasons.extend(why)
+            if explain:
+                reasons.append(f"案情语义相近度{d:.2f}")
+                kw = self._shared_words(r, qtoks)
+                if kw:
+                    reasons.append("共同关键词：" + "、".join(kw))
+                reasons.extend(why)
             out.append(Hit(case_id=m["id"], score=float(s), charges=list(m["charges"]), term_months=m["term_months"],
                            fine_yuan=m.get("fine_yuan"), life=bool(m.get("life")), death=bool(m.get("death")),
                            why=reasons, dense=float(d), bm25=float(b), elements=float(es), source=m.get("source", "")))
@@ -441,8 +558,9 @@ class CaseStore:
     def _idf(self) -> dict[str, float]:
         if getattr(self, "_idf_cache", None) is None:
             df = np.zeros(len(self.vocab), dtype=np.int64)
-            for i in range(len(self.ids)):
-                df[np.unique(self.tok_ids[self.tok_off[i] : self.tok_off[i + 1]])] += 1
+            if self._bm25_csr is not None:  # document frequency = postings per word of the BM25 index
+                d = np.diff(self._bm25_csr.indptr)[: len(self.vocab)]
+                df[: len(d)] = d
             nd = max(1, len(self.ids))
             self._idf_cache = {t: float(np.log((nd + 1) / (df[i] + 1))) for i, t in enumerate(self.vocab)}
         return self._idf_cache

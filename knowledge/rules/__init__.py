@@ -94,6 +94,9 @@ class Rule(BaseModel):
         default_factory=lambda: list(DOC_KINDS)
     )
     group: str = ""
+    # why the rule has its severity: the result of reading its firings on real judgments
+    # (e.g. kept at info because the documents rarely state the exception it cannot see)
+    review: str = ""
     examples: list[RuleExample] = Field(default_factory=list)
     # where the rule was read from, for messages
     file: str = ""

@@ -106,6 +106,9 @@ class CompiledRule:
     rule: Rule
     expr: Any  # models.checks.expressions.Expression
     fields: tuple[str, ...]  # the facts the message and suggestion templates use
+    # facts without which the condition cannot hold (all of them / the case-level ones)
+    required: frozenset[str] = frozenset()
+    required_case: frozenset[str] = frozenset()
 
 
 _COMPILED: dict[tuple[str, str, str, str, str], CompiledRule] = {}
@@ -148,7 +151,10 @@ def _compile(rule: Rule, key: tuple, names: frozenset[str], compile_expression: 
             if base not in names:
                 raise ExprError(f"消息模板中的未知字段：{{{fname}}}")
             fields.append(base)
-    got = CompiledRule(rule, expr, tuple(dict.fromkeys(fields)))
+    from models.checks.facts import CASE_NAMES
+
+    req = frozenset(expr.required)
+    got = CompiledRule(rule, expr, tuple(dict.fromkeys(fields)), req, req & CASE_NAMES)
     _COMPILED[key] = got
     return got
 
@@ -201,39 +207,82 @@ def _rule_span(ctx: CheckContext, rule: Rule, defendant: str | None) -> list[Spa
     return []
 
 
-def run_conditions(ctx: CheckContext, compiled: list[CompiledRule]) -> Iterator[Hit]:
-    """Evaluate the condition rules on the facts view of the case (per case or per defendant)."""
+def run_conditions(ctx: CheckContext, compiled: list[CompiledRule] | tuple[CompiledRule, ...]) -> Iterator[Hit]:
+    """Evaluate the condition rules on the facts view of the case (per case or per defendant).
+
+    ``compiled`` should already hold only the rules whose documents are in the case (see
+    ``_Plan``). A rule is skipped without evaluation when a fact it requires is unknown: the
+    unknown facts of the case (and of each defendant) are collected once into a set, and the
+    test is one ``isdisjoint`` per rule."""
     if not compiled:
         return
     from models.checks.facts import case_facts, defendant_facts, defendant_names
 
-    kinds = set(ctx.kinds())
-    active = [c for c in compiled if kinds.intersection(c.rule.documents)]
-    if not active:
-        return
     cf = case_facts(ctx)
-    per_def: list[dict[str, Any]] | None = None
-    for c in active:
+    unknown = {k for k, v in cf.items() if v is None}
+    per_def: list[tuple[dict[str, Any], set[str]]] | None = None
+    for c in compiled:
         if c.rule.foreach == "case":
-            if c.expr.holds(cf):
+            if c.required and not unknown.isdisjoint(c.required):
+                continue
+            if c.expr.test(cf):
                 yield Hit(c.rule.id, _rule_span(ctx, c.rule, None), {k: _display(cf.get(k)) for k in c.fields})
             continue
+        if c.required_case and not unknown.isdisjoint(c.required_case):
+            continue  # a case fact the rule needs is unknown for every defendant
         if per_def is None:
             per_def = []
             for name in defendant_names(ctx):
+                d = defendant_facts(ctx, name, cf)
                 f = dict(cf)
-                f.update(defendant_facts(ctx, name, cf))
-                per_def.append(f)
-        for f in per_def:
-            if c.expr.holds(f):
+                f.update(d)
+                per_def.append((f, unknown | {k for k, v in d.items() if v is None}))
+        for f, unk in per_def:
+            if c.required and not unk.isdisjoint(c.required):
+                continue
+            if c.expr.test(f):
                 yield Hit(c.rule.id, _rule_span(ctx, c.rule, f["name"]),
                           {k: _display(f.get(k)) for k in c.fields}, defendant=f["name"])
 
 
-def run_checks(case: Case, rules: Iterable[Rule], experts: Iterable[str] = ("generic",)) -> list[Finding]:
-    """Run every check the enabled rules need and every condition rule; render hits as findings."""
-    checks = registered_checks()
-    expert_set = set(experts)
+@dataclass
+class _Plan:
+    """What ``run_checks`` needs for one rule list and expert set, computed once: the rules by
+    id, the checks to call, and the compiled condition rules indexed by the document kinds
+    present (a rule none of whose documents is in the case is never looked at)."""
+
+    by_id: dict[str, Rule]
+    checks: tuple[str, ...]
+    compiled: tuple[CompiledRule, ...]
+    by_kinds: dict[frozenset[str], tuple[CompiledRule, ...]] = field(default_factory=dict)
+    rules: tuple[Rule, ...] = ()  # keeps the rule objects alive so their ids stay valid keys
+
+    def conditions_for(self, kinds: frozenset[str]) -> tuple[CompiledRule, ...]:
+        got = self.by_kinds.get(kinds)
+        if got is None:
+            got = tuple(c for c in self.compiled if kinds.intersection(c.rule.documents))
+            self.by_kinds[kinds] = got
+        return got
+
+
+_PLANS: dict[tuple, _Plan] = {}
+_LAST: tuple[Any, frozenset[str], _Plan | None] = (None, frozenset(), None)
+
+
+def _plan(rules: Iterable[Rule], experts: Iterable[str]) -> _Plan:
+    global _LAST
+    expert_set = frozenset(experts)
+    last_rules, last_experts, last_plan = _LAST
+    if rules is last_rules and expert_set == last_experts and last_plan is not None:
+        return last_plan  # the pipeline passes the same cached catalogue tuple every time
+    frozen = isinstance(rules, tuple)
+    rules = tuple(rules)
+    key = (tuple(id(r) for r in rules), expert_set)
+    got = _PLANS.get(key)
+    if got is not None:
+        if frozen:
+            _LAST = (rules, expert_set, got)
+        return got
     by_id: dict[str, Rule] = {}
     needed: dict[str, None] = {}
     compiled: list[CompiledRule] = []
@@ -249,16 +298,29 @@ def run_checks(case: Case, rules: Iterable[Rule], experts: Iterable[str] = ("gen
             continue
         by_id[r.id] = r
         needed[r.check] = None
+    if len(_PLANS) > 64:  # rule lists built on the fly (tests, tools): keep the cache small
+        _PLANS.clear()
+    got = _PLANS[key] = _Plan(by_id, tuple(needed), tuple(compiled), rules=rules)
+    if frozen:
+        _LAST = (rules, expert_set, got)
+    return got
+
+
+def run_checks(case: Case, rules: Iterable[Rule], experts: Iterable[str] = ("generic",)) -> list[Finding]:
+    """Run every check the enabled rules need and every condition rule; render hits as findings."""
+    checks = registered_checks()
+    plan = _plan(rules, experts)
+    by_id = plan.by_id
     ctx = CheckContext(case)
     findings: list[Finding] = []
     seen: set[tuple] = set()
-    for hit in run_conditions(ctx, compiled):
+    for hit in run_conditions(ctx, plan.conditions_for(frozenset(ctx.kinds()))):
         f = render(by_id[hit.rule_id], hit)
         key = (f.rule_id, f.message, f.defendant)
         if key not in seen:
             seen.add(key)
             findings.append(f)
-    for name in needed:
+    for name in plan.checks:
         fn = checks.get(name)
         if fn is None:
             log.warning("rule check %s is not registered", name)

@@ -211,6 +211,11 @@ class _Compiler:
                 if fn is None:
                     raise ExprError("不支持的比较运算（is / is not 请用 == None / != None）", col)
                 ops.append(fn)
+            right0 = node.comparators[0]
+            if (len(ops) == 1 and isinstance(node.left, ast.Name) and isinstance(right0, ast.Constant)
+                    and ops[0] is not operator.eq and ops[0] is not operator.ne):
+                self.compile(node.left)  # validates the name
+                return _compare_name_const(ops[0], node.left.id, right0.value)
             terms = [self.compile(node.left)] + [self.compile(c) for c in node.comparators]
             return _compare(ops, terms)
         if isinstance(node, ast.Call):
@@ -236,6 +241,40 @@ class _Compiler:
             args = [self.compile(a) for a in node.args]
             return _call(fn, args)
         raise ExprError(f"不支持的语法：{type(node).__name__}", col)
+
+    def compile_test(self, node: ast.AST) -> Fn:
+        """A predicate that is True exactly when the three-valued value of ``node`` is True."""
+        if isinstance(node, ast.Expression):
+            return self.compile_test(node.body)
+        if isinstance(node, ast.BoolOp):
+            parts = [self.compile_test(v) for v in node.values]
+            return _all_true(parts) if isinstance(node.op, ast.And) else _any_true(parts)
+        full = self.compile(node)
+        return lambda f: full(f) is True
+
+
+def _all_true(parts: list[Fn]) -> Fn:
+    if len(parts) == 2:
+        a, b = parts
+        return lambda f: a(f) and b(f)
+
+    def run(f: Facts) -> bool:
+        for p in parts:
+            if not p(f):
+                return False
+        return True
+
+    return run
+
+
+def _any_true(parts: list[Fn]) -> Fn:
+    def run(f: Facts) -> bool:
+        for p in parts:
+            if p(f):
+                return True
+        return False
+
+    return run
 
 
 def _and(parts: list[Fn]) -> Fn:
@@ -279,7 +318,50 @@ def _binop(op: Callable[[Any, Any], Any], left: Fn, right: Fn) -> Fn:
     return run
 
 
+def _compare_name_const(op: Callable[[Any, Any], Any], name: str, v: Any) -> Fn:
+    """``fact <op> constant``, the commonest condition, without the generic closures."""
+    if v is None:
+        return lambda f: None
+
+    def run(f: Facts) -> Any:
+        a = f.get(name)
+        if a is None:
+            return None
+        try:
+            return bool(op(a, v))
+        except TypeError:
+            return None
+
+    return run
+
+
 def _compare(ops: list[Callable[[Any, Any], Any]], terms: list[Fn]) -> Fn:
+    if len(ops) == 1:
+        op, left, right = ops[0], terms[0], terms[1]
+        if op is operator.eq or op is operator.ne:  # == None / != None are meaningful
+
+            def run_eq(f: Facts) -> Any:
+                try:
+                    return bool(op(left(f), right(f)))
+                except TypeError:
+                    return None
+
+            return run_eq
+
+        def run1(f: Facts) -> Any:
+            a = left(f)
+            if a is None:
+                return None
+            b = right(f)
+            if b is None:
+                return None
+            try:
+                return bool(op(a, b))
+            except TypeError:
+                return None
+
+        return run1
+
     def run(f: Facts) -> Any:
         a = terms[0](f)
         for op, t in zip(ops, terms[1:], strict=True):
@@ -309,20 +391,71 @@ def _call(fn: Callable[..., Any], args: list[Fn]) -> Fn:
     return run
 
 
-class Expression:
-    """A compiled condition: call it with a facts dict; ``names`` are the facts it reads."""
+# Functions whose result is unknown (None) whenever their first argument is unknown.
+_STRICT_FIRST = frozenset({"len", "contains_any", "contains_all", "matches", "count", "any_in", "abs"})
+_ORDER_OPS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
 
-    def __init__(self, source: str, fn: Fn, names: set[str]) -> None:
+
+def _strict(node: ast.AST) -> frozenset[str]:
+    """Facts whose absence (None) makes the value of ``node`` unknown (None) for sure."""
+    if isinstance(node, ast.Expression):
+        return _strict(node.body)
+    if isinstance(node, ast.Name):
+        return frozenset({node.id})
+    if isinstance(node, ast.UnaryOp):
+        return _strict(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _strict(node.left) | _strict(node.right)
+    if isinstance(node, ast.Compare) and isinstance(node.ops[0], _ORDER_OPS):
+        return _strict(node.left) | _strict(node.comparators[0])
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args:
+        if node.func.id in _STRICT_FIRST:
+            return _strict(node.args[0])
+        if node.func.id == "days" and len(node.args) == 2:
+            return _strict(node.args[0]) | _strict(node.args[1])
+    return frozenset()
+
+
+def _required(node: ast.AST) -> frozenset[str]:
+    """Facts without which the condition cannot be exactly True (used to skip a rule cheaply)."""
+    if isinstance(node, ast.Expression):
+        return _required(node.body)
+    if isinstance(node, ast.BoolOp):
+        parts = [_required(v) for v in node.values]
+        if isinstance(node.op, ast.And):
+            return frozenset().union(*parts)
+        return frozenset.intersection(*parts)
+    if isinstance(node, ast.Compare) and len(node.ops) > 1 and isinstance(node.ops[0], _ORDER_OPS):
+        out = _strict(node.left)
+        for c in node.comparators:
+            out |= _strict(c)
+        return out
+    return _strict(node)
+
+
+class Expression:
+    """A compiled condition: call it with a facts dict; ``names`` are the facts it reads.
+
+    ``required`` are the facts without which the condition can never be exactly True; the
+    engine skips the rule when one of them is None. ``holds`` uses a second compilation in which
+    ``and``/``or`` short-circuit on the first part that is not exactly True (an unknown part
+    cannot make the whole exactly True), so a typical rule stops after its first test.
+    """
+
+    def __init__(self, source: str, fn: Fn, names: set[str], test: Fn | None = None,
+                 required: frozenset[str] = frozenset()) -> None:
         self.source = source
         self.fn = fn
         self.names = names
+        self.test = test or (lambda f: fn(f) is True)
+        self.required = required
 
     def __call__(self, facts: Facts) -> Any:
         return self.fn(facts)
 
     def holds(self, facts: Facts) -> bool:
         """True only when the condition is exactly true (unknown and false do not fire)."""
-        return self.fn(facts) is True
+        return self.test(facts)
 
     def __repr__(self) -> str:
         return f"Expression({self.source!r})"
@@ -343,4 +476,4 @@ def compile_expression(source: str, names: Collection[str]) -> Expression:
         raise ExprError(f"语法错误：{e.msg}", e.offset or 0) from None
     c = _Compiler(names)
     fn = c.compile(tree)
-    return Expression(text, fn, c.used)
+    return Expression(text, fn, c.used, c.compile_test(tree), _required(tree))

@@ -145,6 +145,7 @@ DEFENDANT_FACTS: dict[str, tuple[str, str]] = {
     "term_end": ("date", "刑期届满日"),
     "days_term": ("int", "刑期起止之间的天数"),
     "term_start_vs_custody": ("int", "刑期起算日减最早羁押日的天数"),
+    "term_start_mentioned": ("bool", "刑期起算日作为其他日期（抓获、被羁押、到案等）另见于判决书"),
 }
 
 FACTS: dict[str, tuple[str, str]] = {**CASE_FACTS, **DEFENDANT_FACTS}
@@ -389,7 +390,13 @@ def defendant_facts(ctx: CheckContext, name: str, case: dict[str, Any]) -> dict[
     custody = [x for x in (f["detention_date"], f["arrest_date"]) if x]
     f["custody_start"] = min(custody) if custody else None
     if jd is not None and jd.term_start is not None:
-        f["term_start"] = jd.term_start.date
+        ts = jd.term_start
+        f["term_start"] = ts.date
+        jel = ctx.elements("judgment")
+        f["term_start_mentioned"] = jel is not None and any(
+            m.date == ts.date and m.start != ts.start and m.role not in ("term_start", "term_end")
+            for m in jel.dates
+        )
     if jd is not None and jd.term_end is not None:
         f["term_end"] = jd.term_end.date
     f["days_term"] = _days(f["term_start"], f["term_end"])

@@ -20,6 +20,7 @@ from models.commands._io import read_jsonl, read_text
 from models.errors import BadInput
 
 _MIN_PARALLEL = 200  # items: below this, one process is faster than starting workers
+_BATCH = 64  # items analysed together (see analyze_many)
 _warned: set[str] = set()
 
 
@@ -41,25 +42,58 @@ def _elements(text: str, source: str):
     return case, el
 
 
-def analyze_one(text: str, case_id: str = "") -> dict[str, Any]:
-    """Analyze one fact description or document."""
-    return analyze_many([(case_id, text)])[0]
+def analyze_one(text: str, case_id: str = "", *, similar: bool = False) -> dict[str, Any]:
+    """Analyze one fact description or document (``similar``: fill ``similar_cases``)."""
+    return analyze_many([(case_id, text)], similar=similar)[0]
 
 
-def analyze_many(items: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    """Analyze ``(id, text)`` pairs in one process (the gate's classifier is batched)."""
+def analyze_many(items: list[tuple[str, str]], *, similar: bool = False) -> list[dict[str, Any]]:
+    """Analyze ``(id, text)`` pairs in one process (the gate's classifier is batched, 64 at a time so
+    the n-gram counts it computes are still cached when the term model reads the same facts).
+    ``similar``: ask the similar-case store for ``similar_cases`` (``models.similar``; about 20 ms
+    per item, so off by default)."""
+    if len(items) > _BATCH:
+        return [r for i in range(0, len(items), _BATCH)
+                for r in _analyze_batch(items[i : i + _BATCH], i, similar)]
+    return _analyze_batch(items, 0, similar)
+
+
+def _similar_ids(facts: str, charges: list[str]) -> list[str]:
+    """Ids of similar past cases; [] when the similar-case module or its store is not available."""
+    try:
+        from models.similar import similar_case_ids
+    except (ImportError, AttributeError):
+        return []
+    try:
+        return list(similar_case_ids(facts, charges, 10))
+    except Exception as e:  # noqa: BLE001 - similar cases are an extra; the analysis stands
+        _warn_once(f"类案检索失败（{type(e).__name__}: {e}），similar_cases 留空")
+        return []
+
+
+def _analyze_batch(items: list[tuple[str, str]], offset: int, similar: bool = False) -> list[dict[str, Any]]:
     from models.gate import explicit_charges, facts_of, route_many
 
     cases, els, facts = [], [], []
     for cid, text in items:
         if not isinstance(text, str) or not text.strip():
-            raise BadInput(f"第{len(cases) + 1}条输入没有文本" if len(items) > 1 else "输入为空")
+            raise BadInput(f"第{offset + len(cases) + 1}条输入没有文本" if len(items) > 1 or offset else "输入为空")
         case, el = _elements(text, cid or "-")
         cases.append(case)
         els.append(el)
         facts.append(facts_of(case))
     gates = route_many(facts, [explicit_charges([el]) for el in els])
-    return [_result(cid, f, el, g) for (cid, _), f, el, g in zip(items, facts, els, gates, strict=True)]
+    out = [_result(cid, f, el, g) for (cid, _), f, el, g in zip(items, facts, els, gates, strict=True)]
+    from models.llm import enabled as llm_enabled  # LLM extraction fallback, only when configured
+
+    if llm_enabled():
+        from models.llm.features import assist_analysis
+
+        out = [assist_analysis(r, f) for r, f in zip(out, facts, strict=True)]
+    if similar:
+        for o, f in zip(out, facts, strict=True):
+            o["similar_cases"] = _similar_ids(f, o["charges"])
+    return out
 
 
 def _result(cid: str, facts: str, el, g) -> dict[str, Any]:
@@ -71,7 +105,7 @@ def _result(cid: str, facts: str, el, g) -> dict[str, Any]:
         "circumstances": list(dict.fromkeys(c.name for c in el.circumstances if not c.negated)),
         "similar_cases": [],
     }
-    sug = _suggest(facts, charges, el)
+    sug, parts = _suggest(facts, charges, el)
     if sug is not None:
         out["articles"] = list(dict.fromkeys(list(sug.articles) + out["articles"]))
         out["amount_yuan"] = sug.amount_yuan
@@ -81,9 +115,12 @@ def _result(cid: str, facts: str, el, g) -> dict[str, Any]:
         out["probation"] = sug.probation
         if sug.circumstances:
             out["circumstances"] = list(dict.fromkeys(list(sug.circumstances) + out["circumstances"]))
-    learned = _learned_term(facts, charges, el, out["term_months"])
+    learned = _learned_term(facts, charges, el, out["term_months"], parts)
     if learned is not None:
         out["term_months"] = learned
+        rng = out["term_range_months"]
+        if rng:  # the range still holds the suggested term
+            out["term_range_months"] = [min(rng[0], learned), max(rng[1], learned)]
     return out
 
 
@@ -94,28 +131,34 @@ def _articles(charges: list[str]) -> list[int]:
 
 
 def _suggest(facts: str, charges: list[str], el):
+    """(the engine's suggestion, its per-charge parts) — (None, None) when it cannot say."""
     if not charges:
-        return None
+        return None, None
     try:
-        from models.sentencing.engine import suggest_many
+        from models.sentencing.engine import combine, suggest
     except ImportError:
-        return None
+        return None, None
     try:
-        return suggest_many(facts, charges, el)
+        parts = [suggest(facts, c, el) for c in charges]
+        return combine(parts), parts
     except Exception as e:  # noqa: BLE001 - the sentence is optional; the charges still stand
         _warn_once(f"量刑计算失败（{type(e).__name__}: {e}），term 字段留空")
-        return None
+        return None, None
 
 
-def _learned_term(facts: str, charges: list[str], el, engine_months: int | None) -> int | None:
+def _learned_term(facts: str, charges: list[str], el, engine_months: int | None, parts=None) -> int | None:
     """The combined term (guideline engine + learned model) when the learned model is present."""
-    if len(charges) != 1:
+    if not charges:
         return None
     try:
         from models.sentencing.learned import combined_term
     except ImportError:
         return None
-    return combined_term(facts, charges[0], engine_months)
+    try:
+        return combined_term(facts, charges, el, engine_months, parts=parts)
+    except Exception as e:  # noqa: BLE001 - the engine's term stands
+        _warn_once(f"学习模型量刑失败（{type(e).__name__}: {e}），采用量刑指导意见的结果")
+        return engine_months
 
 
 # --------------------------------------------------------------------------- CLI
@@ -125,22 +168,24 @@ def _chunks(items: list[tuple[str, str]], size: int) -> list[list[tuple[str, str
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def run_jsonl(items: list[tuple[str, str]], workers: int | None = None):
+def run_jsonl(items: list[tuple[str, str]], workers: int | None = None, similar: bool = False):
     """Results in input order; several processes (fork, model loaded once before) for large inputs."""
+    import functools
+
     workers = workers or min(os.cpu_count() or 1, 8)
     if workers <= 1 or len(items) < _MIN_PARALLEL:
-        for chunk in _chunks(items, 64):
-            yield from analyze_many(chunk)
+        for chunk in _chunks(items, _BATCH):
+            yield from analyze_many(chunk, similar=similar)
         return
     import multiprocessing as mp
 
     from models.gate.model import blend
 
     blend()  # load before forking: the workers share it
-    analyze_many(items[:1])  # warm every lazy cache (statutes, experts, guidelines)
+    analyze_many(items[:1], similar=similar)  # warm every lazy cache (statutes, experts, guidelines, store)
     ctx = mp.get_context("fork")
     with ctx.Pool(workers) as pool:
-        for res in pool.imap(analyze_many, _chunks(items, 32)):
+        for res in pool.imap(functools.partial(analyze_many, similar=similar), _chunks(items, _BATCH)):
             yield from res
 
 
@@ -151,17 +196,19 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象")] = False,
         jsonl: Annotated[bool, typer.Option("--jsonl", help='逐行读入 {"id","text"}，逐行输出')] = False,
         workers: Annotated[int, typer.Option("--workers", help="并行进程数（默认 CPU 核数）")] = 0,
+        similar: Annotated[bool, typer.Option("--similar/--no-similar",
+                                              help="检索类案填入 similar_cases（每条约 20 毫秒，默认关闭）")] = False,
     ) -> None:
         """案情分析：罪名、法条、涉案金额、量刑建议（专家路由）。"""
         try:
             if jsonl:
                 items = [(str(row.get("id", n)), row["text"]) for n, row in read_jsonl(path)]
                 out = sys.stdout
-                for res in run_jsonl(items, workers or None):
+                for res in run_jsonl(items, workers or None, similar):
                     out.write(json.dumps(res, ensure_ascii=False) + "\n")
                 out.flush()
                 return
-            res = analyze_one(read_text(path), "-" if path == "-" else Path(path).name)
+            res = analyze_one(read_text(path), "-" if path == "-" else Path(path).name, similar=similar)
         except BadInput as e:
             sys.stderr.write(f"输入有误：{e}".replace("\n", " ") + "\n")
             raise typer.Exit(2) from None
@@ -189,3 +236,5 @@ def _print(res: dict[str, Any]) -> None:
         c.print(f"[bold]缓刑[/bold] {'可以适用' if res['probation'] else '不适用'}")
     if res["circumstances"]:
         c.print(f"[bold]量刑情节[/bold] {'、'.join(res['circumstances'])}")
+    if res["similar_cases"]:
+        c.print(f"[bold]类案[/bold] {'、'.join(res['similar_cases'])}")

@@ -59,6 +59,8 @@ def rules_show(rule_id: str, extra: ExtraDir = None) -> None:
             if r.suggestion:
                 c.print(f"建议：{r.suggestion}")
             c.print(f"依据：{r.basis}")
+            if r.review:
+                c.print(f"复核：{r.review}")
             c.print(f"示例：{sum(e.fires for e in r.examples)} 个触发，{sum(not e.fires for e in r.examples)} 个不触发")
             return
     sys.stderr.write(f"未找到规则：{rule_id}\n")

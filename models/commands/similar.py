@@ -1,4 +1,8 @@
-"""`jiancha similar` (类案检索与类案量刑参考) and `jiancha index build|info` (the similar-case store)."""
+"""`jiancha similar` (类案检索与类案量刑参考) and `jiancha index build|info` (the similar-case store).
+
+A missing, corrupt or mismatched store (other embedding backend or dimension, truncated or garbage
+Chroma sqlite, missing files) is exit 2 with a one-line Chinese reason naming the rebuild command
+``jiancha index build --rebuild``; never an answer from a store that is not whole."""
 
 from __future__ import annotations
 
@@ -75,6 +79,9 @@ def register(app: typer.Typer) -> None:
         if k < 1 or k > 100:
             fail("输入有误：-k 应在 1 到 100 之间")
         try:
+            from knowledge.cases import get_store
+
+            _ = get_store().collection  # the whole store is checked (Chroma too) before any answer
             if jsonl:
                 for _n, row in read_jsonl(path):
                     sys.stdout.write(json.dumps(similar_json(row["text"], k, charge, row.get("id")),
@@ -88,7 +95,7 @@ def register(app: typer.Typer) -> None:
             fail(f"输入有误：{e}")
             return
         except StoreError as e:
-            fail(f"类案库错误：{e}", 1)
+            fail(f"类案库错误：{e}")
             return
         if as_json:
             sys.stdout.write(json.dumps(res, ensure_ascii=False, default=str) + "\n")
@@ -104,7 +111,7 @@ def register(app: typer.Typer) -> None:
         """构建或增量更新类案库（Chroma 向量库 + BM25）。"""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        from knowledge.cases import StoreError, build_default
+        from knowledge.cases import NoCases, StoreError, build_default
 
         for s in sources or []:
             if not s.is_file():
@@ -120,11 +127,14 @@ def register(app: typer.Typer) -> None:
                     pb.update(tasks[stage], completed=done, total=total)
 
                 store, added = build_default(sources, path=path, progress=prog, rebuild=rebuild)
+        except NoCases as e:
+            fail(f"输入有误：{e}")
+            return
         except (KeyError, ValueError, TypeError) as e:
             fail(f"输入有误：案例文件格式不对（{type(e).__name__}: {e}）")
             return
         except StoreError as e:
-            fail(f"类案库错误：{e}", 1)
+            fail(f"类案库错误：{e}")
             return
         sys.stdout.write(json.dumps({"added": added, **store.info()}, ensure_ascii=False) + "\n")
 
@@ -136,7 +146,7 @@ def register(app: typer.Typer) -> None:
         try:
             store = open_store(path)
         except StoreError as e:
-            fail(f"类案库错误：{e}", 1)
+            fail(f"类案库错误：{e}")
             return
         sys.stdout.write(json.dumps(store.info(), ensure_ascii=False) + "\n")
 

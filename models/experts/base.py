@@ -7,6 +7,7 @@ module only adds the few functions that read its elements from the facts.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -158,65 +159,162 @@ def _amount_patterns(kind: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pa
 
 _FW_GROUP = re.compile(r"(?<=\d)[，,](?=\d{3}(?!\d))")
 _FW_POINT = re.compile(r"(?<=\d)．(?=\d)")
+_LETTER_ZERO = re.compile(r"(?<=\d)[Oo]+(?=\d*(?:元|万|余元))")
+_LATIN_BEFORE_RMB = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]+(?=人民币)")
 _MASKED_YUAN = re.compile(r"(?<=[\d万千百])万某")  # CAIL masking: "4万某" was "4万元"
 
 
 def normalize_digits(text: str) -> str:
-    """38，150元 → 38,150元 and 199．4 → 199.4 (same length, so offsets are kept)."""
+    """38，150元 → 38,150元, 199．4 → 199.4, 4万某 → 4万元, 2OOO元 → 2000元, XX人民币 → 某某人民币
+    (same length, so offsets are kept)."""
     if "，" in text or "．" in text:
         text = _FW_GROUP.sub(",", text)
         text = _FW_POINT.sub(".", text)
     if "万某" in text:
         text = _MASKED_YUAN.sub("万元", text)
+    if "O" in text or "o" in text:  # letter O typed for zero: 304O元, 2OOO元
+        text = _LETTER_ZERO.sub(lambda m: "0" * len(m.group(0)), text)
+    if "人民币" in text:  # CAIL masks names as XX: "付XX人民币220000元" (the extractor rejects a letter before)
+        text = _LATIN_BEFORE_RMB.sub(lambda m: "某" * len(m.group(0)), text)
     return text
 
 
-def read_amounts(text: str, kind: str = "default") -> AmountRead:
-    """Crime amounts of a facts text.
+# the legal reasoning or the evidence list: amounts there restate the facts
+_FACTS_END = re.compile(
+    r"(?:公诉机关|检察院|本院|该院)(?:据此|经审查)?认为|[，,]并认为被告人"
+    r"|(?:上述|以上|前述)(?:指控|犯罪)?事实[^。；]{0,40}?(?:证据|证实|证明|认定)"
+    r"|(?:认定|证实)上述事实的证据|证据如下|下列证据")
+# enumerated incidents: 一、… 二、… / 1、… 2．… / （一）…
+_ENUM = re.compile(r"(?:^|(?<=[。；：:\s]))(?:(?:[一二三四五六七八九十]{1,3}|\d{1,2})(?:、|[.．](?!\d))|[（(][一二三四五六七八九十\d]{1,3}[）)])")
+_DATE = re.compile(r"\d{4}年|\d{1,2}月|次日|同日|当日|当天|同年")
+_SUMMARY = re.compile(r"综上|(?:以上|上述)[^，。；]{0,8}(?:共计|合计|总计|共)|总计|累计|实际")
+_PAREN = re.compile(r"[（(][^（）()]{0,20}[）)]")
+_BREAKDOWN = re.compile(r"如下|分述|具体(?:是|为|事实)|分别(?:是|为)|明细|其中")
+_RESTATE = re.compile(r"认定|综上|即")
+_ANAPHOR = re.compile(r"(?:所[^，。；]{0,6}的|上述|该|此|这)[^，。；]{0,4}$")
 
-    - sums that are compensation, shares of the loot (分得), returned / recovered property, fines,
-      bail or rewards are not the crime amount (``amount_context.yaml``);
-    - a total stated with 共计/合计/总计/累计 wins over summing the incidents (the largest such total);
-    - otherwise the incidents are summed, counting an amount restated in the same sentence
-      (价值5000元…经鉴定价值5000元) once;
+
+_SENT_END_RE = re.compile(f"[{_SENT_END}]")
+
+
+def _sentence_bounds(text: str) -> list[int]:
+    return [m.start() for m in _SENT_END_RE.finditer(text)]
+
+
+@lru_cache(maxsize=512)
+def read_amounts(text: str, kind: str = "default") -> AmountRead:
+    """Crime amounts of a facts text (cached: several experts and the engine read the same text;
+    callers must not modify the result).
+
+    - sums that are compensation, shares of the loot (分得), returned / recovered / frozen property,
+      fines, bail, sale proceeds or rewards are not the crime amount (``amount_context.yaml``);
+    - amounts in the legal reasoning (公诉机关认为…) or the evidence list only restate the facts and
+      are read only when the facts state none;
+    - a total stated with 共计/合计/综上… wins over summing the incidents; when each of several
+      incidents (enumerated 一、二、…, or dated sentences) carries its own 共计 sub-total, the
+      sub-totals are summed (plus incidents with no sub-total);
+    - incidents told after a total are added (共计骗得9800元。后又骗取2万元), unless they are its
+      breakdown (如下/具体是/…, or they sum to no more than the total);
+    - otherwise the incidents are summed, counting an amount restated in the same sentence (价值5000元…
+      经鉴定价值5000元) or referred back to (所取的11900元) once; list items (1000元、700元、1000元) all count;
     - amounts in a clause marked 未遂/未得逞 are reported as ``attempted`` (included in the total).
     """
+    norm = normalize_digits(text)
+    found = extract_amounts(norm)
+    m = _FACTS_END.search(text)
+    cut = m.start() if m and any(a.start < m.start() for a in found) else len(text)
+    r = _read(text, [a for a in found if a.start < cut], kind)
+    if r.total is None and cut < len(text):
+        r = _read(text, found, kind)
+    return r
+
+
+def _read(text: str, found: list[Amount], kind: str) -> AmountRead:
     excl_re, total_re, attempt_re, excl_after_re = _amount_patterns(kind)
-    items: list[float] = []
-    totals: list[float] = []
+    ends = _sentence_bounds(text)
+    enum_pos = [mm.start() for mm in _ENUM.finditer(text)]
+
+    def sent_of(pos: int) -> int:
+        return bisect.bisect_left(ends, pos)
+
+    def seg_of(pos: int) -> int:
+        return bisect.bisect_right(enum_pos, pos)
+
+    items: list[tuple[int, int, float]] = []  # (sentence, segment, yuan)
+    totals: list[tuple[int, int, float, bool]] = []  # (sentence, segment, yuan, summary)
     excluded: list[float] = []
     attempted = 0.0
     seen_in_sent: dict[int, set[float]] = {}
-    item_pos: list[tuple[int, float]] = []
-    total_sent = -2
-    for a in extract_amounts(normalize_digits(text)):
+    seen: set[float] = set()
+    prev_end = -10
+    for a in found:
         pre, post = _clause(text, a)
+        list_item = 0 <= a.start - prev_end <= 1 and text[prev_end : a.start] in ("、", "")
+        prev_end = a.end
         if excl_re.search(pre) or excl_after_re.search(post):
             excluded.append(a.yuan)
             continue
-        sent = max(text.rfind(c, 0, a.start) for c in _SENT_END)
-        if total_re.search(pre[-14:]):
-            totals.append(a.yuan)
-            total_sent = max(total_sent, sent)
+        sent, seg = sent_of(a.start), seg_of(a.start)
+        s_start = ends[sent - 1] + 1 if sent > 0 else 0
+        if total_re.search(pre[-14:]) or total_re.search(_PAREN.sub("", text[max(0, a.start - 30) : a.start])[-14:]):
+            summary = bool(_SUMMARY.search(text[s_start : a.start]))
+            totals.append((sent, seg, a.yuan, summary))
+            seen.add(a.yuan)
             continue
         bucket = seen_in_sent.setdefault(sent, set())
-        if a.yuan in bucket:
+        if a.yuan in bucket and not list_item:
             continue
+        if a.yuan in seen and (_ANAPHOR.search(pre) or _RESTATE.search(text[s_start : a.start])):
+            continue  # the same sum referred back to or restated (…从而认定…骗取国家资金379069.95元)
         bucket.add(a.yuan)
-        items.append(a.yuan)
-        item_pos.append((sent, a.yuan))
-        s_end = min([i for i in (text.find(c, a.end) for c in _SENT_END) if i >= 0] or [len(text)])
+        seen.add(a.yuan)
+        items.append((sent, seg, a.yuan))
+        s_end = ends[sent] if sent < len(ends) else len(text)
         if attempt_re.search(pre + post) or attempt_re.search(text[a.end : s_end]):
             attempted += a.yuan
+    item_vals = [v for _, _, v in items]
     if totals:
-        # a total covers what is stated before it; incidents told after its sentence are added
-        # (共计骗得9800元。后又…骗取7000元、20000元), unless they restate an earlier sum
-        before = {v for s, v in item_pos if s <= total_sent} | set(totals)
-        later = [v for s, v in item_pos if s > total_sent and v not in before]
-        return AmountRead(max(totals) + sum(later), attempted, items, True, excluded)
+        total = _resolve_totals(text, ends, items, totals)
+        return AmountRead(total, attempted, item_vals, True, excluded)
     if not items:
-        return AmountRead(None, 0.0, items, False, excluded)
-    return AmountRead(float(sum(items)), attempted, items, False, excluded)
+        return AmountRead(None, 0.0, item_vals, False, excluded)
+    return AmountRead(float(sum(item_vals)), attempted, item_vals, False, excluded)
+
+
+def _resolve_totals(text: str, ends: list[int], items: list[tuple[int, int, float]],
+                    totals: list[tuple[int, int, float, bool]]) -> float:
+    summary = [t for t in totals if t[3]]
+    if summary:
+        best = max(summary, key=lambda t: t[2])
+        return best[2]
+    by_sent: dict[int, tuple[int, int, float, bool]] = {}
+    for t in totals:
+        if t[0] not in by_sent or t[2] > by_sent[t[0]][2]:
+            by_sent[t[0]] = t
+    subs = sorted(by_sent.values())
+    if len(subs) >= 2 and len({t[2] for t in subs}) == len(subs):
+        segs = {t[1] for t in subs}
+        enumerated = len(segs) == len(subs) and 0 not in segs
+
+        def dated(sent: int) -> bool:
+            lo = ends[sent - 1] + 1 if sent > 0 else 0
+            hi = ends[sent] if sent < len(ends) else len(text)
+            return bool(_DATE.search(text[lo:hi]))
+
+        vals = sorted((t[2] for t in subs), reverse=True)
+        if enumerated or all(dated(t[0]) for t in subs) or vals[0] < sum(vals[1:]):
+            # incidents each with their own sub-total: sum them (plus enumerated incidents without one)
+            extra = [v for _, g, v in items if enumerated and g not in segs and v not in vals]
+            return float(sum(vals) + sum(extra))
+    sent, _, top, _ = max(totals, key=lambda t: t[2])
+    sent = max(t[0] for t in totals if t[2] == top)
+    before = {v for s, _, v in items if s <= sent} | {t[2] for t in totals}
+    later = [v for s, _, v in items if s > sent and v not in before]
+    t_end = ends[sent] if sent < len(ends) else len(text)
+    after_total = text[t_end - 40 if t_end > 40 else 0 : t_end + 30]
+    if later and (sum(later) <= top * 1.05 or _BREAKDOWN.search(after_total)):
+        return top  # the incidents after it are the total's breakdown
+    return top + sum(later)
 
 
 _CN_COUNT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}

@@ -16,6 +16,8 @@ _TOTAL = re.compile(r"(?:共计|合计|总计|累计|总重|共重|总净重)[^�
 _SALE = re.compile(r"(?:贩卖|出售|卖给|售予|售给|交易)")
 _MINOR = re.compile(r"向未成年人|利用[^，。；]{0,4}未成年人|教唆[^，。；]{0,4}未成年人")
 _SENT_END = "。；;"
+_RESTATE = re.compile(r"缴获|查获|扣押|起获|购买的|上述|所述|该|经鉴定|检验|称量|称重")
+_NEGOTIATED = re.compile(r"(?:商议|商量|约定|商定|谈好|协商)[^。；]{0,16}$")
 
 
 def drug_weights(text: str) -> tuple[float | None, float | None, list[str]]:
@@ -32,6 +34,8 @@ def drug_weights(text: str) -> tuple[float | None, float | None, list[str]]:
         if q.substance not in subs:
             subs.append(q.substance)
         pre = text[max(0, q.start - 12) : q.start] + q.text[:4]
+        if _NEGOTIATED.search(text[max(0, q.start - 20) : q.start]):
+            continue  # the quantity talked about, not the one delivered (商议…交易5克，实际贩卖4.18克)
         if _TOTAL.search(text[max(0, q.start - 10) : q.start]) or q.text.startswith(("共计", "合计", "总计")):
             totals.append((q.value, q.value * f))
             continue
@@ -41,6 +45,8 @@ def drug_weights(text: str) -> tuple[float | None, float | None, list[str]]:
         b = seen.setdefault(sent, set())
         if key in b:
             continue
+        if any(key in v for v in seen.values()) and _RESTATE.search(text[max(0, q.start - 24) : q.start]):
+            continue  # restated in a later sentence: "从刘某处缴获其购买的0.3克冰毒", "经鉴定，上述毒品…"
         b.add(key)
         items.append((q.value, q.value * f))
     if totals and len(subs) <= 1:
@@ -57,6 +63,7 @@ def drug_weights(text: str) -> tuple[float | None, float | None, list[str]]:
     return round(g, 3), round(e, 3), subs
 
 
+_PRIOR = re.compile(r"因犯|判处|罪")  # a prior conviction, not a sale
 _SALE_TIMES = re.compile(r"(?:\d{1,2}月\d{1,2}日|次日|当日|同日)[^。；]{0,80}?(?:贩卖|出售|卖给|售予|交易)")
 
 
@@ -64,7 +71,7 @@ def elements(text: str) -> dict[str, Any]:
     g, e, subs = drug_weights(text)
     times = stated_times(text)
     if times is None:
-        n = len(_SALE_TIMES.findall(text))
+        n = sum(1 for m in _SALE_TIMES.finditer(text) if not _PRIOR.search(m.group(0)))
         times = n or None
     return {"grams": g, "equivalent_grams": e, "substances": subs, "times": times, "minors": bool(_MINOR.search(text)),
             "sale": bool(_SALE.search(text))}

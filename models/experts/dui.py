@@ -8,7 +8,7 @@ from typing import Any
 from models.experts.base import Assessment, Expert, load_yaml
 from models.extract.quantities import extract_bac
 
-_ACCIDENT = re.compile(r"(?:发生|造成)[^，。；]{0,10}(?:事故|碰撞|相撞|追尾|刮擦)|撞(?:上|到|倒|击|坏)|与[^，。；]{1,20}(?:相撞|碰撞|发生碰撞)")
+_ACCIDENT = re.compile(r"(?:发生|造成)[^，。；]{0,16}(?:事故|碰撞|相撞|追尾|刮擦)|撞(?:上|到|倒|击|坏)|与[^，。；]{1,40}(?:相撞|碰撞|发生碰撞)")
 _NO_LICENCE = re.compile(r"无(?:机动车)?驾驶(?:证|资格)|未取得[^，。；]{0,6}驾驶(?:证|资格)|无证驾驶|驾驶证[^，。；]{0,6}(?:吊销|注销|过期)")
 _CHASING = re.compile(r"追逐竞驶|飙车")
 _OVERLOAD = re.compile(r"超过额定乘员|严重超员|严重超速|超速[^，。；]{0,4}50%")
@@ -19,6 +19,8 @@ _PER_ML = re.compile(r"(\d+(?:\.\d+)?)\s*(?:mg|毫克)\s*(?:（乙醇）|\(乙�
 
 def elements(text: str) -> dict[str, Any]:
     text = text.replace("．", ".")  # 199．4 → 199.4
+    if "lOO" in text or "1OO" in text:  # letters typed for digits: 137.22mg/lOOml
+        text = text.replace("/lOO", "/100").replace("／lOO", "／100").replace("1OO", "100")
     bacs = [q.value for q in extract_bac(text) if q.value]
     if not bacs:  # 1.11mg/ml (per millilitre) → 111 mg/100ml
         bacs = [float(m.group(1)) * 100 for m in _PER_ML.finditer(text)]

@@ -13,6 +13,8 @@ _DISAB = {"一": 10, "二": 9, "三": 8, "四": 7, "五": 6, "六": 5, "七": 4,
 
 
 _OPINION = re.compile(r"公诉机关认为|本院认为|检察院认为")
+# a death the quantity extractor misses: "抢救无效于当晚死亡", "致急性失血性休克而死亡"
+_DEATH = re.compile(r"(?:抢救无效|救治无效|当场|致其|致被害人)[^，。；]{0,10}死亡|[^未]而死亡")
 _SENT_END = "。；;"
 
 
@@ -44,7 +46,7 @@ def elements(text: str) -> dict[str, Any]:
     # one victim's grade is often restated; count the distinct victims' statements by grade
     light = sum(1 for g in grades if g.startswith("轻伤"))
     serious = sum(1 for g in grades if g.startswith("重伤"))
-    death = any(q.kind == "death" for q in qs)
+    death = any(q.kind == "death" for q in qs) or bool(_DEATH.search(text))
     dis = [q.grade for q in qs if q.kind == "disability"]
     return {
         "grades": grades,

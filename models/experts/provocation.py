@@ -25,10 +25,18 @@ def crime_amount(text: str) -> float | None:
 _PERSONS = re.compile(r"([一二两三四五六七八九十\d]{1,2})(?:人|名被害人|名)(?:受)?$")
 
 
+_OPINION = re.compile(r"(?:公诉机关|检察院|本院)(?:据此)?认为")
+
+
 def _grades(text: str) -> list[str]:
-    """Injury grades, one per injured person ("致二人轻微伤" counts two)."""
+    """Injury grades, one per injured person ("致二人轻微伤" counts two); the legal reasoning
+    (…认为：…致一人轻伤) only restates them."""
     out: list[str] = []
-    for q in extract_injuries(text):
+    qs = extract_injuries(text)
+    m = _OPINION.search(text)
+    if m and any(q.start < m.start() for q in qs):
+        qs = [q for q in qs if q.start < m.start()]
+    for q in qs:
         m = _PERSONS.search(text[max(0, q.start - 6) : q.start])
         out += [q.grade] * ((cn_count(m.group(1)) or 1) if m else 1)
     return out

@@ -20,7 +20,8 @@ except ImportError:  # pragma: no cover
 
 _N = r"[零〇一二两三四五六七八九十百千\d]+"
 _ART = (
-    rf"第(?P<a>{_N})条(?:之(?P<sub>[一二三四五六七八九十]+))?"
+    # 第二十五、二十六、二十七条 lists several articles; 第七十二第一款 (条 left out) still cites 72
+    rf"第(?P<a>{_N}(?:[、和及与]{_N})*)(?:条|(?=第{_N}款))(?:之(?P<sub>[一二三四五六七八九十]+))?"
     rf"(?P<cls>(?:[、和及与]?第{_N}(?:[、和及与]{_N})*款)*)"
     rf"(?P<items>(?:[、和及与]?第?[（(]{_N}[）)](?:[、和及与][（(]?{_N}[）)]?)*项"
     rf"|[、和及与]?第{_N}(?:[、和及与]{_N})*项)*)"
@@ -72,13 +73,18 @@ def extract_citations(text: str, offset: int = 0) -> list[Citation]:
 
 
 def _citations_from(m: re.Match[str], law: str, offset: int) -> list[Citation]:
-    art = to_int(m.group("a"))
+    *listed, last = _NUM_RE.findall(m.group("a"))
+    out = [
+        Citation(start=offset + m.start(), end=offset + m.end(), text=m.group(0), law=law,
+                 article=a, sub=0, clause=None, item=None)
+        for a in (to_int(x) for x in listed) if a and a <= 2000
+    ]
+    art = to_int(last)
     if not art or art > 2000:
-        return []
+        return out
     sub = to_int(m.group("sub")) if m.group("sub") else 0
     clauses: list[int | None] = [to_int(c) for c in _NUM_RE.findall(m.group("cls") or "")] or [None]
     items: list[int | None] = [to_int(i) for i in _NUM_RE.findall(m.group("items") or "")] or [None]
-    out: list[Citation] = []
     for ci, c in enumerate(clauses):
         # items belong to the last clause listed
         for it in items if ci == len(clauses) - 1 else [None]:

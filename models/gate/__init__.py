@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from knowledge.gate import params
 from models.types import Case, DocElements
 
-__all__ = ["GateResult", "experts_for", "facts_of", "gate", "predict_charges", "route", "route_many"]
+__all__ = ["GateResult", "experts_for", "facts_of", "gate", "predict_charges", "predict_routes", "route",
+           "route_many"]
 
 GENERIC = "generic"
 
@@ -53,6 +54,22 @@ def predict_charges(texts: list[str]) -> list[list[tuple[str, float]]]:
     return blend().predict(texts) if texts else []
 
 
+def predict_routes(texts: list[str]) -> list[GateResult]:
+    """Gate results from the classifier alone: its charges, and the experts of those charges with
+    the preferred crime expert (if any, see ``Blend.predict_routes``) first."""
+    from models.gate.model import blend
+
+    out = []
+    for charges, preferred in (blend().predict_routes(texts) if texts else []):
+        experts = experts_for(charges)
+        if preferred is not None:
+            top = max((sc for _, sc in experts), default=0.0)
+            name = _expert_name(preferred[0])
+            experts = [(name, top)] + [(n, sc) for n, sc in experts if n != name]
+        out.append(GateResult(charges, experts, False))
+    return out
+
+
 def route_many(texts: list[str], explicit: list[list[str]] | None = None) -> list[GateResult]:
     """Gate decisions for several fact texts; ``explicit[i]``: charges named in text i (may be empty).
     The classifier runs only on the texts without explicit charges (batched)."""
@@ -66,8 +83,8 @@ def route_many(texts: list[str], explicit: list[list[str]] | None = None) -> lis
             out[i] = GateResult(charges, experts_for(charges), True)
         else:
             todo.append(i)
-    for i, charges in zip(todo, predict_charges([texts[i] for i in todo]), strict=True):
-        out[i] = GateResult(charges, experts_for(charges), False)
+    for i, res in zip(todo, predict_routes([texts[i] for i in todo]), strict=True):
+        out[i] = res
     return [r for r in out if r is not None]
 
 

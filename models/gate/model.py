@@ -68,6 +68,16 @@ def zuizhuang(charge: str) -> str:
     return "。".join(p for p in parts if p)
 
 
+_CHUNK = 64  # texts per gate batch: 64 × 3 n-gram orders fit the cache below
+
+
+@lru_cache(maxsize=400)
+def _gram_counts(text: str, n: int) -> Counter[str]:
+    """Counts of the char n-grams of a text (lower-cased, runs of spaces collapsed)."""
+    t = _WS.sub(" ", text.lower())
+    return Counter(t[i : i + n] for i in range(len(t) - n + 1))
+
+
 def _softmax(x: np.ndarray, t: float) -> np.ndarray:
     z = x * t
     z = z - z.max(axis=1, keepdims=True)
@@ -113,8 +123,15 @@ class CharTfidf:
         cols: list[int] = []
         ptr = [0]
         voc = self.vocab
+        lo, hi = self.ngram
         for t in texts:
-            c = Counter(j for j in (voc.get(g) for g in self.grams(t, self.ngram)) if j is not None)
+            # n-gram counts are shared by the vectorizers reading the same text (gate, prior, term
+            # model); the vocabulary lookup is a C-level key intersection
+            c: dict[int, int] = {}
+            for n in range(lo, hi + 1):
+                cn = _gram_counts(t, n)
+                for g in cn.keys() & voc.keys():
+                    c[voc[g]] = cn[g]
             if c:
                 idx = np.fromiter(c.keys(), dtype=np.int64, count=len(c))
                 v = (1 + np.log(np.fromiter(c.values(), dtype=np.float32, count=len(c)))) * self.idf[idx]
@@ -239,32 +256,80 @@ class Blend:
         idx = {c: i for i, c in enumerate(self.charges)}
         self._cols = np.array([idx[c] for c in self.learned.classes]) if self.learned else np.array([], int)
 
-    def proba(self, texts: list[str], b: dict[str, float] | None = None) -> np.ndarray:
-        """(n_texts, n_charges) blended probabilities over the whole catalogue."""
-        b = b or params()["blend"]
+    def _parts(self, texts: list[str], b: dict[str, float]) -> tuple[np.ndarray, np.ndarray | None]:
+        """(blended probabilities over the catalogue, the learned model's raw margins or None)."""
         masked = [mask_charges(t) for t in texts]
         pp = _softmax(self.prior.scores(masked), b["t_prior"])
         if self.learned is None or not len(self._cols):
-            return pp
+            return pp, None
+        S = self.learned.scores(masked)
         pl = np.zeros_like(pp)
-        pl[:, self._cols] = _softmax(self.learned.scores(masked), b["t_learned"])
-        return b["w"] * pl + (1 - b["w"]) * pp
+        pl[:, self._cols] = _softmax(S, b["t_learned"])
+        # the learned model is trusted more when it recognises one of its charges (a positive
+        # margin); otherwise the statute prior carries the charges it has never seen
+        w_hi = float(b.get("w_confident", b["w"]))
+        w = np.where(S.max(axis=1) > float(b.get("confident_margin", 0.0)), w_hi, float(b["w"]))[:, None]
+        return w * pl + (1 - w) * pp, S
+
+    def _chunked(self, texts: list[str], b: dict[str, float]) -> tuple[np.ndarray, np.ndarray | None]:
+        """``_parts`` in chunks small enough for the shared n-gram cache to serve both vectorizers."""
+        if len(texts) <= _CHUNK:
+            return self._parts(texts, b)
+        got = [self._parts(texts[i : i + _CHUNK], b) for i in range(0, len(texts), _CHUNK)]
+        S = None if got[0][1] is None else np.vstack([g[1] for g in got])  # type: ignore[misc]
+        return np.vstack([g[0] for g in got]), S
+
+    def proba(self, texts: list[str], b: dict[str, float] | None = None) -> np.ndarray:
+        """(n_texts, n_charges) blended probabilities over the whole catalogue."""
+        return self._chunked(texts, b or params()["blend"])[0]
 
     def predict(self, texts: list[str], b: dict[str, float] | None = None,
                 m: dict[str, float] | None = None) -> list[list[tuple[str, float]]]:
         """Per text, the charges that fire (best first) with their blended probability."""
+        return [c for c, _ in self.predict_routes(texts, b, m, {})]
+
+    def predict_routes(self, texts: list[str], b: dict[str, float] | None = None,
+                       m: dict[str, float] | None = None, pref: dict[str, float] | None = None,
+                       ) -> list[tuple[list[tuple[str, float]], tuple[str, float] | None]]:
+        """Per text, (the charges that fire, the preferred expert charge or None).
+
+        Expert preference: when no fired charge has a crime expert but the learned model's margin
+        of an expert's charge is within ``delta`` of its best margin (≥ ``floor``, and its blended
+        probability ≥ ``min_ratio`` × the top one), that expert is routed first (毒品 beside
+        容留他人吸毒, 诈骗 beside 合同诈骗) — the charges themselves stay the classifier's."""
         m = m or params()["multi"]
-        P = self.proba(texts, b)
-        out = []
-        for row in P:
+        P, S = self._chunked(texts, b or params()["blend"])
+        pref = params().get("expert_preference") or {} if pref is None else pref
+        ecols = self._expert_cols() if pref and S is not None else []
+        out: list[tuple[list[tuple[str, float]], tuple[str, float] | None]] = []
+        for i, row in enumerate(P):
             order = np.argsort(-row)[: max(1, int(m["max_charges"]))]
             top = row[order[0]]
             fired = [(self.charges[order[0]], float(top))]
             for j in order[1:]:
                 if row[j] >= m["ratio"] * top and row[j] >= m["min_score"]:
                     fired.append((self.charges[j], float(row[j])))
-            out.append(fired)
+            preferred = None
+            if ecols and S is not None and not any(self._has_expert(c) for c, _ in fired):
+                s = S[i]
+                k = max(ecols, key=lambda kc: s[kc[0]])
+                if (s[k[0]] >= s.max() - float(pref["delta"]) and s[k[0]] >= float(pref["floor"])
+                        and row[k[1]] >= float(pref.get("min_ratio", 0.0)) * top):
+                    preferred = (self.charges[k[1]], float(row[k[1]]))
+            out.append((fired, preferred))
         return out
+
+    def _expert_cols(self) -> list[tuple[int, int]]:
+        """(learned column, catalogue column) of the learned charges that have a crime expert."""
+        if not hasattr(self, "_ecols"):
+            self._ecols = [(k, int(c)) for k, c in enumerate(self._cols) if self._has_expert(self.charges[c])]
+        return self._ecols
+
+    @staticmethod
+    def _has_expert(charge: str) -> bool:
+        from models.experts import for_charge
+
+        return for_charge(charge) is not None
 
 
 @lru_cache(maxsize=1)

@@ -464,7 +464,7 @@ def combine(parts: list[Suggestion]) -> Suggestion | None:
         term_range_months=(top, min(total, cap)),
         fine_yuan=float(sum(fines)) if fines else None,
         probation=probation,
-        amount_yuan=None,
+        amount_yuan=next((p.amount_yuan for p in parts if p.amount_yuan is not None), None),
         circumstances=names,
         articles=arts,
         steps=[s for p in parts for s in p.steps] + steps,

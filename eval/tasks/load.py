@@ -1,0 +1,236 @@
+"""`python -m eval load` — load benchmark of the web API (POST /api/v1/check).
+
+Starts the server (`uvicorn server.main:app`) in a second process on 127.0.0.1 with a fresh data
+directory, creates an account and an API token with `jiancha user add|token`, then runs N
+concurrent clients (default 16, asyncio + httpx, keep-alive) posting the bundled sample case as
+JSON texts for --seconds. Reports requests/s, latency p50/p95/p99, errors, and the server's RSS
+sampled over time (first/last/max and the slope after warm-up, to show memory is flat).
+The issue asks for 10 minutes: `python -m eval load --seconds 600 --write` on an idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+NAME = "load"
+HELP = "load benchmark: concurrent clients against /api/v1/check on a loopback server process"
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "eval" / "RESULTS.md"
+SAMPLE = ROOT / "knowledge" / "samples" / "case-001"
+KINDS = {"indictment": "起诉书.txt", "recommendation": "量刑建议书.txt", "judgment": "刑事判决书.txt"}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seconds", type=float, default=60.0, help="measured duration (the issue: 600)")
+    p.add_argument("--clients", type=int, default=16, help="concurrent clients")
+    p.add_argument("--warmup", type=float, default=5.0, help="seconds of load before measuring")
+    p.add_argument("--sample", type=float, default=5.0, help="RSS sampling interval (s)")
+    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    p.add_argument("--write", action="store_true", help="write the numbers into eval/RESULTS.md")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """RSS of a process and its children (uvicorn workers) in MB, from /proc."""
+    total = 0
+    pids = [pid]
+    try:
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            pids.append(int(child))
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def _uptime() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return "uptime unavailable"
+
+
+def _start_server(data: Path, workers: int) -> tuple[subprocess.Popen, str, str]:
+    env = {**os.environ, "JIANCHA_DATA_DIR": str(data), "PYTHONPATH": str(ROOT)}
+    cli = [sys.executable, "-m", "models.cli"]
+    subprocess.run([*cli, "user", "add", "load", "--role", "案管", "--password", "load-test-password"],
+                   env=env, cwd=ROOT, check=True, capture_output=True)
+    token = subprocess.run([*cli, "user", "token", "load"], env=env, cwd=ROOT, check=True, capture_output=True,
+                           text=True).stdout.strip().splitlines()[-1]
+    port = _free_port()
+    log = open(data / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
+    # keep-alive longer than any client pause, so a closed idle connection is not counted as an error
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.main:app", "--host", "127.0.0.1", "--port",
+                             str(port), "--workers", str(workers), "--log-level", "warning",
+                             "--timeout-keep-alive", "60"],
+                            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                return proc, url, token
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise SystemExit("server did not start: " + (data / "server.log").read_text(errors="replace")[-2000:])
+        time.sleep(0.3)
+
+
+async def _load(url: str, token: str, clients: int, warmup: float, seconds: float, pid: int,
+                sample: float) -> dict[str, Any]:
+    import httpx
+
+    body = {k: (SAMPLE / n).read_text(encoding="utf-8") for k, n in KINDS.items()}
+    headers = {"Authorization": f"Bearer {token}"}
+    lat: list[float] = []
+    errors: dict[str, int] = {}
+    details: list[str] = []
+    rss: list[tuple[float, float]] = []
+    t_start = time.monotonic()
+    t_measure = t_start + warmup
+    t_end = t_measure + seconds
+    done = 0
+
+    async def client(c: httpx.AsyncClient) -> None:
+        nonlocal done
+        while True:
+            t0 = time.monotonic()
+            if t0 >= t_end:
+                return
+            try:
+                r = await c.post("/api/v1/check", json=body, headers=headers)
+                code = str(r.status_code) if r.status_code != 200 else ""
+                if code:
+                    details.append(f"{code} {r.text[:200]}")
+            except httpx.HTTPError as e:
+                code = type(e).__name__
+                details.append(f"{code} {e!r}"[:300])
+            t1 = time.monotonic()
+            if t0 >= t_measure:
+                if code:
+                    errors[code] = errors.get(code, 0) + 1
+                else:
+                    lat.append(t1 - t0)
+                    done += 1
+
+    async def sampler() -> None:
+        while time.monotonic() < t_end:
+            rss.append((round(time.monotonic() - t_start, 1), round(_tree_rss_mb(pid), 1)))
+            await asyncio.sleep(sample)
+        rss.append((round(time.monotonic() - t_start, 1), round(_tree_rss_mb(pid), 1)))
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as c:
+        await asyncio.gather(sampler(), *(client(c) for _ in range(clients)))
+    lat.sort()
+
+    def pct(q: float) -> float | None:
+        return round(lat[min(len(lat) - 1, int(q * len(lat)))] * 1000, 1) if lat else None
+
+    after = [(t, m) for t, m in rss if t >= warmup + 0.1 * seconds]
+    slope = None
+    if len(after) >= 3:
+        ts, ms = [t for t, _ in after], [m for _, m in after]
+        mt, mm = statistics.fmean(ts), statistics.fmean(ms)
+        den = sum((t - mt) ** 2 for t in ts)
+        slope = round(sum((t - mt) * (m - mm) for t, m in zip(ts, ms, strict=True)) / den * 60, 2) if den else None
+    return {"requests": done, "errors": errors, "seconds": seconds, "clients": clients,
+            "rps": round(done / seconds, 2), "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
+            "rss_mb": {"first": after[0][1] if after else None, "last": rss[-1][1] if rss else None,
+                       "max": max((m for _, m in rss), default=None), "slope_mb_per_min": slope},
+            "rss_samples": rss, "error_details": details[:20]}
+
+
+def _write(res: dict[str, Any], cmd: str, load_before: str, load_after: str) -> None:
+    r = res
+    samples = ", ".join(f"{t:.0f}s {m:.0f}" for t, m in r["rss_samples"][:: max(1, len(r["rss_samples"]) // 12)])
+    errs = sum(r["errors"].values())
+    body = f"""<!-- load:start -->
+## Web API load (eval/tasks/load.py) — {dt.date.today().isoformat()}
+
+Command: `{cmd}`
+
+Server: `uvicorn server.main:app` ({r['workers']} worker process) on 127.0.0.1, fresh SQLite data dir; each request
+checks the sample case (three documents as JSON texts) and stores it with its findings and an audit row.
+Clients: {r['clients']} concurrent keep-alive connections (asyncio + httpx) in a second process on the same machine.
+
+| measured | requests | req/s | p50 ms | p95 ms | p99 ms | errors |
+|---:|---:|---:|---:|---:|---:|---:|
+| {r['seconds']:.0f} s | {r['requests']} | {r['rps']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {errs} {json.dumps(r['errors']) if errs else ''} |
+
+Server RSS (MB): after warm-up {r['rss_mb']['first']}, end {r['rss_mb']['last']}, max {r['rss_mb']['max']};
+slope after warm-up {r['rss_mb']['slope_mb_per_min']} MB/min. Samples: {samples}.
+
+Machine load: before `{load_before}`; after `{load_after}` (2 cores shared with other jobs when measured;
+rerun idle with `python -m eval load --seconds 600 --write` for the 10-minute memory-flatness number).
+<!-- load:end -->"""
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Evaluation results\n"
+    start, end = text.find("<!-- load:start -->"), text.find("<!-- load:end -->")
+    if start >= 0 and end > start:
+        text = text[:start] + body + text[end + len("<!-- load:end -->"):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + body + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
+
+
+def run(args: argparse.Namespace) -> int:
+    load_before = _uptime()
+    tmp = Path(tempfile.mkdtemp(prefix="jiancha-load-"))
+    proc, url, token = _start_server(tmp, args.workers)
+    try:
+        res = asyncio.run(_load(url, token, args.clients, args.warmup, args.seconds, proc.pid, args.sample))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    if res["errors"]:
+        log = (tmp / "server.log").read_text(errors="replace")
+        print(f"errors: server log kept in {tmp / 'server.log'}; its end:\n{log[-4000:]}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    res["workers"] = args.workers
+    load_after = _uptime()
+    cmd = "python -m eval load " + " ".join(
+        a for a in (f"--seconds {args.seconds:g}", f"--clients {args.clients}" if args.clients != 16 else "",
+                    f"--workers {args.workers}" if args.workers != 1 else "", "--write" if args.write else "") if a)
+    out = {k: v for k, v in res.items() if k not in ("rss_samples", "error_details")}
+    for d in res["error_details"]:
+        print("error:", d)
+    print(json.dumps(out, ensure_ascii=False, indent=1))
+    print("RSS samples (s, MB):", res["rss_samples"])
+    print("load:", load_before, "→", load_after)
+    if args.write:
+        _write(res, cmd, load_before, load_after)
+        print(f"written to {RESULTS}")
+    errs = sum(res["errors"].values())
+    return 0 if errs == 0 and res["requests"] > 0 else 1

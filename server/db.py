@@ -1,0 +1,173 @@
+"""Storage of the web app: SQLAlchemy 2 tables (users, API tokens, checked cases and their findings,
+finding decisions, audit log), the engine, and Alembic migrations run on startup.
+
+Schemas the API returns live in ``server.schemas``; these are storage models only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
+    })
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    display_name: Mapped[str] = mapped_column(String(64), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))  # prosecutor | head | admin (see server.auth.ROLES)
+    department: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)  # sha256 hex
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class CheckedCase(Base):
+    """One case checked through the web app or the API: its documents and its report."""
+
+    __tablename__ = "checked_cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(200), default="", index=True)  # 案号 from the documents
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    department: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    grade: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    charge: Mapped[str] = mapped_column(String(64), default="")  # first charge, for the dashboard
+    court: Mapped[str] = mapped_column(String(128), default="")
+    month: Mapped[str] = mapped_column(String(7), default="", index=True)  # judgment/document month YYYY-MM
+    documents: Mapped[dict] = mapped_column(JSON, default=dict)  # kind → {"source", "text"}
+    report: Mapped[dict] = mapped_column(JSON, default=dict)  # Report.to_dict()
+
+
+class CaseFinding(Base):
+    """A finding of a checked case, one row each (the dashboard counts these)."""
+
+    __tablename__ = "case_findings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_pk: Mapped[int] = mapped_column(ForeignKey("checked_cases.id", ondelete="CASCADE"), index=True)
+    idx: Mapped[int] = mapped_column(Integer)  # position in report["findings"]
+    rule_id: Mapped[str] = mapped_column(String(80), index=True)
+    severity: Mapped[str] = mapped_column(String(8), index=True)
+
+
+class FindingDecision(Base):
+    """A reviewer's decision on one finding: accept (采纳) or dismiss (驳回/误报)."""
+
+    __tablename__ = "finding_decisions"
+    __table_args__ = (UniqueConstraint("case_pk", "idx"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_pk: Mapped[int] = mapped_column(ForeignKey("checked_cases.id", ondelete="CASCADE"), index=True)
+    idx: Mapped[int] = mapped_column(Integer)
+    rule_id: Mapped[str] = mapped_column(String(80))
+    decision: Mapped[str] = mapped_column(String(8))  # accept | dismiss
+    user: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(32), index=True)  # login, check, view, decide, batch…
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")  # ID numbers masked
+    ip: Mapped[str] = mapped_column(String(64), default="")
+
+
+metadata = Base.metadata
+
+
+def all_metadata() -> list[MetaData]:
+    """The web's tables plus the batch engine's (``models.batch.store.metadata``) when installed."""
+    out = [metadata]
+    try:
+        from models.batch.store import metadata as batch_metadata  # type: ignore[import-not-found]
+
+        out.append(batch_metadata)
+    except ImportError:
+        pass
+    return out
+
+
+# --------------------------------------------------------------------------- engine
+
+
+def make_engine(url: str) -> Engine:
+    # reports may hold dates or other non-JSON values: store them as strings (as the CLI prints them)
+    kwargs: dict = {"future": True, "pool_pre_ping": True,
+                    "json_serializer": lambda o: json.dumps(o, ensure_ascii=False, default=str)}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        @event.listens_for(engine, "connect")
+        def _pragmas(conn, _record) -> None:  # noqa: ANN001
+            cur = conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            if ":memory:" not in url:
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+    return engine
+
+
+_MIGRATE_LOCK = threading.Lock()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database to the latest Alembic revision (run on every start; idempotent)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    with _MIGRATE_LOCK, engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def session_factory(engine: Engine) -> sessionmaker:
+    return sessionmaker(bind=engine, expire_on_commit=False, future=True)

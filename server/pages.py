@@ -1,0 +1,311 @@
+"""Server-rendered pages (Jinja2, Chinese UI): login, upload and case view with highlighted
+findings, decisions, batch review with progress, dashboard (数据驾驶舱), audit log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from models.errors import BadInput
+from models.types import DOC_KIND_NAMES
+from server import batchview
+from server import services as sv
+from server.access import can_batch_folder, can_see_batch
+from server.api import get_case
+from server.db import AuditLog, User
+from server.deps import (
+    DB,
+    BatchId,
+    CasePk,
+    FindingIdx,
+    PageUser,
+    client_ip,
+    csrf_token,
+    require_admin,
+    verify_csrf,
+)
+from server.security import ROLES, verify_password
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+templates.env.globals.update(ROLES=ROLES, KIND_NAMES=DOC_KIND_NAMES,
+                             SEVERITY={"error": "错误", "warning": "警告", "info": "提示"},
+                             DECISION={"accept": "已采纳", "dismiss": "已驳回"},
+                             STATE={"queued": "排队中", "running": "进行中", "done": "已完成",
+                                    "cancelled": "已取消", "failed": "失败"})
+
+
+def render(request: Request, name: str, user: User | None = None, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, {"user": user, "csrf": csrf_token(request), **ctx},
+                                      status_code=status_code)
+
+
+def error_page(request: Request, message: str, status_code: int) -> HTMLResponse:
+    return render(request, "error.html", None, status_code=status_code, message=message, code=status_code)
+
+
+def highlight(text: str, spans: list[tuple[int, int, int]]) -> list[tuple[str, list[int]]]:
+    """Split ``text`` at span boundaries: [(segment, finding indices covering it)]."""
+    cuts = {0, len(text)}
+    for s, e, _ in spans:
+        if 0 <= s < e <= len(text):
+            cuts.update((s, e))
+    pts = sorted(cuts)
+    out = []
+    for a, b in zip(pts, pts[1:], strict=False):
+        cover = sorted({i for s, e, i in spans if s <= a and b <= e and s < e})
+        out.append((text[a:b], cover))
+    return out
+
+
+def highlighted_documents(documents: dict[str, Any], findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each document (kind → {source, text}) split into segments with the findings covering them."""
+    docs = []
+    for kind in ("indictment", "recommendation", "judgment"):
+        d = documents.get(kind)
+        if not d:
+            continue
+        spans = [(sp["start"], sp["end"], i) for i, f in enumerate(findings) for sp in f.get("spans", [])
+                 if sp.get("document") == kind]
+        docs.append({"kind": kind, "source": d.get("source", ""), "segments": highlight(d["text"], spans)})
+    return docs
+
+
+# --------------------------------------------------------------------------- login
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> HTMLResponse:
+    return render(request, "login.html")
+
+
+@router.post("/login")
+async def login(request: Request, db: DB, username: str = Form(""),
+                password: str = Form("")) -> Response:
+    await verify_csrf(request)
+    user = db.scalars(select(User).where(User.username == username.strip())).first()
+    ok = user is not None and user.active and await run_in_threadpool(verify_password, user.password_hash, password)
+    if not ok:
+        sv.audit(db, username.strip()[:64] or "-", "login_failed", "", "", client_ip(request))
+        db.commit()
+        return render(request, "login.html", status_code=401, error="用户名或密码错误")
+    request.session.clear()
+    request.session["uid"] = user.id
+    csrf_token(request)
+    sv.audit(db, user.username, "login", "", "", client_ip(request))
+    db.commit()
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/logout")
+async def logout(request: Request, user: PageUser) -> Response:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+# --------------------------------------------------------------------------- check a case
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, user: PageUser) -> HTMLResponse:
+    return render(request, "upload.html", user, limits=request.app.state.settings)
+
+
+@router.post("/cases")
+async def upload_case(request: Request, user: PageUser, db: DB) -> Response:
+    from server.api import check_and_store
+
+    settings = request.app.state.settings
+    form = await request.form(max_files=1000, max_fields=100)
+    uploads = [sv.Upload(v.filename or "", await v.read()) for _k, v in form.multi_items()
+               if isinstance(v, UploadFile) and (v.filename or v.size)]
+    texts = {k: form.get(k) for k in sv.KINDS if isinstance(form.get(k), str)}
+    try:
+        docs = []
+        if uploads:
+            docs += await run_in_threadpool(sv.documents_from_uploads, uploads, settings)
+        if any(t and t.strip() for t in texts.values()):
+            docs += sv.documents_from_texts(texts)
+        if not docs:
+            raise sv.UploadError("请选择文书文件或压缩包，或粘贴文书文本")
+        kinds = [d.kind for d in docs]
+        if len(set(kinds)) < len(kinds):
+            raise sv.UploadError("同一案件中有多份同类文书")
+        out = await run_in_threadpool(check_and_store, db, user, docs, "", client_ip(request))
+    except BadInput as e:
+        return render(request, "upload.html", user, status_code=sv.status_of(e), limits=settings, error=str(e))
+    return RedirectResponse(f"/cases/{out['record_id']}", status_code=303)
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def case_list(request: Request, user: PageUser, db: DB,
+              charge: str | None = None, rule: str | None = None, severity: str | None = None,
+              court: str | None = None, month: str | None = None, grade: str | None = None,
+              page: int = 1) -> HTMLResponse:
+    filters = {"charge": charge, "rule": rule, "severity": severity, "court": court, "month": month, "grade": grade}
+    page = max(1, min(page, 100_000))
+    total, rows = sv.list_cases(db, user, filters, (page - 1) * 50, 50)
+    batch_rows = batchview.cases(db, user, filters) if page == 1 else []
+    return render(request, "cases.html", user, total=total, rows=[sv.case_summary(r) for r in rows],
+                  filters={k: v for k, v in filters.items() if v}, page=page, batch_rows=batch_rows)
+
+
+def _similar_for(row: Any) -> dict[str, Any] | None:
+    """Similar cases for the case page (only when the store is built: never start a build here)."""
+    from knowledge.cases import StoreError, store_ready
+    from models.commands.similar import similar_json
+
+    sug = row.report.get("sentence_suggestion", {}).get("similar")
+    if sug:
+        return sug
+    doc = row.documents.get("indictment") or row.documents.get("judgment")
+    if not doc or not store_ready():
+        return None
+    try:
+        return similar_json(doc["text"][:5000], 5, None, row.case_id)
+    except (StoreError, BadInput, OSError):
+        return None
+
+
+@router.get("/cases/{case_pk}", response_class=HTMLResponse)
+async def case_view(case_pk: CasePk, request: Request, user: PageUser,
+                    db: DB) -> HTMLResponse:
+    row = get_case(db, user, case_pk)
+    findings = row.report.get("findings", [])
+    docs = highlighted_documents(row.documents, findings)
+    similar = await run_in_threadpool(_similar_for, row)
+    sv.audit(db, user.username, "view", f"case:{row.id}", row.case_id, client_ip(request))
+    db.commit()
+    return render(request, "case.html", user, row=row, summary=sv.case_summary(row), docs=docs,
+                  findings=findings, decisions=sv.decisions_of(db, row.id),
+                  suggestion=row.report.get("sentence_suggestion") or {}, similar=similar)
+
+
+@router.post("/cases/{case_pk}/findings/{idx}/decision")
+async def decide_form(case_pk: CasePk, idx: FindingIdx, request: Request, user: PageUser,
+                      db: DB, decision: str = Form(...), note: str = Form("")) -> Response:
+    if decision not in ("accept", "dismiss", "clear"):
+        raise HTTPException(400, "无效的操作")
+    row = get_case(db, user, case_pk)
+    sv.decide(db, user, row, idx, decision, note)
+    sv.audit(db, user.username, "decide", f"case:{row.id}#{idx}", decision, client_ip(request))
+    db.commit()
+    return RedirectResponse(f"/cases/{row.id}#f{idx}", status_code=303)
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def _worker_or_none(request: Request) -> Any:
+    return getattr(request.app.state, "worker", None)
+
+
+@router.get("/batches", response_class=HTMLResponse)
+def batches(request: Request, user: PageUser, db: DB) -> HTMLResponse:
+    worker = _worker_or_none(request)
+    items = []
+    if worker is not None:
+        items = [b for b in worker.list(owner=user.username if user.role == "prosecutor" else None)
+                 if can_see_batch(db, user, b)]
+    return render(request, "batches.html", user, enabled=worker is not None, items=items,
+                  folder_ok=can_batch_folder(user))
+
+
+@router.post("/batches")
+async def create_batch(request: Request, user: PageUser, db: DB) -> Response:
+    worker = _worker_or_none(request)
+    if worker is None:
+        raise HTTPException(503, "批量评查功能未启用（缺少批量评查引擎）")
+    settings = request.app.state.settings
+    form = await request.form(max_files=10, max_fields=20)
+    f, folder = form.get("file"), form.get("folder")
+    name = form.get("name") if isinstance(form.get("name"), str) else ""
+    try:
+        if isinstance(folder, str) and folder.strip():
+            if not can_batch_folder(user):
+                raise HTTPException(403, "仅案管人员可以评查服务器上的文件夹")
+            source, uploaded = sv.batch_folder(folder.strip(), settings), False
+        elif isinstance(f, UploadFile) and f.filename:
+            uploaded = True
+            source = await run_in_threadpool(sv.save_batch_zip, sv.Upload(f.filename, await f.read()), settings)
+        else:
+            raise sv.UploadError("请选择案件压缩包")
+    except BadInput as e:
+        items = [b for b in worker.list(owner=user.username if user.role == "prosecutor" else None)
+                 if can_see_batch(db, user, b)]
+        return render(request, "batches.html", user, status_code=sv.status_of(e), enabled=True, items=items,
+                      folder_ok=can_batch_folder(user), error=str(e))
+    nm = (name or "").strip() or (Path(f.filename).stem if isinstance(f, UploadFile) and f.filename else source.name)
+    try:
+        batch_id = await run_in_threadpool(sv.submit_batch, worker, source, nm[:200], user, uploaded)
+    except BadInput as e:
+        return render(request, "batches.html", user, status_code=sv.status_of(e), enabled=True, items=[],
+                      folder_ok=can_batch_folder(user), error=str(e))
+    sv.audit(db, user.username, "batch", f"batch:{batch_id}", nm, client_ip(request))
+    db.commit()
+    return RedirectResponse(f"/batches/{batch_id}", status_code=303)
+
+
+@router.get("/batches/{batch_id}", response_class=HTMLResponse)
+def batch_view(batch_id: BatchId, request: Request, user: PageUser,
+               db: DB) -> HTMLResponse:
+    from server.api import _batch
+
+    st = _batch(request, db, user, batch_id)
+    results = _worker_or_none(request).results(batch_id, offset=0, limit=500)
+    seqs = batchview.seqs(db, batch_id)
+    for r in results:
+        r["seq"] = seqs.get(r.get("source"))
+    sv.audit(db, user.username, "view", f"batch:{batch_id}", st.get("name", ""), client_ip(request))
+    db.commit()
+    return render(request, "batch.html", user, b=st, results=results)
+
+
+@router.get("/batches/{batch_id}/cases/{seq}", response_class=HTMLResponse)
+def batch_case_view(batch_id: BatchId, seq: FindingIdx, request: Request, user: PageUser, db: DB) -> HTMLResponse:
+    """One batch-reviewed case, read-only: documents re-read from the batch input, findings highlighted."""
+    bc = batchview.case(db, user, batch_id, seq)
+    if bc is None:
+        raise HTTPException(404, "案件不存在或无权查看")
+    res, row = bc["result"], bc["row"]
+    findings = res.get("findings", [])
+    summary = {"id": None, "case_id": res.get("case_id") or row["name"], "grade": res.get("grade"),
+               "charge": "、".join(res.get("charges") or []), "court": res.get("court") or "",
+               "owner": row["owner"] or "", "created_at": str(row.get("finished_at") or "")[:19],
+               "counts": res.get("counts") or {}}
+    sv.audit(db, user.username, "view", f"batch:{batch_id}#{seq}", summary["case_id"], client_ip(request))
+    db.commit()
+    return render(request, "case.html", user, row=None, summary=summary,
+                  docs=highlighted_documents(bc["documents"], findings), findings=findings, decisions={},
+                  suggestion={}, similar=None, batch={"id": batch_id, "name": row["batch_name"]})
+
+
+@router.post("/batches/{batch_id}/cancel")
+def batch_cancel(batch_id: BatchId, request: Request, user: PageUser,
+                 db: DB) -> Response:
+    from server.api import batch_cancel as api_cancel
+
+    api_cancel(batch_id, request, user, db)
+    return RedirectResponse(f"/batches/{batch_id}", status_code=303)
+
+
+# --------------------------------------------------------------------------- dashboard, audit
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, user: PageUser, db: DB) -> HTMLResponse:
+    return render(request, "dashboard.html", user, stats=sv.stats(db, user))
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit(request: Request, user: PageUser, db: DB) -> HTMLResponse:
+    require_admin(user)
+    rows = db.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(300)).all()
+    return render(request, "audit.html", user, rows=rows)

@@ -1,0 +1,84 @@
+"""Request and response schemas of the API (separate from the storage models in server.db)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class CheckTexts(BaseModel):
+    """A case given as document texts (at least one)."""
+
+    indictment: str | None = Field(None, description="起诉书全文", max_length=2_000_000)
+    recommendation: str | None = Field(None, description="量刑建议书全文", max_length=2_000_000)
+    judgment: str | None = Field(None, description="刑事判决书全文", max_length=2_000_000)
+    case_id: str = Field("", description="案件编号（可空：取文书中的案号）", max_length=200)
+
+
+class TextIn(BaseModel):
+    text: str = Field(..., description="文本", min_length=1, max_length=2_000_000)
+    id: str | None = Field(None, max_length=200)
+
+
+class SimilarIn(TextIn):
+    k: int = Field(10, ge=1, le=100)
+    charges: list[str] | None = Field(None, description="只在这些罪名中检索；默认取文中罪名", max_length=20)
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["accept", "dismiss", "clear"]
+    note: str = Field("", max_length=1000)
+
+
+class BatchFolderIn(BaseModel):
+    folder: str = Field(..., description="服务器上的案件文件夹（仅案管）", min_length=1, max_length=1000)
+    name: str = Field("", max_length=200)
+
+
+class TokenIn(BaseModel):
+    name: str = Field("", max_length=64)
+
+
+class TokenOut(BaseModel):
+    token: str
+    name: str
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    database: str
+    batch: bool
+
+
+class CaseSummary(BaseModel):
+    id: int
+    case_id: str
+    owner: str
+    department: str | None
+    created_at: str
+    grade: str | None
+    charge: str
+    court: str
+    month: str
+    counts: dict[str, int]
+
+
+class CaseList(BaseModel):
+    total: int
+    items: list[CaseSummary]
+
+
+class CaseDetail(CaseSummary):
+    documents: dict[str, Any]
+    report: dict[str, Any]
+    decisions: dict[int, Any]
+
+
+class Me(BaseModel):
+    username: str
+    display_name: str
+    role: str
+    role_label: str
+    department: str | None

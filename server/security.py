@@ -1,0 +1,117 @@
+"""Passwords (argon2), API tokens, the session secret, roles and ID-number masking."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import secrets
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+# role code → label shown in the UI; what each role sees is decided in server.access
+ROLES: dict[str, str] = {"prosecutor": "承办检察官", "head": "部门负责人", "admin": "案管"}
+ROLE_BY_LABEL = {v: k for k, v in ROLES.items()}
+
+_HASHER = PasswordHasher()
+TOKEN_PREFIX = "jc_"
+
+
+def normalize_role(role: str) -> str:
+    """Accept a role code or its Chinese label; raise ValueError otherwise."""
+    r = role.strip()
+    if r in ROLES:
+        return r
+    if r in ROLE_BY_LABEL:
+        return ROLE_BY_LABEL[r]
+    raise ValueError(f"未知角色：{role}（可选：{'、'.join(ROLES.values())}）")
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """Tokens are stored as their SHA-256 (they are random, so no slow hash is needed)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def load_secret_key(path: Path) -> str:
+    """The session signing key, generated (0600) on first start; never a hard-coded secret."""
+    path = Path(path)
+    if path.exists():
+        key = path.read_text(encoding="utf-8").strip()
+        if len(key) >= 32:
+            return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(key + "\n")
+    return key
+
+
+# 18-digit resident ID numbers (last char may be X) and 15-digit old ones, not inside longer digit runs
+_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8}|\d{6})(\d{3}[0-9Xx]|\d{3})(?![0-9A-Za-z])")
+
+
+def mask_ids(text: str) -> str:
+    """Mask resident ID numbers: keep the first 6 and last 4 characters (110101********123X)."""
+    def repl(m: re.Match[str]) -> str:
+        whole = m.group(0)
+        if len(whole) not in (15, 18):
+            return whole
+        return whole[:6] + "*" * (len(whole) - 10) + whole[-4:]
+
+    return _ID_RE.sub(repl, text)
+
+
+class MaskIdsFilter(logging.Filter):
+    """Logging filter that masks ID numbers in every record's final message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            msg = record.getMessage()
+        except Exception:  # noqa: BLE001 - never break logging
+            return True
+        masked = mask_ids(msg)
+        if masked != msg:
+            record.msg, record.args = masked, None
+        return True
+
+
+_FACTORY_INSTALLED = False
+
+
+def install_log_masking() -> None:
+    """Mask ID numbers in every log record of the process (all loggers: uvicorn, server, models),
+    by wrapping the log-record factory; also attach the filter to existing handlers. Idempotent."""
+    global _FACTORY_INSTALLED
+    if not _FACTORY_INSTALLED:
+        base = logging.getLogRecordFactory()
+
+        def factory(*args, **kwargs) -> logging.LogRecord:  # noqa: ANN002, ANN003
+            record = base(*args, **kwargs)
+            MaskIdsFilter().filter(record)
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _FACTORY_INSTALLED = True
+    for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        for h in logging.getLogger(name).handlers:
+            if not any(isinstance(f, MaskIdsFilter) for f in h.filters):
+                h.addFilter(MaskIdsFilter())

@@ -1,0 +1,290 @@
+"""What the route handlers call: read uploads into documents (with the upload limits), run the
+pipeline, store checked cases, decisions and the audit trail, and the dashboard statistics.
+
+Check logic lives in ``models``; this module only moves data between HTTP, the pipeline and storage.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.errors import BadInput
+from server.access import visible_cases
+from server.db import AuditLog, CaseFinding, CheckedCase, FindingDecision, User, utcnow
+from server.security import mask_ids
+
+KINDS = ("indictment", "recommendation", "judgment")
+
+
+class UploadError(BadInput):
+    """A rejected upload with its HTTP status (413 too large/too many, 415 wrong type, 400 other)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def status_of(e: BadInput) -> int:
+    """HTTP status of a bad-input error (the pipeline's BadInput carries only its message)."""
+    if isinstance(e, UploadError):
+        return e.status
+    msg = str(e)
+    if "过大" in msg or "过多" in msg or "过长" in msg:
+        return 413
+    if "不支持" in msg:
+        return 415
+    return 400
+
+
+@dataclass
+class Upload:
+    name: str
+    data: bytes
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f}MB" if n >= 1024 * 1024 else f"{n / 1024:.0f}KB"
+
+
+def check_uploads(files: list[Upload], settings: Any) -> None:
+    """Enforce count, type and size limits before anything is parsed."""
+    files = [f for f in files if f.name or f.data]
+    if not files:
+        raise UploadError("没有上传任何文件")
+    if len(files) > settings.max_upload_files:
+        raise UploadError(f"一次最多上传{settings.max_upload_files}个文件（收到{len(files)}个）", 413)
+    total = 0
+    for f in files:
+        ext = PurePosixPath(f.name).suffix.lower()
+        if ext not in settings.upload_types:
+            raise UploadError(f"不支持的文件类型：{f.name or '（无文件名）'}；支持 {'、'.join(settings.upload_types)}", 415)
+        limit = settings.max_archive_bytes if ext == ".zip" else settings.max_file_bytes
+        if len(f.data) > limit:
+            raise UploadError(f"文件{f.name}过大（{len(f.data) / 1024 / 1024:.1f}MB），不得超过{_mb(limit)}", 413)
+        total += len(f.data)
+    if total > settings.max_upload_bytes:
+        raise UploadError(f"上传文件总大小超过{_mb(settings.max_upload_bytes)}", 413)
+    zips = [f for f in files if f.name.lower().endswith(".zip")]
+    if zips and len(files) > 1:
+        raise UploadError("压缩包请单独上传（一个压缩包即一个案件）")
+
+
+_UNSAFE = re.compile(r"[\\/:*?\"<>|\x00-\x1f]")
+
+
+def safe_name(name: str, i: int) -> str:
+    base = PurePosixPath(name.replace("\\", "/")).name
+    base = _UNSAFE.sub("_", base).lstrip(".") or f"file{i}"
+    return base[:120]
+
+
+def documents_from_uploads(files: list[Upload], settings: Any) -> list:
+    """Documents of one case from uploaded files (documents of one case, or one zip)."""
+    from models.documents import load_case
+
+    check_uploads(files, settings)
+    with tempfile.TemporaryDirectory(prefix="jiancha-up-") as tmp:
+        d = Path(tmp) / "case"
+        d.mkdir()
+        paths = []
+        for i, f in enumerate(files):
+            p = d / safe_name(f.name, i)
+            if p.exists():
+                p = d / f"{i}_{p.name}"
+            p.write_bytes(f.data)
+            paths.append(p)
+        if len(paths) == 1 and paths[0].suffix.lower() == ".zip":
+            return load_case(paths)
+        return load_case([d])
+
+
+def documents_from_texts(texts: dict[str, str | None]) -> list:
+    from models.documents import parse_text
+
+    docs = [parse_text(t, source=k, kind=k) for k, t in texts.items() if k in KINDS and t and t.strip()]
+    if not docs:
+        raise UploadError("请至少提供起诉书、量刑建议书或刑事判决书之一的文本")
+    return docs
+
+
+def run_check(documents: list, case_id: str = "") -> tuple[Any, Any]:
+    """(case, report) of the pipeline for these documents."""
+    from models.pipeline import build_case, check_case
+
+    if not any(d.kind in KINDS for d in documents):
+        raise BadInput("未找到起诉书、量刑建议书或刑事判决书")
+    t0 = time.perf_counter()
+    case = build_case(documents, case_id)
+    t1 = time.perf_counter()
+    report = check_case(case)
+    report.timings_ms["extract"] = round((t1 - t0) * 1000, 3)
+    report.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 3)
+    return case, report
+
+
+def _case_meta(case: Any) -> tuple[str, str, str]:
+    charge = court = month = ""
+    for kind in ("judgment", "indictment", "recommendation"):
+        el = case.elements.get(kind)
+        if el is None:
+            continue
+        charge = charge or (el.charges[0] if el.charges else "")
+        court = court or (el.court or "")
+        if not month and el.date is not None:
+            month = el.date.strftime("%Y-%m")
+    return charge, court, month
+
+
+def save_case(db: Session, user: User, case: Any, report: Any) -> CheckedCase:
+    charge, court, month = _case_meta(case)
+    rep = report.to_dict()
+    row = CheckedCase(case_id=(report.case_id or "")[:200], owner=user.username, department=user.department,
+                      grade=report.grade, charge=charge, court=court[:128], month=month,
+                      documents={d.kind: {"source": d.source, "text": d.text} for d in case.documents},
+                      report=rep)
+    db.add(row)
+    db.flush()
+    for i, f in enumerate(rep["findings"]):
+        db.add(CaseFinding(case_pk=row.id, idx=i, rule_id=f["rule_id"], severity=f["severity"]))
+    return row
+
+
+def audit(db: Session, user: str, action: str, target: str = "", detail: str = "", ip: str = "") -> None:
+    db.add(AuditLog(user=user, action=action, target=mask_ids(target)[:200], detail=mask_ids(detail), ip=ip))
+
+
+def decisions_of(db: Session, case_pk: int) -> dict[int, dict[str, Any]]:
+    rows = db.scalars(select(FindingDecision).where(FindingDecision.case_pk == case_pk)).all()
+    return {r.idx: {"decision": r.decision, "user": r.user, "note": r.note,
+                    "decided_at": r.decided_at.isoformat(timespec="seconds")} for r in rows}
+
+
+def decide(db: Session, user: User, row: CheckedCase, idx: int, decision: str, note: str = "") -> None:
+    findings = row.report.get("findings", [])
+    if not 0 <= idx < len(findings):
+        raise UploadError("没有这一项核查结果", 404)
+    existing = db.scalars(select(FindingDecision).where(FindingDecision.case_pk == row.id,
+                                                        FindingDecision.idx == idx)).first()
+    if decision == "clear":
+        if existing is not None:
+            db.delete(existing)
+        return
+    if existing is None:
+        existing = FindingDecision(case_pk=row.id, idx=idx, rule_id=findings[idx]["rule_id"])
+        db.add(existing)
+    existing.decision, existing.user, existing.note = decision, user.username, note[:1000]
+    existing.decided_at = utcnow()
+
+
+def case_summary(row: CheckedCase) -> dict[str, Any]:
+    sev = Counter(f["severity"] for f in row.report.get("findings", []))
+    return {"id": row.id, "case_id": row.case_id, "owner": row.owner, "department": row.department,
+            "created_at": row.created_at.isoformat(timespec="seconds"), "grade": row.grade,
+            "charge": row.charge, "court": row.court, "month": row.month,
+            "counts": {"error": sev["error"], "warning": sev["warning"], "info": sev["info"]}}
+
+
+def list_cases(db: Session, user: User, filters: dict[str, str | None], offset: int = 0,
+               limit: int = 50) -> tuple[int, list[CheckedCase]]:
+    q = visible_cases(user)
+    for col in ("charge", "court", "month", "grade"):
+        if filters.get(col):
+            q = q.where(getattr(CheckedCase, col) == filters[col])
+    if filters.get("rule") or filters.get("severity"):
+        sub = select(CaseFinding.case_pk)
+        if filters.get("rule"):
+            sub = sub.where(CaseFinding.rule_id == filters["rule"])
+        if filters.get("severity"):
+            sub = sub.where(CaseFinding.severity == filters["severity"])
+        q = q.where(CheckedCase.id.in_(sub))
+    total = db.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = db.scalars(q.order_by(CheckedCase.id.desc()).offset(offset).limit(limit)).all()
+    return total, list(rows)
+
+
+def stats(db: Session, user: User) -> dict[str, Any]:
+    """Findings of the visible cases — checked here and batch-reviewed — by crime, rule, severity,
+    court and month (数据驾驶舱)."""
+    from server import batchview
+
+    cases = visible_cases(user).subquery()
+    joined = select(func.count(CaseFinding.id)).join(cases, CaseFinding.case_pk == cases.c.id)
+    by: dict[str, Counter] = {}
+    for key, col in (("charge", cases.c.charge), ("rule", CaseFinding.rule_id), ("severity", CaseFinding.severity),
+                     ("court", cases.c.court), ("month", cases.c.month)):
+        label = "（未知）" if key == "month" else "（未识别）"
+        by[key] = Counter({k or label: int(n) for n, k in db.execute(joined.add_columns(col).group_by(col)).all()})
+    n_cases = db.scalar(select(func.count()).select_from(cases)) or 0
+    grades = Counter({g or "": int(n) for g, n in
+                      db.execute(select(cases.c.grade, func.count()).group_by(cases.c.grade)).all()})
+    dismissed = db.scalar(select(func.count()).select_from(FindingDecision).join(
+        cases, FindingDecision.case_pk == cases.c.id).where(FindingDecision.decision == "dismiss")) or 0
+    batch = batchview.stats(db, user)
+    if batch is not None:
+        for k, c in batch["by"].items():
+            by[k].update(c)
+        grades.update(batch["grades"])
+
+    def top(c: Counter, n: int = 30) -> list[list[Any]]:
+        return [[k, v] for k, v in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+    return {"cases": n_cases + (batch["cases"] if batch else 0), "checked_cases": n_cases,
+            "batch_cases": batch["cases"] if batch else 0, "findings": sum(by["severity"].values()),
+            "dismissed": dismissed, "grades": top(grades), "by_charge": top(by["charge"]),
+            "by_rule": top(by["rule"]), "by_severity": top(by["severity"]), "by_court": top(by["court"]),
+            "by_month": [[k, v] for k, v in sorted(by["month"].items())]}
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def batch_folder(folder: str, settings: Any) -> Path:
+    """A server-side folder for batch review (案管 only), inside ``batch_roots`` when configured."""
+    p = Path(folder).expanduser()
+    if not p.is_absolute():
+        raise UploadError("请填写服务器上文件夹的绝对路径")
+    p = p.resolve()
+    if not p.is_dir():
+        raise UploadError(f"服务器上没有这个文件夹：{folder}")
+    roots = [Path(r).resolve() for r in settings.batch_roots]
+    if roots and not any(p == r or r in p.parents for r in roots):
+        raise UploadError("该文件夹不在允许批量评查的目录内", 403)
+    return p
+
+
+def save_batch_zip(upload: Upload, settings: Any) -> Path:
+    """Store an uploaded batch archive under the data directory for the batch worker."""
+    import uuid
+    import zipfile
+
+    if not upload.name.lower().endswith(".zip"):
+        raise UploadError(f"批量评查请上传 .zip 压缩包（收到：{upload.name or '无文件名'}）", 415)
+    if len(upload.data) > settings.max_upload_bytes:
+        raise UploadError(f"压缩包过大，不得超过{_mb(settings.max_upload_bytes)}", 413)
+    import io
+
+    if not zipfile.is_zipfile(io.BytesIO(upload.data)):
+        raise UploadError("压缩包已损坏，无法打开")
+    d = Path(settings.data_dir) / "uploads"
+    d.mkdir(parents=True, exist_ok=True)
+    p = d / f"{uuid.uuid4().hex}.zip"
+    p.write_bytes(upload.data)
+    return p
+
+
+def submit_batch(worker: Any, source: Path, name: str, user: User, uploaded: bool = False) -> str:
+    """Queue a batch; an uploaded archive is removed once the worker has copied it."""
+    try:
+        return worker.submit(source, name, user.username, user.department)
+    finally:
+        if uploaded:
+            source.unlink(missing_ok=True)

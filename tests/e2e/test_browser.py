@@ -1,0 +1,177 @@
+"""End-to-end in a real headless browser (Debian's /usr/bin/chromium driven by the playwright
+package; no browser download): log in, upload the bundled sample case, see highlighted findings,
+dismiss one, run a batch of 20 cases, open the dashboard. A screenshot of each page is saved under
+tests/e2e/screenshots/ (git-ignored). Skipped when chromium or playwright is missing."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("/usr/bin/chromium not installed (apt-get install chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+from tests.test_server_helpers import DOC_NAMES, PASSWORD, SAMPLE, batch_zip  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _has_worker() -> bool:
+    try:
+        from server.worker import BatchWorker  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("e2e")
+    env = {**os.environ, "JIANCHA_DATA_DIR": str(data), "PYTHONPATH": str(ROOT)}
+    cli = [sys.executable, "-m", "models.cli"]
+    subprocess.run([*cli, "user", "add", "wang", "--role", "承办检察官", "--department", "第一检察部",
+                    "--name", "王检察官", "--password", PASSWORD], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
+    port = _free_port()
+    log = open(data / "server.log", "wb")  # noqa: SIM115 - closed in teardown
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.main:app", "--host", "127.0.0.1",
+                             "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log.close()
+            pytest.fail("server did not start:\n" + (data / "server.log").read_text(errors="replace")[-3000:])
+        time.sleep(0.3)
+    yield url, data
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server, tmp_path_factory):
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_api.sync_playwright() as pw:
+        # a fresh profile directory (playwright passes it as --user-data-dir)
+        ctx = pw.chromium.launch_persistent_context(str(profile), executable_path=str(CHROMIUM), headless=True,
+                                                    args=ARGS, viewport={"width": 1400, "height": 900},
+                                                    locale="zh-CN")
+        pg = ctx.new_page()
+        pg.set_default_timeout(60_000)
+        yield pg
+        ctx.close()
+
+
+def _shot(pg, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_review_flow(server, page):
+    url, _data = server
+    pg = page
+    pg.goto(f"{url}/login")
+    _shot(pg, "01-login")
+    pg.fill("input[name=username]", "wang")
+    pg.fill("input[name=password]", PASSWORD)
+    pg.click("#login-form button[type=submit]")
+    pg.wait_for_url(f"{url}/")
+    assert "核查案件" in pg.content()
+    _shot(pg, "02-upload")
+
+    pg.set_input_files("#upload-form input[name=files]", [str(SAMPLE / n) for n in DOC_NAMES])
+    pg.click("#upload-form button[type=submit]")
+    pg.wait_for_url(f"{url}/cases/*")
+    marks = pg.locator("mark.sev-error")
+    assert marks.count() >= 1
+    assert "2013年8月5日" in pg.locator("#doc-judgment mark").all_inner_texts()
+    _shot(pg, "03-case")
+
+    # click a finding: its legal basis and suggestion appear, its evidence is highlighted
+    item = pg.locator("li.finding", has_text="SENT.TERM_DATES").first
+    item.click()
+    detail = item.locator(".detail")
+    assert detail.is_visible()
+    assert "法律依据" in detail.inner_text() and "建议" in detail.inner_text()
+    assert pg.locator("mark.active").count() >= 1
+    _shot(pg, "04-finding")
+
+    # dismiss the term-mismatch warning: stored and shown after reload
+    warn = pg.locator("li.finding", has_text="COMPARE.TERM_MISMATCH").first
+    warn.click()
+    warn.locator("button.dismiss-btn").click()
+    pg.wait_for_load_state()
+    warn = pg.locator("li.finding", has_text="COMPARE.TERM_MISMATCH").first
+    assert "已驳回" in warn.inner_text()
+    assert "dismiss" in (warn.get_attribute("class") or "")
+    _shot(pg, "05-dismissed")
+
+
+def test_batch_of_20(server, page, tmp_path):
+    if not _has_worker():
+        pytest.skip("batch engine (server.worker.BatchWorker) not available")
+    url, _data = server
+    pg = page
+    z = tmp_path / "二十件.zip"
+    z.write_bytes(batch_zip(20))
+    pg.goto(f"{url}/batches")
+    pg.fill("#batch-form input[name=name]", "二十件评查")
+    pg.set_input_files("#batch-form input[name=file]", str(z))
+    pg.click("#batch-form button[type=submit]")
+    pg.wait_for_url(f"{url}/batches/*")
+    _shot(pg, "06-batch-progress")
+    # the page polls the API and reloads itself when the batch is finished
+    pg.wait_for_selector("#batch[data-state=done]", timeout=300_000)
+    assert pg.locator("#b-done").inner_text() == "20"
+    assert pg.locator("#result-table tbody tr").count() == 20
+    assert pg.locator("a", has_text="Excel").count() == 1
+    _shot(pg, "07-batch-done")
+    # a batch case, read-only, with its findings highlighted
+    pg.locator("#result-table tbody a").first.click()
+    pg.wait_for_url(f"{url}/batches/*/cases/*")
+    assert pg.locator("mark.sev-error").count() >= 1
+    _shot(pg, "07b-batch-case")
+
+
+def test_dashboard(server, page):
+    url, _data = server
+    pg = page
+    pg.goto(f"{url}/dashboard")
+    pg.wait_for_selector(".chart canvas")
+    assert pg.locator(".chart canvas").count() >= 5
+    _shot(pg, "08-dashboard")
+    # drill-down: the case list filtered by a rule, then the case
+    pg.goto(f"{url}/cases?rule=SENT.TERM_DATES")
+    assert pg.locator("#case-table tbody a").count() >= 1
+    pg.locator("#case-table tbody a").first.click()
+    pg.wait_for_url(f"{url}/cases/*")
+    _shot(pg, "09-drilldown-case")
