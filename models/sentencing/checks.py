@@ -168,7 +168,7 @@ def _range_hits(ctx, kind, d, st, charges, bounds) -> Iterator[Hit]:
         lighter = _SEVERITY_ORDER[st.penalty] < top
         if not lighter or not _mitigated(ctx, d.name):
             yield Hit("SENT.STATUTORY_RANGE", span(kind, st),
-                      {"sentence": term_text(st), "range": "、".join(sorted(allowed, key=_SEVERITY_ORDER.get)),
+                      {"sentence": term_text(st), "range": "、".join(sorted(allowed, key=lambda p: _SEVERITY_ORDER.get(p, 0))),
                        "basis_article": f"{charge}罪的法定刑"}, defendant=d.name)
         return
     base_cap = _base_tier_cap(ctx, tiers)
