@@ -101,6 +101,8 @@ class Quantity(Mention):
 
     kind: ``drug`` (unit g, ``substance`` set), ``bac`` (mg/100ml), ``injury`` (``grade`` set,
     e.g. 轻伤二级), ``disability`` (``grade`` e.g. 十级), ``death`` (value = persons).
+    ``persons``: for injury / death, the victims the text names for it ("被害人甲的损伤程度为轻伤一级"
+    → ["甲"]); [] when the text names none.
     """
 
     kind: str
@@ -108,6 +110,7 @@ class Quantity(Mention):
     unit: str = ""
     substance: str = ""
     grade: str = ""
+    persons: list[str] = field(default_factory=list)
 
 
 @dataclass

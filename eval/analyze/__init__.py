@@ -22,6 +22,7 @@ DATA = HERE.parent / "data"
 CAIL = DATA / "cail.jsonl.gz"
 JFACTS = HERE / "judgment_facts.jsonl.gz"
 AMOUNTS = DATA / "amount_labels.jsonl"
+AMOUNTS_BLIND = DATA / "amount_labels_blind.jsonl"  # test-split labels written without seeing predictions
 CAIL_SOURCE = Path("/work/shared/data/cases/cail2018_exercise.jsonl")
 JUDGE_SOURCE = Path("/work/shared/data/cases/judgments_judge.jsonl")
 _VERDICT_END = re.compile(r"如不服本判决|如不服本裁定|审\s*判\s*长|审\s*判\s*员")
@@ -113,10 +114,12 @@ def load_judgment_facts(*splits: str) -> list[dict[str, Any]]:
     return [r for r in _read_gz(JFACTS) if not splits or r["split"] in splits]
 
 
-def load_amount_labels() -> list[dict[str, Any]]:
+def load_amount_labels(blind: bool = False) -> list[dict[str, Any]]:
     """Hand labels ``{"id", "split", "amount", "note"}`` (CAIL ids; ``amount`` null when the facts state
     none), read from the facts by a person: the train/dev ones guide the amount logic, the test ones
-    are held out."""
-    if not AMOUNTS.exists():
+    are held out. ``blind``: the test-split labels of ``amount_labels_blind.jsonl`` (written by someone
+    who never ran the predictor; empty when the file is absent)."""
+    path = AMOUNTS_BLIND if blind else AMOUNTS
+    if not path.exists():
         return []
-    return [json.loads(x) for x in AMOUNTS.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]

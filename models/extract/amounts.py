@@ -23,7 +23,7 @@ _AMOUNT_RE = re.compile(
     r"(?P<approx1>余|多|许)?(?P<unit2>[万萬亿億])?(?P<approx2>余|多|许)?"
     r"(?P<yuan>元)(?![月旦宵素首件])"
 )
-_FOREIGN_BEFORE = re.compile(r"(?:美|港|日|欧|澳|加|新台币|台币|韩)$")
+_FOREIGN_BEFORE = re.compile(r"(?:美|港|日|欧|澳|加|新台币|台币|韩)$|(?:美元|港元|港币|欧元|日元|英镑|卢布|韩元)$")
 _PREV_CHAR_BAD = re.compile(r"[\dA-Za-z.．]$")
 _PENALTY_BEFORE = re.compile(r"(?:罚金|罚款|罚没)(?:人民币)?\s*$")
 

@@ -2,8 +2,11 @@
 
 Cue phrases live in ``circumstances.yaml``. A cue is negated when a negator stands right before it
 in its clause ("不构成自首", "未取得被害人谅解", "无前科"), when a rejection follows it ("…自首的意见
-不能成立"), or when its sentence reports a defence claim the court rejects ("辩护人提出…自首…的
-意见，本院不予采纳"). Text inside 《…》 is never searched (law titles such as 自首和立功解释).
+不能成立"), or when it is part of a defence claim the court rejects ("辩护人提出…自首…的意见，本院不予
+采纳"; the verdict is the first one after the cue, in its sentence or in a later sentence that refers
+back to the claim). A positive cue is dropped when the same sentence goes on to deny the
+circumstance for the same defendant ("主动投案，虽因否认其主要罪行，不构成自首"). Text inside 《…》 is
+never searched (law titles such as 自首和立功解释).
 """
 
 from __future__ import annotations
@@ -45,8 +48,11 @@ class _Config:
     prefix: re.Pattern[str]
     suffix: re.Pattern[str]
     claim: re.Pattern[str]
-    rejected: re.Pattern[str]
-    accepted: re.Pattern[str]
+    verdict: re.Pattern[str]  # group "rej" or "acc"
+    court: re.Pattern[str]
+    new_claim: re.Pattern[str]
+    back_ref: re.Pattern[str]
+    lookahead: int
 
 
 @lru_cache(maxsize=1)
@@ -75,8 +81,11 @@ def _config() -> _Config:
         prefix=re.compile(n["prefix"]),
         suffix=re.compile(n["suffix"]),
         claim=re.compile(n["claim"]),
-        rejected=re.compile(n["rejected"]),
-        accepted=re.compile(n["accepted"]),
+        verdict=re.compile(f"(?P<rej>{n['rejected']})|(?P<acc>{n['accepted']})"),
+        court=re.compile(n["court"]),
+        new_claim=re.compile(n["new_claim"]),
+        back_ref=re.compile(n["back_ref"]),
+        lookahead=int(n.get("lookahead", 600)),
     )
 
 
@@ -84,6 +93,55 @@ def _clause_bounds(sent: str, pos: int) -> tuple[int, int]:
     a = max(sent.rfind(c, 0, pos) for c in "，,：:") + 1
     ends = [i for i in (sent.find(c, pos) for c in "，,。；;") if i >= 0]
     return a, (min(ends) if ends else len(sent))
+
+
+def _last(pat: re.Pattern[str], text: str, end: int) -> int:
+    """Start of the last match of ``pat`` in ``text[:end]``, -1 when none."""
+    last = -1
+    for m in pat.finditer(text, 0, end):
+        last = m.start()
+    return last
+
+
+def _denied_in(cfg: _Config, spec: _Spec, sent: str) -> bool:
+    """Whether ``sent`` denies the circumstance of ``spec`` ("…，不构成自首")."""
+    for m in spec.cue.finditer(sent):
+        ca, _ = _clause_bounds(sent, m.start())
+        if cfg.prefix.search(sent[min(ca, m.start()) : m.start()]):
+            return True
+    return False
+
+
+def _claim_rejected(
+    cfg: _Config, spec: _Spec, masked: str, sent_starts: list[int], si: int, s0: int, ms: int, me: int
+) -> bool:
+    """Whether the cue at ``[ms, me)`` (sentence-relative, sentence ``si`` starting at ``s0``) is part of
+    a claim the court rejects: a claim marker before it in the sentence (and no "经查" in between),
+    and the first verdict after it a rejection; when the sentence has none, the later sentences
+    that refer back to the claim ("该辩护意见不予采纳") or deny the circumstance ("不构成自首")."""
+    s1 = sent_starts[si + 1] if si + 1 < len(sent_starts) else len(masked)
+    sent = masked[s0:s1]
+    claim_at = _last(cfg.claim, sent, ms)
+    if claim_at < 0 or _last(cfg.court, sent, ms) > claim_at:
+        return False
+    v = cfg.verdict.search(sent, me)
+    if v is not None:
+        return v.group("rej") is not None
+    limit = s1 + cfg.lookahead
+    j = si + 1
+    while j < len(sent_starts) and sent_starts[j] < limit:
+        a = sent_starts[j]
+        b = sent_starts[j + 1] if j + 1 < len(sent_starts) else len(masked)
+        nxt = masked[a:b]
+        v = cfg.verdict.search(nxt)
+        if v is not None and cfg.back_ref.search(nxt):
+            return v.group("rej") is not None
+        if _denied_in(cfg, spec, nxt):
+            return True
+        if cfg.new_claim.search(nxt):
+            return False  # another claim starts: this one stays open
+        j += 1
+    return False
 
 
 def extract_circumstances(
@@ -111,7 +169,7 @@ def extract_circumstances(
     out: list[tuple[Circumstance, list[str]]] = []
     sent_of: list[int] = []
     seen: set[tuple[int, str, bool]] = set()
-    claim_cache: dict[int, bool] = {}
+    denials: list[tuple[int, str, int]] = []  # every negated cue (sentence, name, start), duplicates too
     for pos, _, spec, m in hits:
         si = bisect_right(sent_starts, pos) - 1
         s0 = sent_starts[si]
@@ -125,11 +183,9 @@ def extract_circumstances(
             continue
         negated = bool(cfg.prefix.search(sent[ca:ms])) or bool(cfg.suffix.search(sent[me : me + 12]))
         if not negated:
-            if si not in claim_cache:
-                claim_cache[si] = bool(
-                    cfg.claim.search(sent) and cfg.rejected.search(sent) and not cfg.accepted.search(sent)
-                )
-            negated = claim_cache[si]
+            negated = _claim_rejected(cfg, spec, masked, sent_starts, si, s0, ms, me)
+        if negated:
+            denials.append((si, spec.name, m.start()))
         if (si, spec.name, negated) in seen:
             continue
         seen.add((si, spec.name, negated))
@@ -141,9 +197,38 @@ def extract_circumstances(
                           negated=negated), who)
         )
         sent_of.append(si)
+    out, sent_of = _drop_denied(out, sent_of, denials, text, offset, names)
     out = _drop_subsumed(out, sent_of, cfg.subsumed)
     out.sort(key=lambda x: x[0].start)
     return out
+
+
+def _drop_denied(
+    out: list[tuple[Circumstance, list[str]]], sent_of: list[int], denials: list[tuple[int, str, int]],
+    text: str, offset: int, names: list[str],
+) -> tuple[list[tuple[Circumstance, list[str]]], list[int]]:
+    """Drop a positive cue that its own sentence goes on to deny: "主动投案，虽因否认其主要罪行，
+    不构成自首" is no 自首. Kept when another defendant is named in between ("甲系自首，乙不构成自首").
+    ``denials`` holds the negated cues as (sentence, name, start in ``text``)."""
+    if not denials:
+        return out, sent_of
+    keep: list[tuple[Circumstance, list[str]]] = []
+    keep_si: list[int] = []
+    for (c, who), si in zip(out, sent_of, strict=True):
+        if not c.negated:
+            drop = False
+            for sj, name, start in denials:
+                if sj != si or name != c.name or start < c.end - offset:
+                    continue
+                between = text[c.end - offset : start]
+                if not [x for x in names if x not in who and x in between]:
+                    drop = True
+                    break
+            if drop:
+                continue
+        keep.append((c, who))
+        keep_si.append(si)
+    return keep, keep_si
 
 
 def _drop_subsumed(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from models.extract.dates import extract_dates
+from models.extract.dates import DATE_RE, extract_dates
 from models.types import Defendant
 
 _NAME_CHARS = r"[\u4e00-\u9fff\d×＊*ＸXxＹY某甲乙丙丁]"
@@ -93,7 +93,12 @@ def extract_defendants(text: str, offset: int = 0, bare: bool = False) -> list[D
         # the current case's measures start with the clause of "因涉嫌…" (its date may come first:
         # "2016年9月5日因涉嫌犯故意伤害罪被…刑事拘留")
         cur_pos = max(entry.rfind(ch, 0, cur.start()) for ch in "。；;，,") + 1 if cur else None
-        for dm in extract_dates(entry, offset + m.start()):
+        if cur_pos:
+            # "2018年3月17日，因涉嫌危险驾驶罪被取保候审": the lone date clause before belongs to it
+            prev = max(entry.rfind(ch, 0, cur_pos - 1) for ch in "。；;，,") + 1
+            if DATE_RE.fullmatch(entry[prev : cur_pos - 1].strip()):
+                cur_pos = prev
+        for dm in extract_dates(entry, offset + m.start(), chain=True):
             rel = dm.start - offset - m.start()
             if dm.role == "birth" and d.birth_date is None:
                 d.birth_date = dm.date
