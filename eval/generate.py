@@ -577,8 +577,8 @@ def inj_amount(sp: Spec, rng: random.Random) -> Label | None:
 
 
 _QTY_RES = [
-    re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:mg|毫克)\s*[/／]\s*100\s*(?:ml|mL|毫升)"),
-    re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?=克)"),
+    re.compile(r"(?<![\d.．])(\d+(?:[.．]\d+)?)\s*(?:mg|毫克)\s*[/／]\s*100\s*(?:ml|mL|毫升)"),
+    re.compile(r"(?<![\d.．])(\d+(?:[.．]\d+)?)(?=克)"),
     re.compile(r"(轻伤|重伤)([一二]级)"),
 ]
 
@@ -593,9 +593,12 @@ def inj_quantity(sp: Spec, rng: random.Random) -> Label | None:
             new = {"轻伤一级": "轻伤二级", "轻伤二级": "轻伤一级", "重伤一级": "重伤二级", "重伤二级": "重伤一级"}[m[0]]
             sp.facts = sp.facts[: m.start()] + new + sp.facts[m.end() :]
             return _label("COMPARE.QUANTITY_MISMATCH", "indictment", None, f"起诉书损伤程度“{m[0]}”写成“{new}”")
-        new = _typo_number(rng, m[1])
-        if float(new) == float(m[1]):
+        num = m[1].replace("．", ".")
+        new = _typo_number(rng, num)
+        if float(new) == float(num):
             continue
+        if "．" in m[1]:
+            new = new.replace(".", "．")
         sp.facts = sp.facts[: m.start(1)] + new + sp.facts[m.end(1) :]
         return _label("COMPARE.QUANTITY_MISMATCH", "indictment", None, f"起诉书中“{m[0]}”的数值写成“{new}”")
     return None

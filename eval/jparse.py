@@ -213,7 +213,8 @@ def _circumstances(opinion: str, name: str, n_defs: int) -> list[str]:
         for circ, rx in _CIRC_RES.items():
             for m in rx.finditer(sent):
                 before = sent[max(0, m.start() - 8) : m.start()]
-                if _NEG_RE.search(before) or "不予" in sent or "不能认定" in sent or "不构成" in sent:
+                if (_NEG_RE.search(before) or "不予" in sent or "不能认定" in sent or "不构成" in sent
+                        or "不能以" in sent or "辩解" in sent or "辩护意见" in sent):
                     continue
                 if circ == "坦白" and ("自首" in sent or "当庭" in sent[max(0, m.start() - 6) : m.start()]):
                     continue
