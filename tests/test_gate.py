@@ -74,3 +74,83 @@ def test_saved_prior_is_current() -> None:
     assert saved.charges == fresh.charges
     assert saved.vec.vocab == fresh.vec.vocab
     assert abs(saved.docs - fresh.docs).max() < 1e-5
+
+
+# a fraud fact with a car, dates and amounts but no driving (written for this test)
+CAR_FRAUD = ("2013年11月8日晚上，景某以有事用车为由将曹某某的轿车借走，次日将车抵押并将抵押款20000元"
+             "归还欠款，经鉴定该车价值20189元。")
+
+
+def test_prior_ignores_digits() -> None:
+    """The prior reads Chinese only: "100毫升" in 危险驾驶's cue words no longer matches every date."""
+    from models.gate.model import prior_text
+
+    assert prior_text("2013年11月8日，比某F3轿车（价值20189元）") == " 年 月 日 比某 轿车 价值 元 "
+    p = blend().prior
+    r = p.scores([CAR_FRAUD])[0]
+    assert p.charges[int(np.argmax(r))] != "危险驾驶"
+
+
+def test_car_fraud_not_routed_to_dui() -> None:
+    assert route(CAR_FRAUD).expert != "dui"
+    assert route("2018年3月5日，被告人刘某以做生意急需用车为由，向被害人孙某借得轿车一辆，后将该车以30000元"
+                 "抵押给他人，所得款项用于偿还个人债务，案发后无法追回。经鉴定，该车价值人民币52000元。").expert == "fraud"
+
+
+def test_seen_weight_moves_prior_mass_to_unseen_charges() -> None:
+    m = blend()
+    assert m.learned is not None
+    S = m.learned.scores([DUI])
+    R = m.prior.scores([DUI])
+    b = {"w": 0.0, "t_learned": 8.0, "t_prior": 100.0}  # prior only
+    full = m.combine(S, R, dict(b, seen_weight=1.0))[0]
+    low = m.combine(S, R, dict(b, seen_weight=0.05))[0]
+    seen = m._cols
+    unseen = np.setdiff1d(np.arange(len(m.charges)), seen)
+    assert low[seen].sum() < full[seen].sum() and low[unseen].sum() > full[unseen].sum()
+    np.testing.assert_allclose(low.sum(), 1.0, rtol=1e-5)
+
+
+def test_provocation_fact_routes_to_provocation() -> None:
+    g = route("2019年6月2日23时许，被告人周某在某烧烤店喝酒后，无故用啤酒瓶击打邻桌顾客李某头部，"
+              "致李某轻微伤，又将店内桌椅砸坏。")
+    assert g.expert == "provocation"
+
+
+def test_novelty_margin_lets_an_unseen_charge_win() -> None:
+    """A confident learned charge gives way when the statute prior puts a charge without cases
+    clearly closer to the fact than that learned charge."""
+    m = blend()
+    assert m.learned is not None
+    fraud = m.learned.classes.index("诈骗")
+    S = np.full((1, len(m.learned.classes)), -1.0)
+    S[0, fraud] = 0.5  # confident (> confident_margin)
+    R = np.full((1, len(m.charges)), 0.05)
+    R[0, m.charges.index("诈骗")] = 0.15
+    R[0, m.charges.index("票据诈骗")] = 0.40  # no CAIL case: only the prior knows it
+    assert "票据诈骗" not in m.learned.classes
+    b = {"w": 0.3, "w_confident": 0.9, "confident_margin": 0.2, "t_learned": 8.0, "t_prior": 100.0,
+         "seen_weight": 0.05}
+    without = m.combine(S, R, b)[0]
+    assert m.charges[int(np.argmax(without))] == "诈骗"
+    with_nov = m.combine(S, R, dict(b, novelty_margin=0.1))[0]
+    assert m.charges[int(np.argmax(with_nov))] == "票据诈骗"
+    R[0, m.charges.index("票据诈骗")] = 0.20  # within the margin: the learned model keeps its say
+    assert m.charges[int(np.argmax(m.combine(S, R, dict(b, novelty_margin=0.1))[0]))] == "诈骗"
+
+
+def test_learned_gap_lets_the_learned_expert_through() -> None:
+    """A fired expert charge that the learned model ranks far below its best does not block the
+    learned model's expert (the prior alone put 危险驾驶 first on a 寻衅滋事 fact)."""
+    m = blend()
+    assert m.learned is not None
+    S = np.full((1, len(m.learned.classes)), -1.5)
+    S[0, m.learned.classes.index("寻衅滋事")] = 0.1
+    P = np.zeros((1, len(m.charges)))
+    P[0, m.charges.index("危险驾驶")] = 0.3
+    P[0, m.charges.index("寻衅滋事")] = 0.1
+    pref = {"delta": 0.8, "floor": -0.5}
+    (fired, preferred), = m.routes(P, S, pref=pref)
+    assert fired[0][0] == "危险驾驶" and preferred is None
+    (fired, preferred), = m.routes(P, S, pref=dict(pref, learned_gap=0.5))
+    assert preferred is not None and preferred[0] == "寻衅滋事"

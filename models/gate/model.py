@@ -5,7 +5,10 @@
 - ``Prior``: every one of the 483 charges gets a pseudo-document — its name, the 罪状 of its article
   (clause), and the cue words of ``knowledge/gate/cues.yaml`` — and a fact is scored by cosine
   similarity with each. It carries the charges with no training case.
-- ``Blend``: ``w · softmax(learned) + (1 − w) · softmax(prior)`` over the whole catalogue.
+- ``Blend``: ``w · softmax(learned) + (1 − w) · softmax(prior)`` over the whole catalogue; the prior's
+  mass on the learned charges is scaled by ``seen_weight`` (it speaks for the charges without cases),
+  and ``w`` is high only when the learned model is confident and the prior finds no charge without
+  cases clearly closer to the fact (``novelty_margin``). The prior reads Chinese characters only.
 
 Inputs are masked like the training facts (charge names "…罪" → "××罪") so a runtime text with the
 names written out looks like what the model was fit on; the explicit names are the gate's business.
@@ -29,11 +32,12 @@ from knowledge.charges import all_charges, charge_info, find_charges
 from knowledge.gate import HERE, LEARNED, cues, params
 from knowledge.statutes import get_article
 
-__all__ = ["Blend", "CharTfidf", "Learned", "Prior", "blend", "mask_charges", "zuizhuang"]
+__all__ = ["Blend", "CharTfidf", "Learned", "Prior", "blend", "mask_charges", "prior_text", "zuizhuang"]
 
 PRIOR = HERE / "prior.npz"
 _WS = re.compile(r"\s\s+")
 
+_NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
 _PENALTY = re.compile(r"[，,]?(对[^，。；]{0,20})?处[^；。]*?(刑|罚金|没收财产|管制|拘役)[^；。]*")
 
 
@@ -49,6 +53,13 @@ def mask_charges(text: str) -> str:
         last = e
     out.append(text[last:])
     return "".join(out)
+
+
+def prior_text(text: str) -> str:
+    """What the statute prior reads: the Chinese characters only, every other run (digits, latin,
+    punctuation) a single space. Digits in a charge's pseudo-document ("100毫升" of 危险驾驶, "第一百
+    …条") otherwise match every fact with a date or an amount."""
+    return _NON_CJK.sub(" ", text) if params()["prior"].get("cjk_only") else text
 
 
 def zuizhuang(charge: str) -> str:
@@ -225,11 +236,13 @@ class Prior:
     @classmethod
     def build(cls) -> Prior:
         charges, docs = cls.documents()
+        docs = [prior_text(d) for d in docs]
         vec = CharTfidf.fit(docs, tuple(params()["prior"]["ngram"]))
         return cls(vec, vec.transform(docs), charges)
 
     def scores(self, texts: list[str]) -> np.ndarray:
-        return np.asarray((self.vec.transform(texts) @ self.docs.T).todense())
+        """Cosine similarity of each (masked) fact with each charge's pseudo-document."""
+        return np.asarray((self.vec.transform([prior_text(t) for t in texts]) @ self.docs.T).todense())
 
     def save(self, path: Path = PRIOR) -> None:
         d = self.docs
@@ -259,17 +272,45 @@ class Blend:
     def _parts(self, texts: list[str], b: dict[str, float]) -> tuple[np.ndarray, np.ndarray | None]:
         """(blended probabilities over the catalogue, the learned model's raw margins or None)."""
         masked = [mask_charges(t) for t in texts]
-        pp = _softmax(self.prior.scores(masked), b["t_prior"])
-        if self.learned is None or not len(self._cols):
-            return pp, None
-        S = self.learned.scores(masked)
+        R = self.prior.scores(masked)
+        S = self.learned.scores(masked) if self.learned is not None and len(self._cols) else None
+        return self.combine(S, R, b), S
+
+    def combine(self, S: np.ndarray | None, R: np.ndarray, b: dict[str, float]) -> np.ndarray:
+        """Blend the learned margins ``S`` (n, learned classes) and the prior similarities ``R``
+        (n, catalogue) into probabilities over the catalogue.
+
+        The prior speaks mainly for the charges the learned model has never seen: its probability
+        on a learned charge is scaled by ``seen_weight`` (1 = no change) before the blend, so a
+        statute text that happens to resemble a fact cannot outvote the cases of a charge that the
+        learned model knows; where the learned model is unsure, the unseen charges of the
+        catalogue compete through the prior."""
+        pp = _softmax(R, b["t_prior"])
+        if S is None:
+            return pp
+        sw = float(b.get("seen_weight", 1.0))
+        if sw != 1.0:
+            pp = pp.copy()
+            pp[:, self._cols] *= sw
+            pp /= pp.sum(axis=1, keepdims=True)
         pl = np.zeros_like(pp)
         pl[:, self._cols] = _softmax(S, b["t_learned"])
         # the learned model is trusted more when it recognises one of its charges (a positive
         # margin); otherwise the statute prior carries the charges it has never seen
         w_hi = float(b.get("w_confident", b["w"]))
-        w = np.where(S.max(axis=1) > float(b.get("confident_margin", 0.0)), w_hi, float(b["w"]))[:, None]
-        return w * pl + (1 - w) * pp, S
+        confident = S.max(axis=1) > float(b.get("confident_margin", 0.0))
+        nov = b.get("novelty_margin")
+        if nov is not None:
+            # ... unless the statute prior finds a charge without cases clearly closer to the fact
+            # than the learned model's best charge (虚开增值税专用发票 facts when that charge has
+            # no case: the learned model says 诈骗, the 罪状 of 虚开 matches far better)
+            unseen = np.ones(R.shape[1], dtype=bool)
+            unseen[self._cols] = False
+            best_unseen = R[:, unseen].max(axis=1) if unseen.any() else np.full(len(R), -np.inf)
+            at_learned = R[np.arange(len(R)), self._cols[S.argmax(axis=1)]]
+            confident &= best_unseen - at_learned <= float(nov)
+        w = np.where(confident, w_hi, float(b["w"]))[:, None]
+        return w * pl + (1 - w) * pp
 
     def _chunked(self, texts: list[str], b: dict[str, float]) -> tuple[np.ndarray, np.ndarray | None]:
         """``_parts`` in chunks small enough for the shared n-gram cache to serve both vectorizers."""
@@ -297,8 +338,14 @@ class Blend:
         of an expert's charge is within ``delta`` of its best margin (≥ ``floor``, and its blended
         probability ≥ ``min_ratio`` × the top one), that expert is routed first (毒品 beside
         容留他人吸毒, 诈骗 beside 合同诈骗) — the charges themselves stay the classifier's."""
-        m = m or params()["multi"]
         P, S = self._chunked(texts, b or params()["blend"])
+        return self.routes(P, S, m, pref)
+
+    def routes(self, P: np.ndarray, S: np.ndarray | None, m: dict[str, float] | None = None,
+               pref: dict[str, float] | None = None,
+               ) -> list[tuple[list[tuple[str, float]], tuple[str, float] | None]]:
+        """``predict_routes`` from blended probabilities ``P`` and learned margins ``S``."""
+        m = m or params()["multi"]
         pref = params().get("expert_preference") or {} if pref is None else pref
         ecols = self._expert_cols() if pref and S is not None else []
         out: list[tuple[list[tuple[str, float]], tuple[str, float] | None]] = []
@@ -310,7 +357,7 @@ class Blend:
                 if row[j] >= m["ratio"] * top and row[j] >= m["min_score"]:
                     fired.append((self.charges[j], float(row[j])))
             preferred = None
-            if ecols and S is not None and not any(self._has_expert(c) for c, _ in fired):
+            if ecols and S is not None and not any(self._routes_expert(c, S[i], pref) for c, _ in fired):
                 s = S[i]
                 k = max(ecols, key=lambda kc: s[kc[0]])
                 if (s[k[0]] >= s.max() - float(pref["delta"]) and s[k[0]] >= float(pref["floor"])
@@ -318,6 +365,25 @@ class Blend:
                     preferred = (self.charges[k[1]], float(row[k[1]]))
             out.append((fired, preferred))
         return out
+
+    def _routes_expert(self, charge: str, s: np.ndarray, pref: dict[str, float]) -> bool:
+        """Whether a fired charge settles the expert by itself: it has a crime expert, and — when
+        ``learned_gap`` is set and the learned model knows the charge — its learned margin is within
+        ``learned_gap`` of the best. A charge with cases whose cases disagree (the prior alone put it
+        first: a fact about a 车 is not 危险驾驶 when the learned model ranks 危险驾驶 far down) does
+        not block the preferred expert."""
+        if not self._has_expert(charge):
+            return False
+        gap = pref.get("learned_gap")
+        if gap is None:
+            return True
+        k = self._learned_index().get(charge)
+        return k is None or bool(s[k] >= s.max() - float(gap))
+
+    def _learned_index(self) -> dict[str, int]:
+        if not hasattr(self, "_lidx"):
+            self._lidx = {self.charges[int(c)]: k for k, c in enumerate(self._cols)}
+        return self._lidx
 
     def _expert_cols(self) -> list[tuple[int, int]]:
         """(learned column, catalogue column) of the learned charges that have a crime expert."""
