@@ -33,6 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-write", action="store_true", help="do not update eval/RESULTS.md")
     p.add_argument("--bench-n", type=int, default=1000)
     p.add_argument("--bench-only", action="store_true", help="only the throughput benchmark (prints, no write)")
+    p.add_argument("--amount-only", action="store_true", help="only the amount accuracy (prints, no write)")
+    p.add_argument("--amount-groups", default="train+dev",
+                   help="label groups for --amount-only, comma-separated: train+dev,test,blind test")
 
 
 # --------------------------------------------------------------------------- metrics
@@ -138,9 +141,13 @@ def tune_gate(out: list[str]) -> None:
     grid = itertools.product([(0.5, 0.5, 0.0), (0.3, 0.9, 0.2), (0.5, 0.9, 0.0)], [4.0, 8.0], [60.0, 100.0],
                              [None, (0.5, -0.3, 0.0), (0.8, -0.3, 0.0), (0.8, -0.5, 0.0), (0.8, -0.3, 0.05),
                               (0.8, -0.3, 0.1), (0.8, -0.3, 0.2)])
+    from knowledge.gate import params
+
+    sw = float(params()["blend"].get("seen_weight", 1.0))
+    gap = params()["expert_preference"].get("learned_gap")
     for (w, wc, cm), tl, tp, pr in grid:
-        b = {"w": w, "w_confident": wc, "confident_margin": cm, "t_learned": tl, "t_prior": tp}
-        pref = {} if pr is None else {"delta": pr[0], "floor": pr[1], "min_ratio": pr[2]}
+        b = {"w": w, "w_confident": wc, "confident_margin": cm, "t_learned": tl, "t_prior": tp, "seen_weight": sw}
+        pref = {} if pr is None else {"delta": pr[0], "floor": pr[1], "min_ratio": pr[2], "learned_gap": gap}
         routes = full.predict_routes(facts, b=b, pref=pref)
         top = [_top_expert(c, pf) in g for (c, pf), g in zip(routes, gold_exp, strict=True) if g]
         seen_f1 = f1_scores([r["charges"] for r in dev], _names([c for c, _ in routes]))["micro_f1"]
@@ -262,27 +269,33 @@ def term_eval(lines: list[str], split: str = "test") -> dict[str, Any]:
     return out
 
 
-def amount_eval() -> dict[str, Any]:
-    """Exact-to-the-yuan accuracy of ``amount_yuan`` on the hand labels, by label split (train/dev:
-    the labels the amount logic was developed against; test: held out). A null label is right
-    when nothing is predicted."""
+AMOUNT_GROUPS = ("train+dev", "test", "blind test")
+
+
+def amount_eval(groups: tuple[str, ...] = AMOUNT_GROUPS) -> dict[str, Any]:
+    """Exact-to-the-yuan accuracy of ``amount_yuan`` on the hand labels, by group: ``train+dev`` (the
+    labels the amount logic was developed against), ``test`` (older test-split labels, held out) and
+    ``blind test`` (eval/data/amount_labels_blind.jsonl, test-split labels written without seeing any
+    prediction; skipped when the file is absent). A null label is right when nothing is predicted."""
     from eval.analyze import load_amount_labels, load_cail
     from models.commands.analyze import analyze_many
     from models.experts import for_charge, registry
 
-    labels = load_amount_labels()
     by_id = {r["id"]: r for r in load_cail()}
-    out = analyze_many([(x["id"], by_id[x["id"]]["fact"]) for x in labels])
+    labels = [(("test" if x["split"] == "test" else "train+dev"), x) for x in load_amount_labels()]
+    labels += [("blind test", x) for x in load_amount_labels(blind=True)]
+    labels = [(g, x) for g, x in labels if g in groups and x["id"] in by_id]
+    out = analyze_many([(x["id"], by_id[x["id"]]["fact"]) for _, x in labels])
     res: dict[str, Any] = {}
 
     def right(gold: float | None, p: float | None) -> bool:
         return (gold is None and p is None) or (gold is not None and p is not None and abs(p - gold) < 0.5)
 
-    for x, o in zip(labels, out, strict=True):
-        grp = "test" if x["split"] == "test" else "train+dev"
+    for (grp, x), o in zip(labels, out, strict=True):
         g = res.setdefault(grp, {"n": 0, "ok": 0, "ok_expert": 0, "misses": []})
         fact = by_id[x["id"]]["fact"]
-        gold, p = x["amount"], o["amount_yuan"]
+        gold = None if x["amount"] is None else float(x["amount"])
+        p = o["amount_yuan"]
         # the expert of the gold charge alone (no gate error): the amount logic itself
         e = for_charge(by_id[x["id"]]["charges"][0]) or registry()["generic"]
         pe = e.crime_amount(fact)
@@ -296,7 +309,18 @@ def amount_eval() -> dict[str, Any]:
     for g in res.values():
         g["exact"] = g["ok"] / max(1, g["n"])
         g["exact_expert"] = g["ok_expert"] / max(1, g["n"])
-    return res
+    return {k: res[k] for k in groups if k in res}
+
+
+def amount_lines(am: dict[str, Any]) -> list[str]:
+    """The amount section's lines (one per label group, misses listed)."""
+    names = {"train+dev": "train+dev labels (eval/data/amount_labels.jsonl)",
+             "test": "older test labels (eval/data/amount_labels.jsonl, split test)",
+             "blind test": "blind test labels (eval/data/amount_labels_blind.jsonl)"}
+    return [f"- {names.get(grp, grp)}: `analyze` accuracy **{a['exact']:.3f}** ({a['ok']}/{a['n']}); the gold "
+            f"charge's expert alone {a['exact_expert']:.3f}; misses: "
+            + ("; ".join(f"{m['id']} gold {m['gold']} pred {m['pred']}" for m in a["misses"]) or "none")
+            for grp, a in am.items()]
 
 
 def bench(n: int) -> dict[str, Any]:
@@ -344,6 +368,9 @@ def run(args: argparse.Namespace) -> int:
     if args.bench_only:
         print(json.dumps(bench(args.bench_n)))
         return 0
+    if args.amount_only:
+        print("\n".join(amount_lines(amount_eval(tuple(args.amount_groups.split(","))))))
+        return 0
     t0 = time.perf_counter()
     ch = charge_eval(args.quick, lines)
     tm = term_eval(lines)
@@ -374,7 +401,8 @@ def run(args: argparse.Namespace) -> int:
     if "gate_top1_dev" in ch:
         md.append(f"- dev part, model fit on train only (where blend, confidence switch and expert preference were "
                   f"chosen, `knowledge/gate/params.yaml`): **{ch['gate_top1_dev']['accuracy']:.3f}** "
-                  f"(n={ch['gate_top1_dev']['n']}); before this session's changes 0.914 dev / 0.909 test")
+                  f"(n={ch['gate_top1_dev']['n']}); before session 11's prior fix (digits in the statute prior), "
+                  f"seen_weight and learned_gap: 0.948 dev / 0.940 test")
     md += ["",
            "### Term prediction with the charge given (CAIL test, no life/death; learned model "
            "`python -m models.sentencing.learned`: recipe and combination weight chosen on dev with a train-only "
@@ -395,10 +423,7 @@ def run(args: argparse.Namespace) -> int:
                f"{rep.get('dev_learned')}, combined (w_engine={w}) {comb}; the shipped model is the same "
                f"recipe refit on train+dev ({rep.get('shipped_fit_on')} cases)."]
     md += ["", "### Amount (exact to the yuan) on hand-labelled CAIL facts (eval/data/amount_labels.jsonl)", ""]
-    for grp, a in am.items():
-        md.append(f"- {grp} labels: `analyze` accuracy **{a['exact']:.3f}** ({a['ok']}/{a['n']}); the gold charge's "
-                  f"expert alone {a['exact_expert']:.3f}; misses: "
-                  + ("; ".join(f"{m['id']} gold {m['gold']} pred {m['pred']}" for m in a["misses"]) or "none"))
+    md += amount_lines(am)
     md += ["",
            "### Speed", "",
            f"- `analyze --jsonl` path (run_jsonl) on {bn['items']} CAIL facts: **{bn['items_per_s_2proc']:.0f} items/s** "
