@@ -27,6 +27,7 @@ def drug_weights(text: str) -> tuple[float | None, float | None, list[str]]:
     totals: list[tuple[float, float]] = []
     seen: dict[int, set[tuple[str, float]]] = {}
     subs: list[str] = []
+    order: list[tuple[str, float]] = []
     for q in extract_drugs(text):
         if q.value is None:
             continue
@@ -49,6 +50,8 @@ def drug_weights(text: str) -> tuple[float | None, float | None, list[str]]:
             continue  # restated in a later sentence: "从刘某处缴获其购买的0.3克冰毒", "经鉴定，上述毒品…"
         b.add(key)
         items.append((q.value, q.value * f))
+        order.append((q.substance, q.value))
+    items = [it for i, it in enumerate(items) if not _summarised_later(order, i)]
     if totals and len(subs) <= 1:
         g, e = max(totals)
         return g, e, subs
@@ -61,6 +64,25 @@ def drug_weights(text: str) -> tuple[float | None, float | None, list[str]]:
         if te > e:
             g, e = tg, te
     return round(g, 3), round(e, 3), subs
+
+
+def _summarised_later(order: list[tuple[str, float]], i: int) -> bool:
+    """Whether weight ``i`` is a summary that the following weights itemise: "先后2次贩卖甲基苯丙胺
+    25克…具体分述如下：1、…12.5克…2、…12.5克" — a run of two or more later weights of the same
+    substance adding up to it exactly."""
+    sub, value = order[i]
+    for start in range(i + 1, len(order)):
+        acc, n = 0.0, 0
+        for s2, v2 in order[start:]:
+            if s2 != sub:
+                break
+            acc += v2
+            n += 1
+            if n >= 2 and abs(acc - value) < 0.005:
+                return True
+            if acc > value:
+                break
+    return False
 
 
 _PRIOR = re.compile(r"因犯|判处|罪")  # a prior conviction, not a sale

@@ -26,6 +26,10 @@ _PERSONS = re.compile(r"([一二两三四五六七八九十\d]{1,2})(?:人|名�
 
 
 _OPINION = re.compile(r"(?:公诉机关|检察院|本院)(?:据此)?认为")
+# the victims named before the grade: "被害人李某、席某的损伤程度属于轻微伤", "马某、陈某的伤情均为轻微伤"
+_NAME = r"[\u4e00-\u9fff]{1,3}某[甲乙丙丁戊\d]{0,2}"
+_NAMED = re.compile(rf"((?:{_NAME}[、和及与])+{_NAME})(?:的)?(?:损伤程度|伤情|伤势|损伤)?(?:均|都|皆|分别)?"
+                    r"(?:属于|构成|为|系|属|达到|达|已构成)?$")
 
 
 def _grades(text: str) -> list[str]:
@@ -38,7 +42,12 @@ def _grades(text: str) -> list[str]:
         qs = [q for q in qs if q.start < m.start()]
     for q in qs:
         m = _PERSONS.search(text[max(0, q.start - 6) : q.start])
-        out += [q.grade] * ((cn_count(m.group(1)) or 1) if m else 1)
+        if m:
+            out += [q.grade] * (cn_count(m.group(1)) or 1)
+            continue
+        clause = re.split(r"[，,。；;：:]", text[max(0, q.start - 40) : q.start])[-1]
+        named = _NAMED.search(clause)
+        out += [q.grade] * (len(re.split(r"[、和及与]", named.group(1))) if named else 1)
     return out
 
 

@@ -37,7 +37,8 @@ _WEIGHT_RE = re.compile(
     rf"(?P<kind>净重|毛重|重|共计|合计|总计)?(?:约|为|计|共)?\s*(?P<v>{_NUM})\s*(?P<u>千克|公斤|kg|KG|Kg|克|g|G|毫克|mg)(?![/／A-Za-z\d])"
 )
 _SUBST_ALT = "|".join(re.escape(s) for s in _SUBSTANCES)
-_SUBST_AFTER_RE = re.compile(rf"的?(?P<s>{_SUBST_ALT})")
+# "12.5克毒品甲基苯丙胺": the named substance after the generic 毒品
+_SUBST_AFTER_RE = re.compile(rf"的?(?:毒品)?(?P<s>{_SUBST_ALT})")
 _SUBST_FOUND_RE = re.compile(rf"[^。；;]{{0,16}}?检出(?:有)?(?P<s>{_SUBST_ALT})(?:成分)?")
 _PURITY_RE = re.compile(rf"(?P<s>甲基苯丙胺|海洛因|氯胺酮|可卡因|吗啡|大麻)(?:的)?(?:平均)?含量(?:为|是|分别为)?\s*(?P<v>{_NUM})\s*[%％]")
 _UNIT_G = {"千克": 1000.0, "公斤": 1000.0, "kg": 1000.0, "KG": 1000.0, "Kg": 1000.0, "克": 1.0, "g": 1.0, "G": 1.0,
