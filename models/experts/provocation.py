@@ -51,11 +51,26 @@ def _grades(text: str) -> list[str]:
     return out
 
 
+# an incident told by its date: "2015年6月27日晚，被告人肖某伙同…砸烂", "同年7月4日4时许，…砍坏"
+_INCIDENT = re.compile(r"(?:\d{4}年)?(?:同年)?\d{1,2}月\d{1,2}日[^。；]{0,120}?"
+                       r"(?:殴打|打伤|拳打脚踢|追逐|拦截|辱骂|恐吓|强拿硬要|强行|索要|砸|毁|损坏|砍坏|起哄|闹事)")
+_NOT_INCIDENT = re.compile(r"因犯|判处|罪|释放|抓获|归案|鉴定|投案")
+
+
+def _incidents(text: str) -> int | None:
+    """Incidents told one by one, each by its date, when no count is stated (before the reasoning)."""
+    m = _OPINION.search(text)
+    body = text[: m.start()] if m else text
+    n = sum(1 for x in _INCIDENT.finditer(body) if not _NOT_INCIDENT.search(x.group(0)))
+    return n if n >= 2 else None
+
+
 def elements(text: str) -> dict[str, Any]:
     grades = _grades(text)
+    times = stated_times(text)
     return {
         "kinds": [k for k, p in _KINDS.items() if p.search(text)],
-        "times": stated_times(text),
+        "times": times if times is not None else _incidents(text),
         "light_injuries": sum(1 for g in grades if g.startswith("轻伤")),
         "serious_injuries": sum(1 for g in grades if g.startswith("重伤")),
         "minor_injuries": sum(1 for g in grades if g == "轻微伤"),
