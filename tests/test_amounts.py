@@ -57,3 +57,208 @@ def test_payment_to_a_victim_is_a_return() -> None:
     assert read_amounts(s, "fraud").total == 30000.0
     s = "6月16日，朱某甲付给胡某某57629元作为首付款。本案立案后，被告人胡某某主动转账一万元给被害人朱某甲。"
     assert read_amounts(s, "fraud").total == 57629.0
+
+
+# ----------------------------------------------------------------- general rules (session 12)
+
+
+def test_extractor_reads_names_with_digits_and_thousands() -> None:
+    s = "多次骗取被害人王某1人民币14.6万元。又骗取人民币7千元、2万5千元。"
+    assert [a.yuan for a in extract_amounts(s)] == [146000.0, 7000.0, 25000.0]
+
+
+def test_name_index_digit_is_not_part_of_the_sum() -> None:
+    s = "骗取王某129000元；骗取王某212000元。被害人王某1、王某2报案。"
+    n = normalize_digits(s)
+    assert len(n) == len(s)
+    assert [a.yuan for a in extract_amounts(n)] == [29000.0, 12000.0]
+
+
+def test_evidence_sentence_is_skipped_but_later_incidents_count() -> None:
+    s = ("1、2011年9月，被告人牟某骗租轿车一辆，抵押给黄某，得款人民币57000元。认定以上事实的证据有被害人黄某的"
+         "陈述、借条等，上述证据经庭审举证、质证能相互印证，予以确认。2、2011年9月7日，被告人牟某又骗租轿车一辆，"
+         "抵押给王某，骗得人民币35200元。")
+    assert read_amounts(s, "fraud").total == 92200.0
+
+
+def test_bare_gong_and_case_amount_are_totals() -> None:
+    s = ("被告人江某通过微信转账等方式骗取了黄某共5700元，具体事实如下：1、骗取了黄某500元。2、骗取了黄某2500元。"
+         "3、骗取了黄某500元；又骗取了黄某200元。4、骗取了黄某2000元。")
+    assert read_amounts(s, "fraud").total == 5700.0
+    s = ("被告人张某共骗取李某和原某人民币25万元整。后先后骗取韩某甲人民币10万元、连某人民币10.1万元。以上，"
+         "被告人张某共作案3起，涉案金额45.1万元。")
+    assert read_amounts(s, "fraud").total == 451000.0
+
+
+def test_incidents_after_a_total_are_added_unless_announced_as_its_breakdown() -> None:
+    s = ("2013年6月，被告人刘某以办事需要人情费为由，分两次骗取兰某现金共计人民币80000元。2014年11月，被告人刘某以"
+         "和别人打架需要钱为由，分四次骗取程某人民币65000元。")
+    assert read_amounts(s, "fraud").total == 145000.0
+    s = "被告人唐某先后2次骗取陈某某共计人民币10000元。具体是，3月11日转入5000元；6月4日又转入5000元。"
+    assert read_amounts(s, "fraud").total == 10000.0
+
+
+def test_sub_totals_of_separate_incidents_are_summed() -> None:
+    s = ("被告人易某骗得被害人信用卡5张，刷卡消费、透支取现共计人民币85050.4元。贷款到帐后，被告人易某又骗取"
+         "被害人借记卡及现金1000元。后被告人易某使用该借记卡取现、消费共计人民币71939元。")
+    assert read_amounts(s, "fraud").total == 157989.4
+    s = ("1、被告人收取何某手续费共计人民币35000元。2、被告人收取李某手续费共计人民币40000元。3、被害人陈某共计被骗"
+         "人民币51875元。4、被害人王某共计被骗人民币40000元。")
+    assert read_amounts(s, "fraud").total == 166875.0
+
+
+def test_total_in_brackets_is_the_value_of_the_goods_named() -> None:
+    s = ("被告人刘某骗取张某现金5000元、黄金手链一条（以上黄金首饰经鉴定价值共17010元）。同年9月，被告人刘某骗取郑某"
+         "现金95元、黄金耳环一对（经鉴定价值1713元）。")
+    assert read_amounts(s, "fraud").total == 23818.0
+
+
+def test_a_list_continues_the_part_of_its_first_sum() -> None:
+    s = ("被告人骗得被害人陈某金戒指1枚，价值人民币2847元。被告人骗得被害人方某金戒指1枚，价值人民币2648元。"
+         "被告人家属已分别赔偿被害人方某人民币2648元，陈某人民币1655元。")
+    assert read_amounts(s, "fraud").total == 5495.0
+    s = "后关某以办证收取费用等借口合计骗走王某人民币10000元、朱某人民币13000元、张某人民币10900元。"
+    assert read_amounts(s, "fraud").total == 33900.0
+
+
+def test_loot_referred_back_and_parts_of_a_sum_are_not_added() -> None:
+    s = "被告人王某骗取了被害人罗某10000元人民币现金。后被告人王某从骗取到的10000元中抽出500元给被害人罗某。"
+    assert read_amounts(s, "fraud").total == 10000.0
+    s = "“阿某”诈骗被害人谢某人民币一万元。同日，被告人农某帮“阿某”取走诈骗得来的10086元人民币，并收取1000元的好处费。"
+    assert read_amounts(s, "fraud").total == 10000.0
+
+
+def test_the_same_act_on_another_day_is_another_incident() -> None:
+    s = ("3月29日张某甲以该车作抵押向师某甲借人民币5万元。5月5日张某甲用假的购车合同以该车作抵押向姜某甲借人民币5万元。"
+         "6月14日张某甲以该车作抵押向姜某甲借人民币5万元。")
+    assert read_amounts(s).total == 150000.0
+
+
+def test_a_sum_followed_by_the_payments_making_it_up_counts_once() -> None:
+    s = ("张某同意何某挂靠，但要何某支付人民币70万元的管理费。何某向张某支付了10万元的定金。何某将人民币20万元转入"
+         "王某的账户。何某又将40万元转入张某的账户。")
+    assert read_amounts(s).total == 700000.0
+
+
+def test_the_prosecutors_stated_figure_wins() -> None:
+    s = ("被告人包某骗取被害人陶某某人民币5.5万元，案发前返还被害人2.5万元。被告人包某骗取被害人王某甲人民币4万元。"
+         "公诉机关认为：被告人包某虚构事实，隐瞒真相骗取他人财物7万元，数额巨大。")
+    assert read_amounts(s, "fraud").total == 70000.0
+    s = ("被告人田某从张某某处骗取现金124800元，偿还自己的债务后隐匿。被告人田某以非法占有为目的，在签订合同中诈骗"
+         "他人现金124800元，属数额较大，其行为触犯了《中华人民共和国刑法》之规定。")
+    assert read_amounts(s).total == 124800.0
+
+
+def test_fees_and_rebates_obtained_by_the_lie_count() -> None:
+    s = "被告人方某谎称可以修改征信记录，并藉此向被害人收取“手续费”共计人民币35000元。"
+    assert read_amounts(s, "fraud").total == 35000.0
+    s = "被告人制造大量虚假订单，骗取该公司返现金额共计254406元。后被告人给部分客户返利20000元。"
+    assert read_amounts(s, "fraud").total == 254406.0
+
+
+def test_the_sum_actually_handed_over_replaces_the_nominal_one() -> None:
+    s = "1、被告人薛某以房产证作抵押向王某借款10万元，（除去利息，王某实付给被告人8万元）。2、被告人薛某骗取王某2人民币5万元。"
+    assert read_amounts(s, "fraud").total == 130000.0
+
+
+def test_sale_proceeds_fines_shares_and_intentions_are_not_the_amount() -> None:
+    s = "被告人张某某将刘某某的1辆价值2600元的摩托车盗走。次日，被告人张某某卖给陈某某海洛因1小包，得赃款77元。"
+    assert read_amounts(s, "theft").total == 2600.0
+    s = "东莞市社会保障局结算了10253.83元的工伤保险金。后追回了10253.83元，并对恒锦公司处以20507.66元的罚款。"
+    assert read_amounts(s, "fraud").total == 10253.83
+    s = "三人将郭某存折上的36000元取出，后三人均分。被告人段某将所分的12000元用于个人日常生活。"
+    assert read_amounts(s, "fraud").total == 36000.0
+    s = "被告人田某遂欲从张某某处借款130000元。被告人田某以伪造的登记证作抵押，从张某某处骗取现金124800元。"
+    assert read_amounts(s, "fraud").total == 124800.0
+    s = "双方签订装修合同，合同总价款为107250元。高某在取得保险公司预付款53625元后逃匿。"
+    assert read_amounts(s).total == 53625.0
+
+
+def test_a_pledged_rented_car_is_counted_once() -> None:
+    # the lender is the victim: the money raised
+    s = ("被告人陈某某向杨某某租用小轿车，后以该车作为抵押向被害人梁某某借款人民币20000元。经鉴定，该车价值人民币42768元。"
+         "公安民警查扣该车并发还给杨某某。")
+    assert read_amounts(s, "fraud").total == 20000.0
+    # the car's owner is the victim: the car's value
+    s = ("被告人林某以余某的身份从被害人罗某处租赁一辆轿车，后将该车抵押给周某，从周某处借来人民币9000元。经认定，"
+         "该轿车价值人民币71735元。")
+    assert read_amounts(s).total == 71735.0
+    # neither named: the car not recovered → its value
+    s = ("被告人汪某在租赁行杨某处租赁轿车一辆，次日，汪某将此车以30000元价格抵押给赵某，汪某实际收到14000元的转押款"
+         "后逃匿。经鉴定，该轿车价值48000元。")
+    assert read_amounts(s, "fraud").total == 48000.0
+
+
+def test_concluding_sentence_and_deal_price_fallback() -> None:
+    s = ("1.被告人赵某实际向晟达公司借款56400元。2.被告人赵某实际向晟达公司借款37500元。3.李某实际骗取人民币156000元。"
+         "综上，被告人赵某共实施××犯罪三起，××人民币249900元。")
+    assert read_amounts(s, "fraud").total == 249900.0
+    s = "被告人徐某某冒用公司名义与骆某某签订买卖协议，以58,000元的价格将装载机销售给骆某某，所得赃款全部用于挥霍。"
+    assert read_amounts(s).total == 58000.0
+
+
+def test_summaries_of_enumerated_incidents_are_summed() -> None:
+    s = ("一、被告人杨某申请办理了一张贷记卡，累计至2012年7月已透支本金及利息共计人民币336484.47元。二、被告人杨某冒用其弟"
+         "的名义申请办理了一张贷记卡，累计至2012年7月已透支本金及利息共计人民币327346.8元。")
+    assert read_amounts(s).total == 663831.27
+
+
+def test_a_grand_total_told_first_for_many_victims_covers_later_sub_totals() -> None:
+    s = ("被告人李某谎称有职工名额，先后骗取他人钱款，共计人民币137.25万元。1.从被害人高某处骗取名额款5.5万元。"
+         "2.通过李某1介绍10名人员，先后共收取名额定金47万元，后退回其中28万元。3.从被害人冯某处骗取名额费8万元。")
+    assert read_amounts(s, "fraud").total == 1372500.0
+
+
+def test_credit_card_debt_principal_is_the_amount() -> None:
+    s = "截至案发时，户名为刘某的信用卡欠款本金人民币26346元；户名为刘某1的信用卡欠款本金人民币8666.34元，共计欠款本金人民币35012.34元。"
+    assert read_amounts(s).total == 35012.34
+
+
+def test_lies_iou_dividends_conditions_and_collateral_are_not_the_amount() -> None:
+    s = "被告人毛某虚构内部职工入股、入股五万元第二年可连本带息分红十万元的事实，骗取被害人胡某人民币三万元。"
+    assert read_amounts(s, "fraud").total == 30000.0
+    s = "被告人骗取张某所有的人民币22000元及张某从他人处借的人民币50000元。后被告人返还张某钱款2000元，并出具了48000元的欠条。"
+    assert read_amounts(s, "fraud").total == 72000.0
+    s = "李某当天即付给被告人阮某投资款18.8万元，尔后，被告人阮某向李某支付5万元的虚假分红。"
+    assert read_amounts(s, "fraud").total == 188000.0
+    s = "被告人与县政府达成协议，由其公司投资不少于20亿元人民币的项目。后被告人骗取李某现金100万元。"
+    assert read_amounts(s).total == 1000000.0
+    s = "被告人徐某以价值人民币4.5万元的一辆猎豹汽车作抵押，骗取孟某人民币16.56万元。"
+    assert read_amounts(s).total == 165600.0
+
+
+def test_an_incident_total_does_not_swallow_the_incidents_enumerated_before() -> None:
+    s = ("1、2011年春天，被告人王某以办理养老保险的名义，××颜某人民币85000元。2、2011年11月，被告人王某××董某人民币"
+         "45000元。3、2011年秋天，被告人王某骗得张某某、王某某各贷出的50000元共计100000元。")
+    assert read_amounts(s, "fraud").total == 230000.0
+
+
+def test_a_masked_word_between_sums_does_not_make_a_list() -> None:
+    s = "综上，被告人张某参与××六起，××财物共计价值人民币220651元，××即遂178651元，××未遂42000元。"
+    assert read_amounts(s, "fraud").total == 220651.0
+
+
+def test_each_party_and_masked_chinese_wan() -> None:
+    s = "被告人以能安排孩子上军校为名，分别骗取康某乙、储某各25万元。"
+    assert read_amounts(s, "fraud").total == 500000.0
+    s = "骗取被害人李某某二十万某风险保证金后逃跑。又骗取被害人向某某二十万某风险保证金后逃跑。"
+    assert read_amounts(normalize_digits(s), "default").total == 400000.0
+
+
+def test_qizhong_only_breaks_down_a_sum_told_before_it() -> None:
+    s = "由其中一名男子进入饭店，窃得陈某的手拿包1只（价值人民币6960元），包内有人民币14000余元等物。"
+    assert read_amounts(s, "theft").total == 20960.0
+    s = "被告人在宋某某处骗取人民币29000元。其中10000给滕某某作为租金，5000元由宋某某直接给付蔡某某用于偿还欠款。"
+    assert read_amounts(s).total == 29000.0
+
+
+def test_later_incidents_of_other_enumerated_parts_and_other_things_of_equal_value() -> None:
+    s = ("一、××犯罪部分：被告人钱某强行抢走李某某现金300元、手机一部，共计价值400余元。其中现金300元被钱某使用。"
+         "二、××犯罪部分：被告人钱某将赵某价值1000余元的自行车盗走。后被告人钱某将刘某某价值1000余元的昆明犬盗走。"
+         "后被告人钱某将罗某某价值2000余元的藏犬盗走。")
+    assert read_amounts(s).total == 4400.0
+
+
+def test_one_later_sum_close_to_a_total_is_another_incident() -> None:
+    s = "被告人倪某多次窃得手机、摄像机等物，合计价值15450余元。被告人倪某又多次骗得各类软件价值16090元。"
+    assert read_amounts(s, "theft").total == 31540.0

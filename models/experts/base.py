@@ -8,6 +8,7 @@ module only adds the few functions that read its elements from the facts.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -164,14 +165,36 @@ def _context_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[st
     return _re(cfg["crime_verbs"]), _re(cfg["deal_after"]), _re(cfg["loss_before"]), _re(cfg["loss_after"])
 
 
+@cache
+def _fee_pattern() -> re.Pattern[str]:
+    return _re(amount_words()["fee_nouns"])
+
+
+@cache
+def _sale_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    cfg = amount_words()["sale_proceeds"]
+    return re.compile("(?:" + "|".join(cfg["proceeds"]) + ")$"), _re(cfg["sale"])
+
+
+def _sale_proceeds(sent_head: str) -> bool:
+    """The money a sale brought (…以每克…卖给陈某某海洛因1小包，得赃款77元): the sentence up to the sum
+    tells a sale and the sum's clause is just 得款 / 得赃款."""
+    proceeds_re, sale_re = _sale_patterns()
+    m = proceeds_re.search(sent_head)
+    return bool(m) and bool(sale_re.search(sent_head[: m.start()]))
+
+
 def _excluded(pre: str, post: str, excl_re: re.Pattern[str], excl_after_re: re.Pattern[str]) -> bool:
     """Compensation, returns, shares, rates…: the exclusion word must be nearer to the amount than
     a crime verb (以需要手续费为由骗取5000元 counts; 骗取后退还5000元 does not)."""
     verb_re, deal_re, _, _ = _context_patterns()
-    last_ex = max((m.end() for m in excl_re.finditer(pre)), default=-1)
-    last_verb = max((m.end() for m in verb_re.finditer(pre)), default=-1)
-    if last_ex >= 0 and last_ex >= last_verb:
-        return True
+    last = max(excl_re.finditer(pre), key=lambda m: m.end(), default=None)
+    verbs = [m.end() for m in verb_re.finditer(pre)]
+    if last is not None and last.end() >= max(verbs, default=-1):
+        # a fee that is itself what was obtained (向被害人收取"手续费"共计35000元) counts
+        fee = _fee_pattern().fullmatch(last.group(0)) and any(v <= last.start() for v in verbs)
+        if not fee:
+            return True
     if excl_after_re.search(post):
         return True
     # 以5万元的价格卖给… / 以3万元抵押给…: the price of a deal, not the value taken
@@ -182,13 +205,21 @@ _FW_GROUP = re.compile(r"(?<=\d)[，,](?=\d{3}(?!\d))")
 _FW_POINT = re.compile(r"(?<=\d)．(?=\d)")
 _LETTER_ZERO = re.compile(r"(?<=\d)[Oo]+(?=\d*(?:元|万|余元))")
 _LATIN_BEFORE_RMB = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]+(?=人民币)")
-_MASKED_YUAN = re.compile(r"(?<=[\d万千百])万某")  # CAIL masking: "4万某" was "4万元"
+_MASKED_YUAN = re.compile(r"(?<=[\d万千百十拾一二两三四五六七八九])万某")  # CAIL masking: "4万某", "二十万某" were "…万元"
 _MASKED_YUAN2 = re.compile(r"(?<=\d)万\d某")  # CAIL masking: "6.5万2某" was "6.5万元"
 
 
+_NAME_INDEX = re.compile(r"([\u4e00-\u9fff]某)(\d)(?=\d+(?:\.\d+)?[万千百]?余?元)")
+
+
+def _is_name(text: str, name: str) -> bool:
+    """``name`` (王某1) stands alone somewhere in the text (followed by no digit)."""
+    return re.search(re.escape(name) + r"(?![\d.])", text) is not None
+
+
 def normalize_digits(text: str) -> str:
-    """38，150元 → 38,150元, 199．4 → 199.4, 4万某 → 4万元, 2OOO元 → 2000元, XX人民币 → 某某人民币
-    (same length, so offsets are kept)."""
+    """38，150元 → 38,150元, 199．4 → 199.4, 4万某 → 4万元, 2OOO元 → 2000元, XX人民币 → 某某人民币,
+    王某129000元 → 王某甲29000元 when 王某1 is a name (same length, so offsets are kept)."""
     if "，" in text or "．" in text:
         text = _FW_GROUP.sub(",", text)
         text = _FW_POINT.sub(".", text)
@@ -196,6 +227,9 @@ def normalize_digits(text: str) -> str:
         text = _MASKED_YUAN.sub("万元", text)
     if "某" in text and "万" in text:
         text = _MASKED_YUAN2.sub("万元 ", text)
+    if "某" in text:  # CAIL names carry an index digit: 骗取王某129000元 is 王某1 + 29000元 when 王某1 is a name
+        text = _NAME_INDEX.sub(lambda m: m.group(1) + ("甲" if _is_name(text, m.group(1) + m.group(2)) else m.group(2)),
+                               text)
     if "O" in text or "o" in text:  # letter O typed for zero: 304O元, 2OOO元
         text = _LETTER_ZERO.sub(lambda m: "0" * len(m.group(0)), text)
     if "人民币" in text:  # CAIL masks names as XX: "付XX人民币220000元" (the extractor rejects a letter before)
@@ -203,25 +237,39 @@ def normalize_digits(text: str) -> str:
     return text
 
 
-# the legal reasoning or the evidence list: amounts there restate the facts
+# the legal reasoning or the evidence list: amounts there restate the facts (cut to the end)
 _FACTS_END = re.compile(
     r"(?:公诉机关|检察院|本院|该院)(?:据此|经审查)?认为|[，,](?:并|据此|故|遂)?认为被告人"
-    r"|(?:上述|以上|前述)(?:指控|犯罪)?事实[^。；]{0,40}?(?:证据|证实|证明|认定)"
-    r"|(?:认定|证实)上述事实的证据|证据如下|下列证据")
+    r"|证据如下|(?:下列|以下|如下)证据")
+# a sentence citing the evidence of the incident just told (上述事实，被告人…亦无异议，且有…等证据证实，足以
+#认定。): skipped up to its end, the next incident may follow
+_EVIDENCE = re.compile(r"(?:上述|以上|前述)(?:指控|犯罪)?事实[，,]?[^。]{0,400}?(?:证据|证实|证明|认定|亦无异议)")
 # enumerated incidents: 一、… 二、… / 1、… 2．… / （一）…
 _ENUM = re.compile(r"(?:^|(?<=[。；：:\s]))(?:(?:[一二三四五六七八九十]{1,3}|\d{1,2})(?:、|[.．](?!\d)|[.．](?=\d{4}年))"
                    r"|[（(][一二三四五六七八九十\d]{1,3}[）)])")
 _DATE = re.compile(r"\d{4}年|\d{1,2}月|次日|同日|当日|当天|同年|尔后|之后|随后|此后")
 # a sentence that tells the next incident (后周某某至…，共计得款1400元): its total is not the grand total
 _NEXT = re.compile(r"^[\s，,]*(?:后|之后|尔后|随后|此后|然后|接着|又|再次)")
-_SUMMARY = re.compile(r"综上|(?:以上|上述)[^，。；]{0,8}(?:共计|合计|总计|共)|总计|累计|实际|总金额|总价值|涉案总"
-                      r"|作案[^，。；]{0,4}[起次]")
+_SUMMARY_LEAD = re.compile(r"\s*(?:综上|(?:以上|上述)[^，。；]{0,8}(?:共计|合计|总计|共))")
+_SUMMARY = re.compile(r"综上|(?:^|(?<=[，,：:]))(?:以上|上述)[^，。；]{0,8}(?:共计|合计|总计|共)|总计|累计(?!至)|实际|总金额|总价值|涉案总"
+                      r"|作[^，。；]{0,4}案[^，。；]{0,4}[起次]")
 _PAREN = re.compile(r"[（(][^（）()]{0,20}[）)]")
 _BREAKDOWN = re.compile(r"如下|分述|具体(?:是|为|事实)|分别(?:是|为)|明细|其中")
+# between two sums of a list: a separator and a name (，陈某 / 、朱某人民币 / ，被害人李某甲), no act
+_CHAIN_GAP = re.compile(r"[、，,及和与](?:被害人)?(?:[^，,。；;、：:（）()借骗取付交收得转还赔退存汇支花用卖买拿抢盗窃偷扣向]{0,5}"
+                        r"(?:某|XX)[^，,。；;、：:（）()借骗取付交收得转还赔退存汇支花用卖买拿抢盗窃偷扣向]{0,3})?"
+                        r"(?:人民币|现金)?")
+_BREAKDOWN_OF = re.compile(r"其中(?![的一])")
+_GROUP = re.compile(r"等[\d一二两三四五六七八九十百]+[人名户家个]|多[人名户家]|他人|众多|多位|多个被害")
 _RESTATE = re.compile(r"认定|综上|即")
 _ANAPHOR = re.compile(r"(?:所[^，。；]{0,6}的|上述|该|此|这)[^，。；]{0,4}$")
 
 
+_ACTUAL = re.compile(r"实际(?:支付|给付|获得|得到|取得|收到|到手|交付|付给)?|实付|实得|实收")
+_DAY = re.compile(r"\d{1,2}月\d{1,2}日")
+_LEAD_NOISE = re.compile(r"人民币|现金|共计|共|计")
+_LOOT_REF = re.compile(r"(?:骗|窃|盗|偷|抢|××)[^，。；的]{0,3}的$")
+_PART_OF = re.compile(r"元中[^，。；]{0,8}$")
 _PRETEXT = re.compile(r"谎称|承诺|答应|声称|为由|为名")
 _SHARE = re.compile(r"分得|分给|分赃|瓜分")
 # a refund that builds trust (第一次刷单支付360元后，返还本金和佣金共计366元): the sums paid before it are back
@@ -229,6 +277,24 @@ _REFUND = re.compile(r"(?:返还|退还|返回)[^，。；]{0,3}(?:本金|佣金
 _PAY = re.compile(r"(?:转账|转款|支付|付|汇款|汇|打款|退|还)(?:人民币)?$")
 _VICTIM = re.compile(r"被害人([\u4e00-\u9fff]{1,3}?某[甲乙丙丁\d]?)")
 _PROCEEDS = re.compile(r"所[^，。；]{0,3}(?:骗|窃|盗|偷|抢|××)[^，。；]{0,4}的$|(?:骗|窃|盗)得的$")
+
+
+def _in_paren(text: str, pos: int) -> bool:
+    """``pos`` lies inside brackets opened at most 30 characters before (…首饰（价值共17010元）)."""
+    head = text[max(0, pos - 30) : pos]
+    i = max(head.rfind("（"), head.rfind("("))
+    return i >= 0 and max(head.rfind("）"), head.rfind(")")) < i
+
+
+_VALUED = re.compile(r"价值|鉴定|估价|认定")
+_DEAL_PRICE = re.compile(r"^[^，。；]{0,3}的?价格")
+_NUMBER_HEAD = re.compile(r"^(?:人民币)?[\d.,，零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬億]+[余多]?[元某]?")
+
+
+def _deal_price(text: str, pos: int) -> bool:
+    """The sum at ``pos`` is the price of a deal (以5万元的价格…)."""
+    return text[max(0, pos - 4) : pos].endswith(("以", "以人民币")) and bool(
+        _DEAL_PRICE.search(_NUMBER_HEAD.sub("", text[pos : pos + 24], count=1)))
 
 
 def _paid_back(text: str, a: Amount) -> bool:
@@ -262,25 +328,76 @@ def read_amounts(text: str, kind: str = "default") -> AmountRead:
 
     - sums that are compensation, shares of the loot (分得), returned / recovered / frozen property,
       fines, bail, sale proceeds or rewards are not the crime amount (``amount_context.yaml``);
-    - amounts in the legal reasoning (公诉机关认为…) or the evidence list only restate the facts and
-      are read only when the facts state none;
-    - a total stated with 共计/合计/综上… wins over summing the incidents; when each of several
-      incidents (enumerated 一、二、…, or dated sentences) carries its own 共计 sub-total, the
-      sub-totals are summed (plus incidents with no sub-total);
+    - amounts in the legal reasoning (公诉机关认为…, the sentence concluding 数额较大…) or the evidence
+      list only restate the facts and are read only when the facts state none; an evidence sentence
+      between incidents (上述事实…证据证实，足以认定。2、…) is skipped up to its end only; when the
+      reasoning names exactly one crime amount that differs from the facts' sum, it wins;
+    - a total stated with 共计/合计/综上… (or the first sum of a 综上 sentence) wins over summing the
+      incidents; when each of several incidents (enumerated 一、二、…, dated or separate sentences)
+      carries its own sub-total, the sub-totals are summed (plus incidents with no sub-total), unless the
+      largest is told first for many victims or announces its parts and covers the others;
     - incidents told after a total are added (共计骗得9800元。后又骗取2万元), unless they are its
-      breakdown (如下/具体是/…, or they sum to no more than the total);
+      breakdown (如下/具体是/其中…, a total for 他人/等N人, or two or more sums adding up to it);
+      incidents of other enumerated parts are always added;
     - otherwise the incidents are summed, counting an amount restated in the same sentence (价值5000元…
-      经鉴定价值5000元) or referred back to (所取的11900元) once; list items (1000元、700元、1000元) all count;
+      经鉴定价值5000元), referred back to (所取的11900元, 骗取到的10000元中…) or restated without a cue as
+      the sum of the payments that follow it once; list items (1000元、700元、1000元) all count, a list
+      with names between the sums keeps the part of its first sum (赔偿方某2648元，陈某1655元);
+    - a rented car pledged or sold (租车后抵押) counts once: its value or the money raised, by the victim
+      named (``_vehicle_or_loan``); the sum actually handed over replaces the nominal one (实付);
     - amounts in a clause marked 未遂/未得逞 are reported as ``attempted`` (included in the total).
     """
     norm = normalize_digits(text)
     found = extract_amounts(norm)
     m = _FACTS_END.search(text)
-    cut = m.start() if m and any(a.start < m.start() for a in found) else len(text)
-    r = _read(text, [a for a in found if a.start < cut], kind)
-    if r.total is None and cut < len(text):
+    end = m.start() if m else len(text)
+    c = _CONCLUSION.search(text, 0, end)
+    if c:  # the sentence drawing the legal conclusion (…骗取他人财物124800元，数额较大，其行为触犯…)
+        end = text.rfind("。", 0, c.start()) + 1
+    cut = end if any(a.start < end for a in found) else len(text)
+    spans = _evidence_spans(text, cut)
+    facts = [a for a in found if a.start < cut and not any(lo <= a.start < hi for lo, hi in spans)]
+    r = _read(text, facts, kind)
+    if r.total is None and len(facts) < len(found):
         r = _read(text, found, kind)
+    stated = _stated_in_reasoning(text, found, cut, kind)
+    if stated is not None and r.total is not None and abs(stated - r.total) >= 0.5:
+        # the prosecutor's own figure (公诉机关认为，被告人…骗取他人财物398350元) wins over adding up the
+        # facts (returns deducted, restated sums…)
+        r = AmountRead(stated, r.attempted if r.attempted < stated else 0.0, r.items, True, r.excluded)
     return r
+
+
+_CONCLUSION = re.compile(r"数额(?:较大|巨大|特别巨大)|其行为(?:已)?(?:触犯|构成)")
+_REASONING = re.compile(r"(?:公诉机关|检察院|检察机关)(?:据此|经审查)?认为|[，,](?:并|据此|故|遂)?认为被告人")
+_STATED_CUE = re.compile(r"(?:骗取|骗得|诈骗|窃取|盗窃|窃得|盗走|抢劫|抢走|侵占|数额|金额|财物|钱款|现金)"
+                         r"(?:[^，。；]{0,4}?(?:他人|公私|公民|被害人)[^，。；]{0,4}?(?:财物|钱款|钱财|现金))?(?:共计|合计|为|达)?(?:人民币)?$")
+
+
+def _stated_in_reasoning(text: str, found: list[Amount], cut: int, kind: str) -> float | None:
+    """The one crime amount the prosecutor's reasoning names (after the facts), if exactly one."""
+    m = _REASONING.search(text, cut) or _CONCLUSION.search(text, cut)
+    if not m or cut >= len(text):
+        return None
+    start = max(cut, text.rfind("。", 0, m.start()) + 1)  # from the start of its sentence
+    excl_re, _, _, excl_after_re = _amount_patterns(kind)
+    vals = set()
+    for a in found:
+        if a.start < start or a.penalty:
+            continue
+        pre, post = _clause(text, a)
+        if _STATED_CUE.search(pre) and not _excluded(pre, post, excl_re, excl_after_re):
+            vals.add(a.yuan)
+    return vals.pop() if len(vals) == 1 else None
+
+
+def _evidence_spans(text: str, cut: int) -> list[tuple[int, int]]:
+    """The sentences citing evidence before ``cut`` (from the marker to the sentence end)."""
+    out = []
+    for m in _EVIDENCE.finditer(text, 0, cut):
+        end = text.find("。", m.end())
+        out.append((m.start(), end if end >= 0 else len(text)))
+    return out
 
 
 def _read(text: str, found: list[Amount], kind: str) -> AmountRead:
@@ -301,50 +418,104 @@ def _read(text: str, found: list[Amount], kind: str) -> AmountRead:
     item_start: list[int] = []
     attempted = 0.0
     seen_in_sent: dict[int, set[float]] = {}
-    first_seen: dict[float, tuple[int, bool]] = {}  # value -> (segment, had a crime verb) of its first item
+    first_seen: dict[float, tuple[int, bool, str, int]] = {}  # value -> (segment, crime verb, act, sentence) of its first item
     seen: set[float] = set()
     prev_end = -10
+    prev_role, prev_sent = "", -1
+    kept_at: dict[int, int] = {}  # sentence -> end of its last sum kept (item or total)
     for a in found:
         pre, post = _clause(text, a)
-        list_item = 0 <= a.start - prev_end <= 1 and text[prev_end : a.start] in ("、", "")
+        if pre.endswith("各"):  # 分别骗取康某乙、储某各25万元: the sum once per party named
+            a = dataclasses.replace(a, yuan=a.yuan * (pre.count("、") + 1))
+        gap = text[prev_end : a.start] if prev_end >= 0 else ""
+        list_item = 0 <= a.start - prev_end <= 1 and gap in ("、", "")
         prev_end = a.end
         sent, seg = sent_of(a.start), seg_of(a.start)
         s_start = ends[sent - 1] + 1 if sent > 0 else 0
-        if _excluded(pre, post, excl_re, excl_after_re) or _paid_back(text, a):
+        # a list that goes on with only a name between the sums (赔偿被害人方某2648元，陈某1655元 / 合计骗走
+        # 王某10000元、朱某13000元): each sum plays the part of the first
+        cont = (sent == prev_sent and bool(_CHAIN_GAP.fullmatch(gap))
+                and not (verb_re.search(gap) or excl_re.search(gap) or total_re.search(gap)))
+        role, prev_sent = prev_role, sent
+        prev_role = ""
+        if cont and role == "excluded":
             excluded.append((sent, a.yuan, a.start))
+            prev_role = "excluded"
+            continue
+        if cont and role == "total":
+            t = totals[-1]
+            totals[-1] = (t[0], t[1], t[2] + a.yuan, t[3])
+            seen.add(totals[-1][2])
+            prev_role = "total"
+            continue
+        list_item = list_item or (cont and role == "item")
+        if _excluded(pre, post, excl_re, excl_after_re) or _paid_back(text, a) or _sale_proceeds(text[s_start : a.start]):
+            excluded.append((sent, a.yuan, a.start))
+            prev_role = "excluded"
             continue
         if loss_before_re.search(pre) or loss_after_re.search(post):
             totals.append((sent, seg, a.yuan, True))  # the damage found: 致使被害人646150元受损
             seen.add(a.yuan)
             continue
-        if total_re.search(pre[-14:]) or total_re.search(_PAREN.sub("", text[max(0, a.start - 30) : a.start])[-14:]):
+        if _SUMMARY_LEAD.match(text[s_start : a.start]) and not any(i[0] == sent for i in items) \
+                and not any(t[0] == sent for t in totals):
+            # the first sum of a concluding sentence (综上，被告人共实施××犯罪三起，××人民币249900元)
+            totals.append((sent, seg, a.yuan, True))
+            seen.add(a.yuan)
+            prev_role = "total"
+            continue
+        if not _in_paren(text, a.start) and (
+                total_re.search(pre[-14:]) or total_re.search(_PAREN.sub("", text[max(0, a.start - 30) : a.start])[-14:])):
+            # (a total inside brackets sums the goods just named — 首饰（经鉴定价值共17010元）— : an item)
             summary = bool(_SUMMARY.search(text[s_start : a.start]))
             totals.append((sent, seg, a.yuan, summary))
             seen.add(a.yuan)
+            prev_role = "total"
+            kept_at[sent] = a.end
             continue
-        if "其中" in text[s_start : a.start] and (any(t[0] == sent for t in totals) or any(i[0] == sent for i in items)):
+        kept = kept_at.get(sent)
+        if kept is not None and _BREAKDOWN_OF.search(text, kept, a.start):
             continue  # the breakdown of a sum stated before it in the sentence (共计3万元，其中…)
+        if text[s_start : s_start + 3].lstrip().startswith("其中") and (
+                any(t[0] == sent - 1 for t in totals) or any(i[0] == sent - 1 for i in items)):
+            continue  # …骗取人民币29000元。其中10000给滕某某作为租金，5000元由…: parts of the sum just told
         bucket = seen_in_sent.setdefault(sent, set())
         if a.yuan in bucket and not list_item:
             continue
         if a.yuan in seen and (_ANAPHOR.search(pre) or _RESTATE.search(text[s_start : a.start])):
             continue  # the same sum referred back to or restated (…从而认定…骗取国家资金379069.95元)
+        if (seen and _LOOT_REF.search(pre)) or _PART_OF.search(pre):
+            # the loot referred back to (帮其取走××得来的10086元 after 骗取一万元), or a part of a sum just
+            # named (从骗取到的10000元中抽出500元)
+            continue
         verb = bool(verb_re.search(pre))
-        if not verb and any(es < sent and ev == a.yuan and not _PRETEXT.search(_clause(text, _at(ep, ev))[0])
-                            for es, ev, ep in excluded):
+        if not verb and not _VALUED.search(pre) and any(
+                es < sent and ev == a.yuan and not _PRETEXT.search(_clause(text, _at(ep, ev))[0]) for es, ev, ep in excluded):
             continue  # a sum set aside before, told again (约定每次1500元… 付了1500元); not a lie's sum
+        day = _DAY.search(text[s_start : a.start])
+        # the act that yields the sum: the words just before it (…向姜某甲借 / …向师某甲借)
+        act = day.group(0) + "|" + _LEAD_NOISE.sub("", pre)[-2:] if day else ""
         if a.yuan in first_seen and not list_item:
-            seg0, verb0 = first_seen[a.yuan]
-            if seg0 == seg and not (verb and verb0):
-                continue  # the same money told twice (让其打100万元… 转账100万元)
-        first_seen.setdefault(a.yuan, (seg, verb))
+            seg0, verb0, act0, sent0 = first_seen[a.yuan]
+            other_thing = sent0 != sent and _VALUED.search(pre) and not _ANAPHOR.search(pre)  # 价值1000余元的自行车… 价值1000余元的昆明犬
+            if seg0 == seg and not (verb and verb0) and not other_thing and not (
+                    act and act0 and act.split("|")[1] == act0.split("|")[1] and act.split("|")[0] != act0.split("|")[0]):
+                continue  # the same money told twice (让其打100万元… 转账100万元), not the same act on another day
+        first_seen.setdefault(a.yuan, (seg, verb, act, sent))
+        if _ACTUAL.search(pre) and items and items[-1][0] == sent:
+            # the sum actually handed over replaces the one named before it (借款10万元，（除去利息，实付8万元）)
+            items.pop()
+            item_start.pop()
+        prev_role = "item"
         bucket.add(a.yuan)
         seen.add(a.yuan)
         items.append((sent, seg, a.yuan))
         item_start.append(a.start)
+        kept_at[sent] = a.end
         s_end = ends[sent] if sent < len(ends) else len(text)
-        if attempt_re.search(pre + post) or attempt_re.search(text[a.end : s_end]):
-            attempted += a.yuan
+        nxt = next((b.start for b in found if b.start > a.start), len(text))
+        if attempt_re.search(pre + post) or attempt_re.search(text[a.end : min(s_end, nxt)]):
+            attempted += a.yuan  # (the 未遂 after the next sum of the sentence is that sum's)
     # list items that add up to an excluded sum of their sentence are its breakdown (分别存入24270元及
     # 18700元，共归还42970元)
     for es, ev, ep in excluded:
@@ -358,6 +529,10 @@ def _read(text: str, found: list[Amount], kind: str) -> AmountRead:
             if back and len(back) < len(items):
                 items = [it for k, it in enumerate(items) if k not in back]
                 item_start = [p for k, p in enumerate(item_start) if k not in back]
+    drop = _restated_sums([v for _, _, v in items]) | _vehicle_or_loan(text, ends, item_start)
+    if drop:
+        items = [it for k, it in enumerate(items) if k not in drop]
+        item_start = [p for k, p in enumerate(item_start) if k not in drop]
     # a share paid to an accomplice, told again as his 分得 (汇款1万元给范某… 范某分得赃款10000元)
     shares = {ev for _, ev, ep in excluded if _SHARE.search(_clause(text, _at(ep, ev))[0])}
     if shares and any(v not in shares for _, _, v in items):
@@ -370,6 +545,12 @@ def _read(text: str, found: list[Amount], kind: str) -> AmountRead:
         told = {ev for _, ev, ep in excluded if _PROCEEDS.search(_clause(text, _at(ep, ev))[0])}
         if told:
             return AmountRead(float(sum(told)), 0.0, sorted(told), False, excl_vals)
+        # the amount is stated only as the price of the deal the lie made (以58,000元的价格将装载机销售给骆某某,
+        # 以1万元的价格将假错版币买下)
+        deals = [ev for es, ev, ep in excluded if kind in ("fraud", "default") and _deal_price(text, ep)
+                 and "毒" not in _sentence_of(text, ends, es)]  # (a drug deal's price is no crime amount)
+        if deals:
+            return AmountRead(float(sum(deals)), 0.0, deals, False, excl_vals)
     if totals:
         total = _resolve_totals(text, ends, items, totals)
         return AmountRead(total, attempted, item_vals, True, excl_vals)
@@ -378,24 +559,90 @@ def _read(text: str, found: list[Amount], kind: str) -> AmountRead:
     return AmountRead(float(sum(item_vals)), attempted, item_vals, False, excl_vals)
 
 
+def _vehicle_or_loan(text: str, ends: list[int], starts: list[int]) -> set[int]:
+    """A rented car pledged or sold for money (租车后抵押借款): the car's value and the money raised on it
+    are two measures of one loss, never added. The victim named decides: the lender or buyer
+    (向被害人梁某某借款20000元) → the money; the car's owner (从被害人罗某处租赁…, 骗得被害人吴某的…车)
+    → the car's value; neither or both → the money when the car went back to its owner (该车被租赁行追回),
+    else the car's value. Returns the indices of the items to drop."""
+    cfg = amount_words()["vehicle_pledge"]
+    value_re, car_re, deal_re = _re(cfg["value_before"]), _re(cfg["vehicle"]), _re(cfg["deal"])
+    values, loans = [], []
+    lender = False
+    for k, pos in enumerate(starts):
+        i = bisect.bisect_left(ends, pos)
+        lo = ends[i - 1] + 1 if i > 0 else 0
+        sent = text[lo : ends[i] if i < len(ends) else len(text)]
+        pre = _clause(text, _at(pos, 0.0))[0]
+        if value_re.search(pre) and car_re.search(sent):
+            values.append(k)
+        elif deal_re.search(sent):
+            loans.append(k)
+            lender = lender or bool(_re(cfg["lender_victim"]).search(sent))
+    if not values or not loans or not _re(cfg["rented"]).search(text):
+        return set()
+    owner = bool(_re(cfg["owner_victim"]).search(text))
+    if lender != owner:
+        return set(values) if lender else set(loans)
+    return set(values) if _re(cfg["recovered"]).search(text) else set(loans)
+
+
+def _sentence_of(text: str, ends: list[int], sent: int) -> str:
+    lo = ends[sent - 1] + 1 if sent > 0 else 0
+    return text[lo : ends[sent] if sent < len(ends) else len(text)]
+
+
+def _restated_sums(vals: list[float]) -> set[int]:
+    """Indices of sums told twice without a 共计 cue: a sum followed (or preceded) by the payments that
+    make it up (要何某支付70万元… 10万元… 20万元… 40万元). The parts are dropped (the whole stays). Two
+    round parts are too likely to add up by chance; three or more parts, or unround ones, are needed."""
+    drop: set[int] = set()
+    n = len(vals)
+    for i, v in enumerate(vals):
+        if i in drop:
+            continue
+        for lo, hi in ((i + 1, n), (0, i)):
+            acc = 0.0
+            rng = range(lo, hi) if lo > i else range(hi - 1, lo - 1, -1)
+            run: list[int] = []
+            for j in rng:
+                if j in drop:
+                    break
+                acc += vals[j]
+                run.append(j)
+                if acc > v + 0.5:
+                    break
+                if abs(acc - v) < 0.5 and len(run) >= 2:
+                    if len(run) >= 3 or any(vals[k] % 1000 for k in run):
+                        drop.update(run)
+                    break
+            if drop.intersection(run):
+                break
+    return drop
+
+
 def _resolve_totals(text: str, ends: list[int], items: list[tuple[int, int, float]],
                     totals: list[tuple[int, int, float, bool]]) -> float:
     summary = [t for t in totals if t[3]]
+    if len(summary) >= 2 and len({t[1] for t in summary}) == len(summary) and all(t[1] for t in summary) \
+            and not any(_SUMMARY_LEAD.match(_sentence_of(text, ends, t[0])) for t in summary):
+        summary = []  # one summary per enumerated incident (一、…累计透支共计…元 二、…): sub-totals
     if summary:
         best = max(summary, key=lambda t: t[2])
         return best[2]
     top_t = max(totals, key=lambda t: t[2])
     last_t = totals[-1]
-    if last_t is not top_t and last_t[0] > top_t[0] and last_t[2] >= top_t[2] * 0.95:
+    if last_t is not top_t and last_t[0] > top_t[0] and last_t[2] >= top_t[2] * 0.95 and last_t[1] == top_t[1]:
         return last_t[2]  # a later total close to an earlier one corrects it (价值共计114532元…诈骗价值共计114232元)
     by_sent: dict[int, tuple[int, int, float, bool]] = {}
     for t in totals:
         if t[0] not in by_sent or t[2] > by_sent[t[0]][2]:
             by_sent[t[0]] = t
     subs = sorted(by_sent.values())
-    if len(subs) >= 2 and len({t[2] for t in subs}) == len(subs):
-        segs = {t[1] for t in subs}
-        enumerated = len(segs) == len(subs) and 0 not in segs
+    segs = {t[1] for t in subs}
+    # each sub-total in its own enumerated incident (一、… 二、…): equal ones are separate incidents too
+    enumerated = len(segs) == len(subs) and 0 not in segs
+    if len(subs) >= 2 and (len({t[2] for t in subs}) == len(subs) or enumerated):
 
         def dated(sent: int) -> bool:
             lo = ends[sent - 1] + 1 if sent > 0 else 0
@@ -409,25 +656,47 @@ def _resolve_totals(text: str, ends: list[int], items: list[tuple[int, int, floa
             and sum(1 for st, _, _ in items if st > first[0]) >= 2
         if told_first and first[2] == vals[0] and first[2] >= 0.95 * rest:
             return first[2]  # a total told first, then its breakdown (共计819300元… 骗取罗某某12000元…)
-        if enumerated or all(dated(t[0]) for t in subs) or vals[0] < sum(vals[1:]):
+        def sent_text(sent: int) -> str:
+            lo = ends[sent - 1] + 1 if sent > 0 else 0
+            return text[lo : (ends[sent] if sent < len(ends) else len(text)) + 30]
+
+        top_sub = max(subs, key=lambda t: t[2])
+        # the largest told first and announcing its parts (先后骗取他人钱款共计137.25万元。1.… / …等41人共计
+        # 819300元，具体如下) covers the others
+        grand = (top_sub is first and first[2] >= 0.95 * sum(t[2] for t in subs[1:])
+                 and bool(_BREAKDOWN.search(sent_text(first[0])) or _GROUP.search(sent_text(first[0]))))
+        if grand and not enumerated:
+            return first[2]
+        if enumerated or all(dated(t[0]) for t in subs) or vals[0] < sum(vals[1:]) or not grand:
             # incidents each with their own sub-total: sum them (plus enumerated incidents without one)
             sub_sents = {t[0] for t in subs}
             extra = [v for st, g, v in items if v not in vals
-                     and ((enumerated and g not in segs) or (not enumerated and st not in sub_sents and dated(st)))]
+                     and ((enumerated and g not in segs) or (not enumerated and st not in sub_sents))]
             return float(sum(vals) + sum(extra))
     sent, _, top, _ = max(totals, key=lambda t: t[2])
     sent = max(t[0] for t in totals if t[2] == top)
     before = {v for s, _, v in items if s <= sent} | {t[2] for t in totals}
-    later = [v for s, _, v in items if s > sent and v not in before]
+    t_seg = next(t[1] for t in totals if t[2] == top and t[0] == sent)
+    # incidents enumerated after the total's own (一、…共计价值400余元 二、…价值1000余元…) are never its breakdown
+    others = [v for s, g, v in items if s > sent and v not in before and t_seg and g and g != t_seg]
+    later = [v for s, g, v in items if s > sent and v not in before and not (t_seg and g and g != t_seg)]
     t_end = ends[sent] if sent < len(ends) else len(text)
     s_lo = ends[sent - 1] + 1 if sent > 0 else 0
-    earlier: list[float] = []
+    earlier: list[float] = list(others)
     if len(totals) == 1 and _NEXT.search(text[s_lo:t_end]):
         # the total of the incident told after the earlier ones (…窃得100元。后…共计得款1400元)
-        earlier = [v for s, _, v in items if s < sent and v != top]
+        earlier += [v for s, _, v in items if s < sent and v != top]
+    elif t_seg and _ENUM.search(text, s_lo, t_end):
+        # the total of one enumerated incident (3、…骗得张某某、王某某各贷出的50000元共计100000元): the
+        # incidents enumerated before it are others (1、…骗取颜某85000元 2、…)
+        earlier += [v for s, g, v in items if s < sent and g and g != t_seg and v != top]
     after_total = text[t_end - 40 if t_end > 40 else 0 : t_end + 30]
-    if later and (sum(later) <= top * 1.05 or _BREAKDOWN.search(after_total)):
-        return top + sum(earlier)  # the incidents after it are the total's breakdown
+    # the incidents after it are the total's breakdown when announced (具体如下/其中/分述…), when the
+    # total covers several victims (骗取罗某某等41人共计…) or when they add up to it; otherwise they are
+    # further incidents (分两次骗取兰某共计80000元。…分四次骗取程某65000元)
+    if later and (_BREAKDOWN.search(after_total) or _BREAKDOWN.search(text[s_lo:t_end]) or _GROUP.search(text[s_lo:t_end])
+                  or (0.9 * top <= sum(later) <= top * 1.05 and (len(later) >= 2 or abs(later[0] - top) <= 0.01 * top))):
+        return top + sum(earlier)
     return top + sum(earlier) + sum(later)
 
 

@@ -18,7 +18,7 @@ _ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _AMOUNT_RE = re.compile(
     r"(?=[人\d" + _CN_DIGITS + r"十拾])"
     r"(?P<rmb>人民币\s*)?"
-    r"(?:(?P<ar>" + _ARABIC + r")\s*(?P<arunit>[万萬亿億])?"
+    r"(?:(?P<ar>" + _ARABIC + r")\s*(?P<arunit>[万萬亿億千仟百佰])?(?:(?P<ar2>\d{1,4})(?P<arunit2>[千仟百佰]))?"
     r"|(?P<cn>[" + _CN_DIGITS + r"十拾][" + _CN_DIGITS + _CN_UNITS + r"]*?))"
     r"(?P<approx1>余|多|许)?(?P<unit2>[万萬亿億])?(?P<approx2>余|多|许)?"
     r"(?P<yuan>元)(?![月旦宵素首件])"
@@ -33,13 +33,22 @@ def _value(m: re.Match[str]) -> float | None:
         v = to_number(m.group("ar").replace(",", ""))
         if v is None:
             return None
-        if m.group("arunit") in ("万", "萬"):
+        unit = m.group("arunit")
+        if unit in ("万", "萬"):
             v *= 10_000
-        elif m.group("arunit") in ("亿", "億"):
+        elif unit in ("亿", "億"):
             v *= 100_000_000
+        elif unit:  # 7千元, 3千余元, 5百元
+            v *= 1000 if unit in "千仟" else 100
+        if m.group("ar2"):  # 2万5千元
+            if unit not in ("万", "萬"):
+                return None
+            v += float(m.group("ar2")) * (1000 if m.group("arunit2") in "千仟" else 100)
         if m.group("unit2"):
-            if m.group("arunit"):
+            if unit and unit in "万萬亿億":
                 return None  # 3万万元: not a real amount
+            if m.group("ar2"):
+                return None
             v *= 10_000 if m.group("unit2") in ("万", "萬") else 100_000_000
         return v
     cn = m.group("cn")
@@ -59,7 +68,9 @@ def extract_amounts(text: str, offset: int = 0) -> list[Amount]:
         head = text[max(0, s - 4) : s]
         if _FOREIGN_BEFORE.search(head) and not m.group("rmb"):
             continue
-        if _PREV_CHAR_BAD.search(text[max(0, m.start() - 1) : m.start()]):
+        # a digit or letter glued before the number (ID, phone, 2017年…) — but not before 人民币, which
+        # already delimits it (被害人王某1人民币5000元: CAIL names carry digits)
+        if not m.group("rmb") and _PREV_CHAR_BAD.search(text[max(0, m.start() - 1) : m.start()]):
             continue
         v = _value(m)
         if v is None or v <= 0:
