@@ -396,7 +396,8 @@ def run(args: argparse.Namespace) -> int:
            f"  - judgments whose charges have no CAIL case (masked): {_fmt(ch['judgments_unseen'])}",
            "", "### Gate", "",
            f"- top-1 expert accuracy on the CAIL test cases of the ten experts' charges (masked facts, no "
-           f"explicit names): **{ch['gate_top1']['accuracy']:.3f}** (n={ch['gate_top1']['n']}); misses: "
+           f"explicit names): **{ch['gate_top1']['accuracy']:.4f}** "
+           f"({round(ch['gate_top1']['accuracy'] * ch['gate_top1']['n'])}/{ch['gate_top1']['n']}); misses: "
            f"{ch['gate_top1']['misses']}"]
     if "gate_top1_dev" in ch:
         md.append(f"- dev part, model fit on train only (where blend, confidence switch and expert preference were "
