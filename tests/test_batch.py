@@ -291,3 +291,24 @@ def test_cli_bad_inputs(tmp_path: Path) -> None:
     r = _cli(str(z), "--out", out, "--db", str(tmp_path / "d.sqlite"))
     assert r.exit_code == 2 and r.output.startswith("输入有误：") and "越级路径" in r.output
     assert len(r.output.strip().splitlines()) == 1
+
+
+def test_queued_batch_is_never_visible_without_its_items(cases_dir: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker polling for queued batches (another connection) must not see the batch before its
+    items: it would find nothing pending and mark the batch done with 0 cases (a race seen in the web
+    worker test)."""
+    store = _store(tmp_path)
+    seen: list[int] = []
+    original = BatchStore._insert_items
+
+    def spy(c, batch_id, cases):  # noqa: ANN001, ANN202 - same signature as the method
+        other = sqlite3.connect(tmp_path / "b.sqlite", timeout=0.1)
+        seen.append(other.execute("select count(*) from batches where state = 'queued'").fetchone()[0])
+        other.close()
+        return original(c, batch_id, cases)
+
+    monkeypatch.setattr(BatchStore, "_insert_items", staticmethod(spy))
+    bid = store.create_batch(cases_dir, discover(cases_dir), state="queued")
+    assert seen == [0]
+    assert store.status(bid)["pending"] == store.status(bid)["total"] == 8

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
+    Connection,
     DateTime,
     Engine,
     Float,
@@ -159,28 +160,34 @@ class BatchStore:
     def create_batch(self, source: Path, cases: list[CaseSource], name: str = "", owner: str | None = None,
                      department: str | None = None, origin: str = "cli", batch_id: str | None = None,
                      state: str = "queued") -> str:
+        """One transaction for the batch and its items: a worker polling for queued batches must never
+        claim one whose items are not there yet (it would find nothing pending and mark it done)."""
         bid = batch_id or uuid.uuid4().hex
         with self.engine.begin() as c:
             c.execute(insert(batches).values(
                 id=bid, name=name or Path(source).name, owner=owner, department=department, origin=origin,
                 source=str(Path(source).resolve()), state=state, total=0, created_at=utcnow()))
-        self.add_items(bid, cases)
+            self._insert_items(c, bid, cases)
         return bid
 
     def add_items(self, batch_id: str, cases: Iterable[CaseSource]) -> int:
         """Insert the cases not yet in the batch (by source key); returns how many were added."""
         with self.engine.begin() as c:
-            have = set(c.execute(select(items.c.source).where(items.c.batch_id == batch_id)).scalars())
-            seq0 = c.execute(select(func.coalesce(func.max(items.c.seq), -1))
-                             .where(items.c.batch_id == batch_id)).scalar_one() + 1
-            rows = [{"batch_id": batch_id, "seq": seq0 + i, "source": cs.key, "name": cs.name,
-                     "members": json.dumps(list(cs.members), ensure_ascii=False), "status": "pending"}
-                    for i, cs in enumerate(cs for cs in cases if cs.key not in have)]
-            if rows:
-                c.execute(insert(items), rows)
-            total = c.execute(select(func.count()).select_from(items)
-                              .where(items.c.batch_id == batch_id)).scalar_one()
-            c.execute(update(batches).where(batches.c.id == batch_id).values(total=total))
+            return self._insert_items(c, batch_id, cases)
+
+    @staticmethod
+    def _insert_items(c: Connection, batch_id: str, cases: Iterable[CaseSource]) -> int:
+        have = set(c.execute(select(items.c.source).where(items.c.batch_id == batch_id)).scalars())
+        seq0 = c.execute(select(func.coalesce(func.max(items.c.seq), -1))
+                         .where(items.c.batch_id == batch_id)).scalar_one() + 1
+        rows = [{"batch_id": batch_id, "seq": seq0 + i, "source": cs.key, "name": cs.name,
+                 "members": json.dumps(list(cs.members), ensure_ascii=False), "status": "pending"}
+                for i, cs in enumerate(cs for cs in cases if cs.key not in have)]
+        if rows:
+            c.execute(insert(items), rows)
+        total = c.execute(select(func.count()).select_from(items)
+                          .where(items.c.batch_id == batch_id)).scalar_one()
+        c.execute(update(batches).where(batches.c.id == batch_id).values(total=total))
         return len(rows)
 
     def batch_row(self, batch_id: str) -> dict[str, Any] | None:
