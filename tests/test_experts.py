@@ -185,6 +185,13 @@ def test_drug_total_wins_and_restatement_counts_once():
     assert el["grams"] == 5
 
 
+def test_drug_sales_counted_by_date_including_the_typo_fanmai():
+    # CAIL facts write 贩买 for 贩卖 now and then; three dated sales are 多次 (情节严重 for 少量)
+    el = registry()["drugs"].elements("5月3日被告人向吸毒人员贩买甲基苯丙胺0.2克。5月9日被告人向李某贩卖甲基苯丙胺0.3克。"
+                                      "次日被告人又以100元的价格贩买甲基苯丙胺0.1克给王某。")
+    assert el["times"] == 3 and el["sale"]
+
+
 def test_provocation_kinds_and_gang_tier():
     e = registry()["provocation"]
     el = e.elements("被告人随意殴打他人，致一人轻伤、二人轻微伤，并强拿硬要他人财物价值1500元。")

@@ -13,7 +13,7 @@ from models.experts.base import Assessment, Expert, load_yaml, stated_times
 from models.extract.quantities import extract_drugs
 
 _TOTAL = re.compile(r"(?:共计|合计|总计|累计|总重|共重|总净重)[^，。；]{0,6}$")
-_SALE = re.compile(r"(?:贩卖|出售|卖给|售予|售给|交易)")
+_SALE = re.compile(r"(?:贩卖|贩买|出售|卖给|售予|售给|交易)")
 _MINOR = re.compile(r"向未成年人|利用[^，。；]{0,4}未成年人|教唆[^，。；]{0,4}未成年人")
 _SENT_END = "。；;"
 _RESTATE = re.compile(r"缴获|查获|扣押|起获|购买的|上述|所述|该|经鉴定|检验|称量|称重")
@@ -86,7 +86,7 @@ def _summarised_later(order: list[tuple[str, float]], i: int) -> bool:
 
 
 _PRIOR = re.compile(r"因犯|判处|罪")  # a prior conviction, not a sale
-_SALE_TIMES = re.compile(r"(?:\d{1,2}月\d{1,2}日|次日|当日|同日)[^。；]{0,80}?(?:贩卖|出售|卖给|售予|交易)")
+_SALE_TIMES = re.compile(r"(?:\d{1,2}月\d{1,2}日|次日|当日|同日)[^。；]{0,80}?(?:贩卖|贩买|出售|卖给|售予|交易)")
 
 
 def elements(text: str) -> dict[str, Any]:
