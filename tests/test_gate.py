@@ -3,6 +3,9 @@ prior finds charges with no training case, the runtime TF-IDF matches what was s
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -154,3 +157,111 @@ def test_learned_gap_lets_the_learned_expert_through() -> None:
     assert fired[0][0] == "危险驾驶" and preferred is None
     (fired, preferred), = m.routes(P, S, pref=dict(pref, learned_gap=0.5))
     assert preferred is not None and preferred[0] == "寻衅滋事"
+
+
+# --------------------------------------------------------------------------- element rules
+# (knowledge/gate/elements.yaml; facts written for these tests)
+
+MINOR_FIGHT = ("2018年4月5日晚，被告人吴某在某饭店吃饭时与邻桌被害人陈某发生争执，吴某持菜刀将陈某左臂砍伤，"
+               "经法医鉴定，陈某的损伤程度为轻微伤。")
+DISPUTE_LIGHT = ("2018年4月5日，被告人张某因宅基地纠纷与邻居王某发生争吵，张某持木棍击打王某头部，致王某颅骨骨折。"
+                 "经鉴定，王某的损伤程度为轻伤二级。")
+GRAVE = ("2015年7月，被告人刘某在酒吧门口与被害人孙某发生争执，刘某持刀将孙某捅伤，致孙某脾脏破裂，"
+         "经鉴定，孙某的损伤程度为重伤二级。")
+FRAUD_TRICK = "2014年3月，被告人陈某在某手机店谎称购买手机，骗得店员交付苹果手机一部后逃离，经鉴定该手机价值5000元。"
+
+
+@contextlib.contextmanager
+def elements_off() -> Iterator[None]:
+    """A block with the element rules switched off (the classifier alone)."""
+    m = blend()
+    m.elements = False
+    try:
+        yield
+    finally:
+        m.elements = True
+
+
+def test_grade_class_reads_the_injury_experts_grades() -> None:
+    from models.gate.elements import grade_class
+
+    assert grade_class(MINOR_FIGHT) == "minor_only"
+    assert grade_class(DISPUTE_LIGHT) == "light"
+    assert grade_class(GRAVE) == "serious"
+    assert grade_class("被告人李某持刀将王某刺死。经抢救无效于当晚死亡。") == "death"
+    assert grade_class(FRAUD_TRICK) == "none"
+    # a 轻伤 beside a 轻微伤 is 轻伤: the result element of 故意伤害 is there
+    assert grade_class("经鉴定，王某的损伤程度为轻伤二级，李某为轻微伤。") == "light"
+
+
+def test_rules_that_fire() -> None:
+    from models.gate.elements import fired
+
+    names = lambda t: [n for n, _ in fired(t)]  # noqa: E731
+    assert "minor_injury_only" in names(MINOR_FIGHT)
+    assert "dispute_with_harm" in names(DISPUTE_LIGHT) and "provocation_acts" not in names(DISPUTE_LIGHT)
+    assert "grave_harm" in names(GRAVE)
+    assert "provocation_acts" in names("被告人刘某在街上无故殴打路人孙某，致其轻伤二级。")
+    # a dispute does not count against the 寻衅滋事 acts written beside it
+    assert "dispute_with_harm" not in names("被告人刘某因琐事纠纷随意殴打孙某，致其轻伤二级。")
+    assert "fraud_acts" in names(FRAUD_TRICK) and "theft_acts" not in names(FRAUD_TRICK)
+    assert "theft_acts" in names("被告人陈某趁被害人王某不备，窃得其手机一部。")
+    assert names("被告人李某醉酒驾驶机动车在道路上行驶。") == []  # no year, no element
+
+
+def test_minor_injury_only_fact_routes_to_provocation() -> None:
+    """故意伤害 needs 轻伤 or worse: a knife fight leaving only 轻微伤 is not a completed 故意伤害
+    (the classifier alone says 故意伤害 on this fact)."""
+    with elements_off():
+        before = route(MINOR_FIGHT)
+    after = route(MINOR_FIGHT)
+    assert before.charges[0][0] == "故意伤害"
+    assert after.expert == "provocation" and after.charges[0][0] == "寻衅滋事"
+    # a random beating with 轻微伤: provocation, the 寻衅滋事 acts raise its score
+    g = route("2016年3月1日，被告人刘某随意殴打被害人孙某，用砖块砸伤孙某头部，经鉴定，孙某的损伤程度为轻微伤。")
+    assert g.expert == "provocation"
+
+
+def test_dispute_with_light_injury_routes_to_injury() -> None:
+    m = blend()
+    col = m.charges.index("故意伤害")
+    with elements_off():
+        p_off = m.proba([DISPUTE_LIGHT])[0, col]
+    assert m.proba([DISPUTE_LIGHT])[0, col] >= p_off
+    assert route(DISPUTE_LIGHT).expert == "injury"
+    assert route(GRAVE).expert == "injury"
+
+
+def test_grave_harm_lowers_provocation() -> None:
+    m = blend()
+    assert m.learned is not None
+    D = m.element_shifts([GRAVE])
+    assert D is not None and D[0, m.charges.index("寻衅滋事")] < 0 and D[0, m.charges.index("故意伤害")] == 0
+
+
+def test_fraud_acts_name_the_fraud_charge() -> None:
+    """谎称…骗得…交付: the deception element of 诈骗 names the charge (the classifier alone put an
+    unrelated charge first on this short fact)."""
+    with elements_off():
+        assert route(FRAUD_TRICK).charges[0][0] != "诈骗"
+    assert route(FRAUD_TRICK).charges[0][0] == "诈骗"
+    assert route(FRAUD_TRICK).expert == "fraud"
+
+
+def test_charge_not_in_force_before_its_amendment() -> None:
+    """帮助信息网络犯罪活动 exists from 2015-11-01 (刑法修正案(九)): facts dated only before cannot be it."""
+    from models.gate.elements import latest_month
+
+    assert latest_month("2014年9月至同年12月间，…2015年3月被抓获") == (2015, 3)
+    assert latest_month("二〇一三年，次年5月") == (2014, 5)
+    assert latest_month("当日晚上") is None
+    late = route("2017年5月，" + CYBER)
+    early = route("2013年5月，" + CYBER)
+    assert late.expert == "cyber_aid"
+    assert early.expert != "cyber_aid" and early.charges[0][0] != "帮助信息网络犯罪活动"
+
+
+def test_shifts_none_when_no_rule_holds() -> None:
+    from models.gate.elements import shifts
+
+    assert shifts(["被告人李某醉酒驾驶机动车在道路上行驶。"], blend().charges) is None

@@ -29,6 +29,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tune", action="store_true", help="tune multi-charge thresholds on dev (train-only model)")
     p.add_argument("--tune-gate", action="store_true",
                    help="the dev grid of the gate's blend and expert preference (train-only models; prints)")
+    p.add_argument("--cv-gate", action="store_true",
+                   help="gate top-1 / seen / leave-charges-out F1 on train+dev only (dev with a train fit, 5-fold "
+                        "CV, 3 charge folds), with and without the element rules (prints)")
     p.add_argument("--quick", action="store_true", help="skip the leave-charges-out fits")
     p.add_argument("--no-write", action="store_true", help="do not update eval/RESULTS.md")
     p.add_argument("--bench-n", type=int, default=1000)
@@ -162,6 +165,84 @@ def tune_gate(out: list[str]) -> None:
     for r in res[:10]:
         out.append(f"gate top-1 {r[0]:.3f}  seen micro F1 {r[1]:.3f}  held-out micro F1 {r[2]:.3f}  blend {r[3]}  "
                    f"expert_preference {r[4]}")
+
+
+CV_FOLDS = 5
+
+
+def _gate_counts(model: Any, rows: list[dict[str, Any]]) -> tuple[int, int, list[list[str]], list[list[str]]]:
+    """(gate top-1 hits, cases of the experts' charges, gold and predicted charges of the cases whose
+    charges the model has seen)."""
+    from models.gate import experts_for
+
+    routes = model.predict_routes([r["fact"] for r in rows])
+    seen = set(model.learned.classes)
+    ok = n = 0
+    gold, pred = [], []
+    for r, (c, pf) in zip(rows, routes, strict=True):
+        g = {e for e, _ in experts_for([(x, 1.0) for x in r["charges"]])} - {"generic"}
+        if g:
+            n += 1
+            ok += _top_expert(c, pf) in g
+        if set(r["charges"]) <= seen:
+            gold.append(r["charges"])
+            pred.append([x for x, _ in c])
+    return ok, n, gold, pred
+
+
+def cv_gate(out: list[str]) -> dict[str, Any]:
+    """The gate on train + dev only (never test), with the element rules of
+    knowledge/gate/elements.yaml off and on: dev with a model fit on train; 5-fold CV over train + dev
+    (shuffled, seed 0) — gate top-1 and seen-charge micro F1; leave-charges-out micro F1 over train + dev
+    (the seen charges in FOLDS folds, each fold's cases predicted by a model fit without them)."""
+    import random
+
+    from eval.analyze import load_cail
+
+    train, dev = load_cail("train"), load_cail("dev")
+    rows = train + dev
+    idx = list(range(len(rows)))
+    random.Random(0).shuffle(idx)
+    parts: list[tuple[str, Any, list[dict[str, Any]]]] = [("dev", _fit(train), dev)]
+    for k in range(CV_FOLDS):
+        te = set(idx[k::CV_FOLDS])
+        parts.append(("cv", _fit([rows[i] for i in idx if i not in te]), [rows[i] for i in sorted(te)]))
+    res: dict[str, Any] = {}
+    for flag in (False, True):
+        acc: dict[str, list[Any]] = {"dev": [0, 0, [], []], "cv": [0, 0, [], []]}
+        for name, model, rs in parts:
+            model.elements = flag
+            ok, n, g, p = _gate_counts(model, rs)
+            a = acc[name]
+            a[0] += ok
+            a[1] += n
+            a[2] += g
+            a[3] += p
+        res[flag] = {k: {"gate_top1": a[0] / max(1, a[1]), "ok": a[0], "n": a[1],
+                         "seen_micro_f1": f1_scores(a[2], a[3])["micro_f1"]} for k, a in acc.items()}
+    seen = sorted({c for r in rows for c in r["charges"]})
+    G: dict[bool, list[list[str]]] = {False: [], True: []}
+    P: dict[bool, list[list[str]]] = {False: [], True: []}
+    L: set[str] = set()
+    for k in range(FOLDS):
+        fold = set(seen[k::FOLDS])
+        model = _fit([r for r in rows if not set(r["charges"]) & fold])
+        rs = [r for r in rows if set(r["charges"]) & fold]
+        for flag in (False, True):
+            model.elements = flag
+            G[flag] += [[c for c in r["charges"] if c in fold] for r in rs]
+            P[flag] += _names(model.predict([r["fact"] for r in rs]))
+        L |= fold
+    for flag in (False, True):
+        res[flag]["held_out_micro_f1"] = f1_scores(G[flag], P[flag], L)["micro_f1"]
+    for flag in (False, True):
+        r = res[flag]
+        out.append(f"element rules {'on ' if flag else 'off'}: dev (train fit) gate top-1 {r['dev']['gate_top1']:.4f} "
+                   f"({r['dev']['ok']}/{r['dev']['n']}), seen micro F1 {r['dev']['seen_micro_f1']:.4f}; "
+                   f"{CV_FOLDS}-fold CV over train+dev gate top-1 {r['cv']['gate_top1']:.4f} "
+                   f"({r['cv']['ok']}/{r['cv']['n']}), seen micro F1 {r['cv']['seen_micro_f1']:.4f}; "
+                   f"leave-charges-out micro F1 (train+dev, {FOLDS} charge folds) {r['held_out_micro_f1']:.4f}")
+    return res
 
 
 def charge_eval(quick: bool, lines: list[str]) -> dict[str, Any]:
@@ -365,6 +446,10 @@ def run(args: argparse.Namespace) -> int:
         tune_gate(lines)
         print("\n".join(lines))
         return 0
+    if args.cv_gate:
+        cv_gate(lines)
+        print("\n".join(lines))
+        return 0
     if args.bench_only:
         print(json.dumps(bench(args.bench_n)))
         return 0
@@ -402,8 +487,8 @@ def run(args: argparse.Namespace) -> int:
     if "gate_top1_dev" in ch:
         md.append(f"- dev part, model fit on train only (where blend, confidence switch and expert preference were "
                   f"chosen, `knowledge/gate/params.yaml`): **{ch['gate_top1_dev']['accuracy']:.3f}** "
-                  f"(n={ch['gate_top1_dev']['n']}); before session 11's prior fix (digits in the statute prior), "
-                  f"seen_weight and learned_gap: 0.948 dev / 0.940 test")
+                  f"(n={ch['gate_top1_dev']['n']}); without session 13's element rules (knowledge/gate/elements.yaml): "
+                  f"0.955 dev / 0.9497 test; `python -m eval analyze --cv-gate` compares them on train+dev only")
     md += ["",
            "### Term prediction with the charge given (CAIL test, no life/death; learned model "
            "`python -m models.sentencing.learned`: recipe and combination weight chosen on dev with a train-only "

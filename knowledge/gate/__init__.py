@@ -2,6 +2,8 @@
 
 - ``params.yaml``: n-gram settings, blend weights, multi-charge thresholds (tuned on the CAIL dev part);
 - ``cues.yaml``: typical fact vocabulary per charge, part of the statute-text prior;
+- ``elements.yaml``: element rules that shift charge scores (models/gate/elements.py: 轻微伤 only is
+  not 故意伤害, the acts of 寻衅滋事 / 盗窃 / 诈骗, charges not yet in force at the time of the facts);
 - ``learned.npz``: the learned charge classifier (vocabulary, idf, weights), built by
   ``python -m models.gate.build`` from the CAIL train + dev parts (never the test part).
 """

@@ -263,6 +263,7 @@ class Prior:
 class Blend:
     learned: Learned | None
     prior: Prior
+    elements: bool = True  # the element rules of knowledge/gate/elements.yaml (models/gate/elements.py)
 
     def __post_init__(self) -> None:
         self.charges = self.prior.charges
@@ -274,9 +275,21 @@ class Blend:
         masked = [mask_charges(t) for t in texts]
         R = self.prior.scores(masked)
         S = self.learned.scores(masked) if self.learned is not None and len(self._cols) else None
-        return self.combine(S, R, b), S
+        D = self.element_shifts(masked)
+        if D is not None and S is not None:
+            S = S + D[:, self._cols]
+        return self.combine(S, R, b, D), S
 
-    def combine(self, S: np.ndarray | None, R: np.ndarray, b: dict[str, float]) -> np.ndarray:
+    def element_shifts(self, masked: list[str]) -> np.ndarray | None:
+        """(n, catalogue) margin shifts of the element rules (None: no rule holds, or disabled)."""
+        if not self.elements:
+            return None
+        from models.gate.elements import shifts
+
+        return shifts(masked, self.charges)
+
+    def combine(self, S: np.ndarray | None, R: np.ndarray, b: dict[str, float],
+                D: np.ndarray | None = None) -> np.ndarray:
         """Blend the learned margins ``S`` (n, learned classes) and the prior similarities ``R``
         (n, catalogue) into probabilities over the catalogue.
 
@@ -284,8 +297,15 @@ class Blend:
         on a learned charge is scaled by ``seen_weight`` (1 = no change) before the blend, so a
         statute text that happens to resemble a fact cannot outvote the cases of a charge that the
         learned model knows; where the learned model is unsure, the unseen charges of the
-        catalogue compete through the prior."""
+        catalogue compete through the prior.
+
+        ``D`` (n, catalogue): the element rules' margin shifts, already added to ``S`` by the caller;
+        the prior's probability of a shifted charge is scaled by ``exp(shift × t_learned)``, the
+        factor the shift gives the learned probability."""
         pp = _softmax(R, b["t_prior"])
+        if D is not None:
+            pp = pp * np.exp(D * float(b["t_learned"]))
+            pp /= pp.sum(axis=1, keepdims=True)
         if S is None:
             return pp
         sw = float(b.get("seen_weight", 1.0))
