@@ -262,3 +262,105 @@ def test_later_incidents_of_other_enumerated_parts_and_other_things_of_equal_val
 def test_one_later_sum_close_to_a_total_is_another_incident() -> None:
     s = "被告人倪某多次窃得手机、摄像机等物，合计价值15450余元。被告人倪某又多次骗得各类软件价值16090元。"
     assert read_amounts(s, "theft").total == 31540.0
+
+
+# ---- session13 amounts4: structural rules (snippets of train/dev CAIL facts)
+
+
+def test_same_sum_again_after_another_incident_is_a_new_incident() -> None:
+    s = ("经米易县价格认证中心鉴定，罗某被盗液压挖掘机配件的价格为25820元，郑某2被盗液压挖掘机配件的价格为26200元，"
+         "邓某被盗液压挖掘机配件的价格为25820元，袁某被盗液压挖掘机配件的价格为23162元。")
+    assert read_amounts(s, "theft").total == 25820.0 + 26200.0 + 25820.0 + 23162.0
+    # told again right after itself, it stays one sum
+    s = "被告人盗走被害人摩托车一辆，价值5000元，经鉴定，该摩托车价值5000元。"
+    assert read_amounts(s, "theft").total == 5000.0
+
+
+def test_reasoning_figure_of_one_crime_does_not_replace_the_facts_sum() -> None:
+    s = ("长子县人民检察院指控，2016年2月27日凌晨，被告人杨2某盗走梁钱包内的现金1776元。2016年4月12日22时许，"
+         "被告人杨2某从二楼住房内溜进门市用改锥打开抽屉，盗走现金903元。2016年12月15日21时许，被告人将白某某四岁儿子"
+         "手中拿着正玩的OPPOR9手机抢走。经认定：该手机价值2425元。据此认为，被告人杨2某以非法占有为目的，××他人财物"
+         "共计2679元，数额较大，其行为已触犯《中华人民共和国刑法》××之规定。")
+    assert read_amounts(s, "theft").total == 1776.0 + 903.0 + 2425.0
+
+
+def test_counted_group_totals_of_a_summary_add_up() -> None:
+    s = ("1、被告人武2某骗取被害人张某1人民币8000元，骗取被害人曾某人民币12000元。2、被告人武2某窃取被害人刘某2的钱包，"
+         "钱包内装有人民币500元。3、被告人武2某窃取被害人乔某1的香烟，价格为人民币450元。4、被告人武2某窃取两条香烟，"
+         "价格分别为人民币800元和900元。综上所述，被告人武2某××作案两起，共计骗取20000元；××作案三起，共计窃取2650元。")
+    assert read_amounts(s, "fraud").total == 22650.0
+    s = ("综上，被告人王某××作案4起，价值4466元；××作案1起，价值1748元。")
+    assert read_amounts(s, "theft").total == 6214.0
+    s = ("被告人于1某以借款的名义骗取高某某人民币3.4万元。被告人于1某以借款的名义骗取高某某人民币5万元。以上被告人于1某"
+         "诈骗二起，获取赃款人民币8.4万元，被其消费。次日，于1某谎称该车系他人抵偿其欠款的车辆，以借款的名义骗取高某某"
+         "人民币3万元。以上被告人于1某××一起，获取赃款人民币3万元，被其消费。")
+    assert read_amounts(s, "fraud").total == 114000.0
+
+
+def test_counted_totals_of_two_defendants_do_not_add() -> None:
+    s = ("综上，被告人于1某忠诈骗作案14起，诈骗金额248.3184万元；被告人成素某诈骗作案12起，诈骗金额219.9184万元。")
+    assert read_amounts(s, "fraud").total == 2483184.0
+
+
+def test_small_total_after_larger_sums_is_the_last_incidents_total() -> None:
+    s = ("1、被告人张某盗走被害人徐某放在卧室裤子口袋内的人民币5000元、手机（经鉴定价值467.5元）一部。随后被告人张某将"
+         "被盗农业银行卡内的4700元转至翼支付平台。被告人张某将该卡内的2700元取出。2、被告人张某盗走被害人陈某的"
+         "三星牌手机一部、天翼手机一部。上述两部被盗手机经鉴定合计价值200元。")
+    assert read_amounts(s, "theft").total == 13067.5
+
+
+def test_sums_announced_then_itemised_count_once() -> None:
+    s = ("被告人乔1某实施××犯罪骗得人民币11,000.00余元，实施诈骗犯罪骗得人民币6,000.00元。具体分述如下：1.乔1某"
+         "骗得刘某向其交付现金人民币2,000.00元。乔1某支取工商银行卡内人民币2,900.00元、支取交通银行卡内人民币"
+         "3,500.00元。2.乔1某取得于某招商银行信用卡及密码后，支取现金人民币4,652.00元。3.乔1某共计骗得姜某、徐某先后"
+         "向乔1某交付人民币4,000.00元。")
+    assert read_amounts(s, "fraud").total == 17052.0  # the itemised sums (11000余 is approximate)
+    s = ("陆某骗取保险公司理赔款计人民币1.4万余元。具体如下：1、陆某骗得理赔款9150元。2、陆某骗得理赔款2850元。"
+         "3、陆某骗得理赔款2400元。")
+    assert read_amounts(s, "fraud").total == 14400.0
+
+
+def test_net_sum_of_an_incident_replaces_its_gross_sums() -> None:
+    s = ("一、诈骗罪1、2009年10月21日，被告人杨某累计收高兴根预付白乳胶货款70万元。杨某给高兴根出具了收到其预付货款"
+         "70万元的收据，并付高兴根308127元的白乳胶提货票，之后其又付高兴根17万余元的白乳胶，从中诈骗高兴根22万元。"
+         "2、2010年1月22日，被告人杨某从公司骗取公司给高兴根2009年的返利款10784元。")
+    assert read_amounts(s, "fraud").total == 230784.0
+
+
+def test_sums_of_a_pretext_named_with_jiekou_are_not_obtained() -> None:
+    s = ("被告人赵某某持虚假的合同找到贺某某，以府某公司采购其公司438万元设备、自己要向河南省重科公司采购设备资金不足"
+         "为借口，骗取贺的信任，后马某某于次日向被告人个人银行卡上支付80万元。")
+    assert read_amounts(s, "fraud").total == 800000.0
+
+
+def test_facts_go_on_after_one_charges_reasoning() -> None:
+    s = ("禹州市人民检察院指控称：××罪2013年3月一天晚上，被告人贾某伙同穆某去到蛋糕店内，持刀××被害人陈某现金人民币"
+         "2000余元，赃款挥霍。公诉机关认为，被告人贾某的行为已构成××罪，系共同犯罪，提请依法判处。××罪2013年7月18日傍晚，"
+         "被告人贾某去到刘某家中，乘刘家无人之机，××刘家卧室内价值2109元的黄金吊坠一个，销赃得款挥霍。公诉机关认为，"
+         "被告人贾某的行为已构成××罪，提请依法判处。")
+    assert read_amounts(s, "theft").total == 4109.0
+
+
+def test_concluding_sentence_split_by_semicolon_adds_its_parts() -> None:
+    s = ("综上，被告人拔某以投资入股为名，编造虚假事实与材料，向拔某甲、乔某某骗得现金及财物价值共计138056元；拔某使用"
+         "以虚假的身份证明骗领的信用卡，骗取款项共计16973.2元。")
+    assert read_amounts(s, "fraud").total == 155029.2
+
+
+def test_top_level_parts_each_with_its_total_add_up() -> None:
+    s = ("经审理查明，一、2013年8月至12月份，上诉人邓某虚构能为被害人办理大额信用卡的事实，骗取被害人陈某某等16人预付的"
+         "服务费共计人民币72000元。具体事实如下：1.邓某等人骗取被害人陈某某人民币2000元。2.邓某等人骗取被害人蒋某某人民币"
+         "3000元。3.邓某等人骗取被害人王某人民币67000元。二、2013年10月，上诉人邓某骗取被害人陈某甲、张某某的信用卡及密码，"
+         "用于刷卡消费和提现，共计冒用人民币22897元。具体事实如下：1.邓某进行刷卡消费和取现，共骗取被害人陈某甲人民币"
+         "20899元。2.邓某进行刷卡消费和取现，骗取被害人张某某人民币1998元。")
+    assert read_amounts(s, "fraud").total == 94897.0
+
+
+def test_sums_paid_to_the_accused_count() -> None:
+    s = ("1、2014年9月份，高某某以内蒙古兴阁农牧业开发有限责任公司建牛棚为由，与王某商谈业务，王某分三次向高某某交纳了"
+         "人民币30万元保证金后，工程至今未开工。2、颜某向高某某交纳了人民币55万元保证金后，工程至今未开工。公诉机关认为"
+         "被告人高某某以非法占有为目的，骗取被害人财物，数额特别巨大。")
+    assert read_amounts(s, "fraud").total == 850000.0
+    # the defendant's own payment stays out
+    s = "被告人李某骗取被害人王某人民币5万元。案发后，被告人李某向法院交纳了人民币1万元保证金。"
+    assert read_amounts(s, "fraud").total == 50000.0

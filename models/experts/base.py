@@ -250,6 +250,10 @@ _ENUM = re.compile(r"(?:^|(?<=[。；：:\s]))(?:(?:[一二三四五六七八九
 _DATE = re.compile(r"\d{4}年|\d{1,2}月|次日|同日|当日|当天|同年|尔后|之后|随后|此后")
 # a sentence that tells the next incident (后周某某至…，共计得款1400元): its total is not the grand total
 _NEXT = re.compile(r"^[\s，,]*(?:后|之后|尔后|随后|此后|然后|接着|又|再次)")
+# a count of incidents right before a sum (作案两起，共计骗取20000元 / 参与××五起，总价值10800元)
+_COUNTED = re.compile(r"[一二两三四五六七八九十\d]{1,3}起[^。；]{0,14}$")
+_SUMMARY_OPEN = re.compile(r"\s*(?:综上|以上|上述)")
+_ACCUSED = re.compile(r"被告人([^，。；、\s]{1,5}?)(?:诈骗|盗窃|××|作案|共|犯|实施)")
 _SUMMARY_LEAD = re.compile(r"\s*(?:综上|(?:以上|上述)[^，。；]{0,8}(?:共计|合计|总计|共))")
 _SUMMARY = re.compile(r"综上|(?:^|(?<=[，,：:]))(?:以上|上述)[^，。；]{0,8}(?:共计|合计|总计|共)|总计|累计(?!至)|实际|总金额|总价值|涉案总"
                       r"|作[^，。；]{0,4}案[^，。；]{0,4}[起次]")
@@ -265,6 +269,7 @@ _RESTATE = re.compile(r"认定|综上|即")
 _ANAPHOR = re.compile(r"(?:所[^，。；]{0,6}的|上述|该|此|这)[^，。；]{0,4}$")
 
 
+_NET = re.compile(r"从中(?:诈骗|骗取|骗得|骗走|侵占|非法占有)[^，。；]{0,8}$")
 _ACTUAL = re.compile(r"实际(?:支付|给付|获得|得到|取得|收到|到手|交付|付给)?|实付|实得|实收")
 _DAY = re.compile(r"\d{1,2}月\d{1,2}日")
 _LEAD_NOISE = re.compile(r"人民币|现金|共计|共|计")
@@ -309,6 +314,23 @@ def _paid_back(text: str, a: Amount) -> bool:
     return m.group(1) in set(_VICTIM.findall(text))
 
 
+_ACCUSED_NAME = re.compile(r"被告人([\u4e00-\u9fff]{1,2}\d?某[某甲乙丙丁\d]?)")
+
+
+def _paid_to_accused(text: str, pre: str) -> bool:
+    """The victim pays the defendant (王某分三次向高某某交纳了人民币30万元保证金, 高某某 the defendant):
+    the sum obtained, not a fee or bail the defendant pays."""
+    m = re.search(r"向([^，。；向]{1,5}?)(?:" + "|".join(amount_words()["paid_to_accused"]) + r")[^，。；]{0,3}$", pre)
+    return bool(m) and any(m.group(1).startswith(n) for n in set(_ACCUSED_NAME.findall(text)))
+
+
+def _in_pretext(text: str, a: Amount) -> bool:
+    """The sum is named in a pretext that ends a few clauses later (以…采购其公司438万元设备、…资金不足为借口)."""
+    after = re.split(r"[。；;]", text[a.end : a.end + 30], maxsplit=1)[0]
+    m = _re(amount_words()["pretext_after"]).search(after)
+    return bool(m) and not _context_patterns()[0].search(after[: m.start()])
+
+
 def _at(start: int, yuan: float) -> Amount:
     """A stand-in amount at ``start`` (only its offsets are used by ``_clause``)."""
     return Amount(start=start, end=start, text="", yuan=yuan)
@@ -350,24 +372,52 @@ def read_amounts(text: str, kind: str = "default") -> AmountRead:
     norm = normalize_digits(text)
     found = extract_amounts(norm)
     m = _FACTS_END.search(text)
+    reasons: list[tuple[int, int]] = []
+    while m:
+        # the reasoning of one charge, followed by the facts of the next (…公诉机关认为，被告人贾某的行为
+        # 已构成××罪，提请依法判处。××罪2013年7月18日傍晚，被告人贾某…): the facts go on after it
+        e = text.find("。", m.end())
+        if e < 0 or not _NEXT_CHARGE.match(text, e + 1) or not any(a.start > e for a in found):
+            break
+        reasons.append((m.start(), e + 1))
+        m = _FACTS_END.search(text, e + 1)
     end = m.start() if m else len(text)
-    c = _CONCLUSION.search(text, 0, end)
+    c = _CONCLUSION.search(text, reasons[-1][1] if reasons else 0, end)
     if c:  # the sentence drawing the legal conclusion (…骗取他人财物124800元，数额较大，其行为触犯…)
         end = text.rfind("。", 0, c.start()) + 1
     cut = end if any(a.start < end for a in found) else len(text)
-    spans = _evidence_spans(text, cut)
+    spans = _evidence_spans(text, cut) + [r for r in reasons if r[1] <= cut]
     facts = [a for a in found if a.start < cut and not any(lo <= a.start < hi for lo, hi in spans)]
     r = _read(text, facts, kind)
     if r.total is None and len(facts) < len(found):
         r = _read(text, found, kind)
     stated = _stated_in_reasoning(text, found, cut, kind)
-    if stated is not None and r.total is not None and abs(stated - r.total) >= 0.5:
+    if stated is not None and r.total is not None and abs(stated - r.total) >= 0.5 \
+            and not (stated < r.total and _run_sum(r.items, stated)):
         # the prosecutor's own figure (公诉机关认为，被告人…骗取他人财物398350元) wins over adding up the
         # facts (returns deducted, restated sums…)
         r = AmountRead(stated, r.attempted if r.attempted < stated else 0.0, r.items, True, r.excluded)
     return r
 
 
+def _run_sum(vals: list[float], v: float) -> bool:
+    """``v`` is the sum of two or more consecutive ``vals``: the prosecutor's figure for one crime of
+    several told (盗走现金1776元… 903元… 抢走手机价值2425元; 认为…盗窃他人财物共计2679元), not a
+    correction of the facts' sum."""
+    for i in range(len(vals)):
+        acc = 0.0
+        for j in range(i, len(vals)):
+            acc += vals[j]
+            if j > i and abs(acc - v) < 0.5:
+                return True
+            if acc > v + 0.5:
+                break
+    return False
+
+
+# the start of another charge's facts (××罪2013年7月18日… / 二、××罪：2014年… / 2、2015年…)
+_NEXT_CHARGE = re.compile(r"\s*(?:[一二三四五六七八九十]{1,3}[、.．]|\d{1,2}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[）)])?"
+                          r"\s*(?:××罪|[\u4e00-\u9fff]{2,10}罪)?[：:]?\s*(?:\d{4}年|同年|\d{1,2}月)")
 _CONCLUSION = re.compile(r"数额(?:较大|巨大|特别巨大)|其行为(?:已)?(?:触犯|构成)")
 _REASONING = re.compile(r"(?:公诉机关|检察院|检察机关)(?:据此|经审查)?认为|[，,](?:并|据此|故|遂)?认为被告人")
 _STATED_CUE = re.compile(r"(?:骗取|骗得|诈骗|窃取|盗窃|窃得|盗走|抢劫|抢走|侵占|数额|金额|财物|钱款|现金)"
@@ -420,6 +470,7 @@ def _read(text: str, found: list[Amount], kind: str) -> AmountRead:
     seen_in_sent: dict[int, set[float]] = {}
     first_seen: dict[float, tuple[int, bool, str, int]] = {}  # value -> (segment, crime verb, act, sentence) of its first item
     seen: set[float] = set()
+    first_idx: dict[float, int] = {}  # value -> index in ``items`` of its first item
     prev_end = -10
     prev_role, prev_sent = "", -1
     kept_at: dict[int, int] = {}  # sentence -> end of its last sum kept (item or total)
@@ -449,7 +500,8 @@ def _read(text: str, found: list[Amount], kind: str) -> AmountRead:
             prev_role = "total"
             continue
         list_item = list_item or (cont and role == "item")
-        if _excluded(pre, post, excl_re, excl_after_re) or _paid_back(text, a) or _sale_proceeds(text[s_start : a.start]):
+        if (_excluded(pre, post, excl_re, excl_after_re) and not _paid_to_accused(text, pre)) or _paid_back(text, a) \
+                or _sale_proceeds(text[s_start : a.start]) or _in_pretext(text, a):
             excluded.append((sent, a.yuan, a.start))
             prev_role = "excluded"
             continue
@@ -464,10 +516,23 @@ def _read(text: str, found: list[Amount], kind: str) -> AmountRead:
             seen.add(a.yuan)
             prev_role = "total"
             continue
+        if _COUNTED.search(text[s_start : a.start]) and not any(t[0] == sent for t in totals) and (
+                _SUMMARY_OPEN.match(text[s_start : a.start]) or any(t[0] == sent - 1 and t[3] for t in totals)):
+            # the sum of a group of incidents counted in a concluding sentence (以上被告人诈骗二起，获取赃款
+            # 8.4万元 / 综上，盗窃作案4起，价值4466元；抢夺作案1起，价值1748元)
+            totals.append((sent, seg, a.yuan, True))
+            seen.add(a.yuan)
+            prev_role = "total"
+            kept_at[sent] = a.end
+            continue
         if not _in_paren(text, a.start) and (
                 total_re.search(pre[-14:]) or total_re.search(_PAREN.sub("", text[max(0, a.start - 30) : a.start])[-14:])):
             # (a total inside brackets sums the goods just named — 首饰（经鉴定价值共17010元）— : an item)
-            summary = bool(_SUMMARY.search(text[s_start : a.start]))
+            # (…or the next part of a concluding sentence, after ；: 综上，…骗得…共计138056元；拔某…骗取款项共计
+            # 16973.2元)
+            summary = bool(_SUMMARY.search(text[s_start : a.start])) or (
+                sent > 0 and text[ends[sent - 1]] in "；;" and any(t[0] == sent - 1 and t[3] for t in totals)
+                and bool(_SUMMARY_OPEN.match(_sentence_of(text, ends, sent - 1))))
             totals.append((sent, seg, a.yuan, summary))
             seen.add(a.yuan)
             prev_role = "total"
@@ -480,7 +545,10 @@ def _read(text: str, found: list[Amount], kind: str) -> AmountRead:
                 any(t[0] == sent - 1 for t in totals) or any(i[0] == sent - 1 for i in items)):
             continue  # …骗取人民币29000元。其中10000给滕某某作为租金，5000元由…: parts of the sum just told
         bucket = seen_in_sent.setdefault(sent, set())
-        if a.yuan in bucket and not list_item:
+        # the same sum again after another incident's sum (罗某…价格为25820元，郑某2…26200元，邓某…25820元):
+        # a new incident, not the first told again
+        again = a.yuan in first_idx and any(v != a.yuan for _, _, v in items[first_idx[a.yuan] + 1 :])
+        if a.yuan in bucket and not list_item and not again:
             continue
         if a.yuan in seen and (_ANAPHOR.search(pre) or _RESTATE.search(text[s_start : a.start])):
             continue  # the same sum referred back to or restated (…从而认定…骗取国家资金379069.95元)
@@ -495,14 +563,24 @@ def _read(text: str, found: list[Amount], kind: str) -> AmountRead:
         day = _DAY.search(text[s_start : a.start])
         # the act that yields the sum: the words just before it (…向姜某甲借 / …向师某甲借)
         act = day.group(0) + "|" + _LEAD_NOISE.sub("", pre)[-2:] if day else ""
-        if a.yuan in first_seen and not list_item:
+        if a.yuan in first_seen and not list_item and not again:
             seg0, verb0, act0, sent0 = first_seen[a.yuan]
             other_thing = sent0 != sent and _VALUED.search(pre) and not _ANAPHOR.search(pre)  # 价值1000余元的自行车… 价值1000余元的昆明犬
             if seg0 == seg and not (verb and verb0) and not other_thing and not (
                     act and act0 and act.split("|")[1] == act0.split("|")[1] and act.split("|")[0] != act0.split("|")[0]):
                 continue  # the same money told twice (让其打100万元… 转账100万元), not the same act on another day
         first_seen.setdefault(a.yuan, (seg, verb, act, sent))
-        if _ACTUAL.search(pre) and items and items[-1][0] == sent:
+        first_idx.setdefault(a.yuan, len(items))
+        if _NET.search(pre):
+            # the net sum of the incident (收预付货款70万元…付308127元的提货票…从中诈骗22万元): it replaces
+            # the gross sums and the payments back of its sentence
+            # (the incident: its enumerated part, else its sentence)
+            keep = [k for k, it in enumerate(items) if (it[1] != seg if seg else it[0] != sent)]
+            items = [items[k] for k in keep]
+            item_start = [item_start[k] for k in keep]
+            totals = [t for t in totals if (t[1] != seg if seg else t[0] != sent)]
+            first_idx = {v: k for k, (_, _, v) in reversed(list(enumerate(items)))}
+        elif _ACTUAL.search(pre) and items and items[-1][0] == sent:
             # the sum actually handed over replaces the one named before it (借款10万元，（除去利息，实付8万元）)
             items.pop()
             item_start.pop()
@@ -529,7 +607,9 @@ def _read(text: str, found: list[Amount], kind: str) -> AmountRead:
             if back and len(back) < len(items):
                 items = [it for k, it in enumerate(items) if k not in back]
                 item_start = [p for k, p in enumerate(item_start) if k not in back]
-    drop = _restated_sums([v for _, _, v in items]) | _vehicle_or_loan(text, ends, item_start)
+    approx_at = {a.start: a.approx for a in found}
+    drop = _restated_sums([v for _, _, v in items]) | _vehicle_or_loan(text, ends, item_start) \
+        | _announced_breakdown(text, ends, items, item_start, approx_at)
     if drop:
         items = [it for k, it in enumerate(items) if k not in drop]
         item_start = [p for k, p in enumerate(item_start) if k not in drop]
@@ -552,11 +632,50 @@ def _read(text: str, found: list[Amount], kind: str) -> AmountRead:
         if deals:
             return AmountRead(float(sum(deals)), 0.0, deals, False, excl_vals)
     if totals:
-        total = _resolve_totals(text, ends, items, totals)
+        total = _by_parts(text, ends, items, item_start, totals)
+        if total is None:
+            total = _resolve_totals(text, ends, items, totals)
         return AmountRead(total, attempted, item_vals, True, excl_vals)
     if not items:
         return AmountRead(None, 0.0, item_vals, False, excl_vals)
     return AmountRead(float(sum(item_vals)), attempted, item_vals, False, excl_vals)
+
+
+_ANNOUNCE = re.compile(r"(?:具体|分别)?(?:分述|事实)?如下|分述如下")
+
+
+def _announced_breakdown(text: str, ends: list[int], items: list[tuple[int, int, float]], starts: list[int],
+                         approx_at: dict[int, bool]) -> set[int]:
+    """Sums announced, then told item by item (骗得人民币11,000.00余元，…骗得人民币6,000.00元。具体分述
+    如下：1.…2,900.00元… / 骗取理赔款计1.4万余元。具体如下：1、…9150元…): when the items after 如下 add up
+    to the sums before it (within 10% above an approximate 余 sum), the money is counted once — the
+    items when a head is approximate, else the heads. Returns the indices to drop."""
+    drop: set[int] = set()
+    marks = [m.start() for m in _ANNOUNCE.finditer(text)]
+    for n, p in enumerate(marks):
+        sent = bisect.bisect_left(ends, p)
+        lo = ends[sent - 1] + 1 if sent > 0 else 0
+        heads = [k for k, st in enumerate(starts) if lo <= st < p]
+        if not heads and text[lo:p].strip(" ：:，,") in ("", "具体", "分别") and sent > 0:
+            heads = [k for k, it in enumerate(items) if it[0] == sent - 1]  # 计1.4万余元。具体如下：
+        hi = marks[n + 1] if n + 1 < len(marks) else len(text)
+        parts = [k for k, st in enumerate(starts) if p < st < hi]
+        if not heads or len(parts) < 2 or drop.intersection(heads):
+            continue
+        h = sum(items[k][2] for k in heads)
+        loose = any(approx_at.get(starts[k], False) for k in heads)
+        acc = 0.0
+        run: list[int] = []
+        for k in parts:  # the parts that follow, up to the heads' sum
+            acc += items[k][2]
+            run.append(k)
+            if abs(acc - h) < 0.5 or (loose and h <= acc < 1.1 * h):
+                if len(run) >= 2:
+                    drop.update(heads if loose else run)
+                break
+            if acc > (1.1 if loose else 1.0) * h + 0.5:
+                break
+    return drop
 
 
 def _vehicle_or_loan(text: str, ends: list[int], starts: list[int]) -> set[int]:
@@ -621,6 +740,83 @@ def _restated_sums(vals: list[float]) -> set[int]:
     return drop
 
 
+_PART = re.compile(r"(?:^|(?<=[。；：:\s，,]))([一二三四五六七八九十]{1,3})、")
+
+
+def _by_parts(text: str, ends: list[int], items: list[tuple[int, int, float]], starts: list[int],
+              totals: list[tuple[int, int, float, bool]]) -> float | None:
+    """Top-level parts 一、… 二、… (one per charge: 一、诈骗…共计72000元。1.…2.… 二、…共计冒用22897元。1.…)
+    with totals in two or more of them: each part is read on its own (its total, its sub-items) and the
+    parts add up. None when the text has no such parts, a total precedes them or a 综上 sentence
+    concludes (the usual reading then applies)."""
+    marks = [(m.start(), m.group(1)) for m in _PART.finditer(text)]
+    labels = [lab for _, lab in marks]
+    if "一" not in labels or "二" not in labels:
+        return None
+    pos = [p for p, lab in marks if lab in "一二三四五六七八九十" and len(lab) == 1]
+
+    def part(sent: int) -> int:
+        return bisect.bisect_right(pos, (ends[sent] if sent < len(ends) else len(text)) - 1)
+
+    t_parts = {part(t[0]) for t in totals}
+    if len(t_parts) < 2 or 0 in t_parts or any(_SUMMARY_OPEN.match(_sentence_of(text, ends, t[0])) for t in totals):
+        return None
+    out = 0.0
+    for p in sorted({part(it[0]) for it in items} | t_parts):
+        p_items = [it for it in items if part(it[0]) == p]
+        p_totals = [t for t in totals if part(t[0]) == p]
+        if p == 0 and p_items:
+            return None  # sums before the parts
+        if not p_totals:
+            out += sum(v for _, _, v in p_items)
+            continue
+        head = min(p_totals, key=lambda t: t[0])
+        if head[2] >= max(t[2] for t in p_totals) and _BREAKDOWN.search(
+                text[ends[head[0] - 1] + 1 if head[0] > 0 else 0 : (ends[head[0]] if head[0] < len(ends) else len(text)) + 12]):
+            out += head[2]  # the part's total announcing its items (…共计冒用人民币22897元。具体事实如下：1.…)
+        else:
+            out += _resolve_totals(text, ends, p_items, p_totals)
+    return out
+
+
+def _group_sums(text: str, ends: list[int], summary: list[tuple[int, int, float, bool]]) -> float | None:
+    """Summary totals that each count their own incidents (综上，××作案两起，共计骗取20000元；××作案三起，
+    共计窃取2650元) or are the parts of one concluding sentence split by ； are the sums of separate
+    groups — different crimes — and add up, unless one of
+    them is the sum of the others (a grand total) or they name different defendants (被告人于某诈骗
+    作案14起…；被告人成某诈骗作案12起…: the accomplice's share)."""
+    sents = {t[0] for t in summary}
+
+    def linked(sent: int) -> bool:  # a part of a concluding sentence split by ；
+        return (sent - 1 in sents and text[ends[sent - 1]] in "；;") or (
+            sent + 1 in sents and sent < len(ends) and text[ends[sent]] in "；;")
+
+    groups = []
+    for t in summary:
+        lo = ends[t[0] - 1] + 1 if t[0] > 0 else 0
+        head = text[lo : _sum_pos(text, lo, t[2])]
+        if _COUNTED.search(head) or linked(t[0]):
+            groups.append((t, head))
+    if len(groups) < 2 or len(groups) < len(summary):
+        return None
+    vals = [t[2] for t, _ in groups]
+    top = max(vals)
+    if abs(top - (sum(vals) - top)) <= 0.05 * top:
+        return top  # the grand total of the others
+    names = {m.group(1) for _, head in groups for m in _ACCUSED.finditer(head[-40:])}
+    if len(names) >= 2:
+        return None
+    return float(sum(vals))
+
+
+def _sum_pos(text: str, lo: int, yuan: float) -> int:
+    """The start of the first sum worth ``yuan`` from ``lo`` (the sentence's end when none)."""
+    for a in extract_amounts(normalize_digits(text[lo : lo + 400])):
+        if abs(a.yuan - yuan) < 0.005:
+            return lo + a.start
+    return lo
+
+
 def _resolve_totals(text: str, ends: list[int], items: list[tuple[int, int, float]],
                     totals: list[tuple[int, int, float, bool]]) -> float:
     summary = [t for t in totals if t[3]]
@@ -629,6 +825,9 @@ def _resolve_totals(text: str, ends: list[int], items: list[tuple[int, int, floa
         summary = []  # one summary per enumerated incident (一、…累计透支共计…元 二、…): sub-totals
     if summary:
         best = max(summary, key=lambda t: t[2])
+        groups = _group_sums(text, ends, summary)
+        if groups is not None:
+            return groups
         return best[2]
     top_t = max(totals, key=lambda t: t[2])
     last_t = totals[-1]
@@ -683,6 +882,7 @@ def _resolve_totals(text: str, ends: list[int], items: list[tuple[int, int, floa
     t_end = ends[sent] if sent < len(ends) else len(text)
     s_lo = ends[sent - 1] + 1 if sent > 0 else 0
     earlier: list[float] = list(others)
+    before_vals = [v for s, _, v in items if s < sent and v != top]
     if len(totals) == 1 and _NEXT.search(text[s_lo:t_end]):
         # the total of the incident told after the earlier ones (…窃得100元。后…共计得款1400元)
         earlier += [v for s, _, v in items if s < sent and v != top]
@@ -690,6 +890,10 @@ def _resolve_totals(text: str, ends: list[int], items: list[tuple[int, int, floa
         # the total of one enumerated incident (3、…骗得张某某、王某某各贷出的50000元共计100000元): the
         # incidents enumerated before it are others (1、…骗取颜某85000元 2、…)
         earlier += [v for s, g, v in items if s < sent and g and g != t_seg and v != top]
+    elif len(totals) == 1 and before_vals and top < 0.5 * max(before_vals):
+        # a total under half of one sum told before it cannot be the grand total: the total of the last
+        # incident (…盗走现金5000元…4700元…2700元。2、…盗走两部手机…合计价值200元)
+        earlier += before_vals
     after_total = text[t_end - 40 if t_end > 40 else 0 : t_end + 30]
     # the incidents after it are the total's breakdown when announced (具体如下/其中/分述…), when the
     # total covers several victims (骗取罗某某等41人共计…) or when they add up to it; otherwise they are
