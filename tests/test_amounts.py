@@ -364,3 +364,79 @@ def test_sums_paid_to_the_accused_count() -> None:
     # the defendant's own payment stays out
     s = "被告人李某骗取被害人王某人民币5万元。案发后，被告人李某向法院交纳了人民币1万元保证金。"
     assert read_amounts(s, "fraud").total == 50000.0
+
+
+# ------------------------------------------------------------------ rules of law (round 5)
+
+
+def test_overdraft_principal_not_interest_or_fees() -> None:
+    """两高 2018 信用卡解释 第九条: 恶意透支的数额 is the principal not repaid, not interest, 滞纳金 or a 本息
+    total (cail-1732, cail-1295)."""
+    s = ("同年3月10日李某甲拿到该信用卡后激活使用并透支消费。至2014年2月13日，李某甲使用该信用卡透支消费4万余元。"
+         "该卡逾期后，中国银行三峡分行工作人员多次采取电话催收、上门催收等方式催促李某甲还款，李某甲无法归还信用卡透支款。"
+         "截止2014年2月13日，李某甲恶意透支63632.96元（其中：本金47946.50元，利息15686.46元）。")
+    assert read_amounts(s, "fraud").total == 47946.5
+    s = ("2015年1月13日后不再还款，透支27808.4元。后经发卡行两次催缴以后超过三个月仍不还款。截止2015年8月20日，"
+         "拖欠本金27808.82元，利息2872.82元，滞纳金6962.34元，合计37643.56元（已还清）。被告人孟某与被害人于某华是同学关系，"
+         "孟某虚构能帮助于某华买到恒业11期的顶账房，并以此为由收取于某华房屋预付款19万元。")
+    assert read_amounts(s).total == 217808.82
+
+
+def test_overdraft_principal_balance_nearest_the_filing_wins() -> None:
+    """The principal 立案时尚未归还: a later balance of the same cards supersedes an earlier one, and a
+    principal referred back to (上述所欠本金) is not added (cail-1710); separate cards each count (cail-1714)."""
+    s = ("截至2013年8月3日其所持有的卡号为6225571050＊＊＊＊＊＊及4063651050＊＊＊＊＊＊信用卡分别结欠广发银行本金"
+         "19010.43元及15053.79元。2013年8月3日、同年8月4日及同年8月30日，广发银行多次向被告人辛某某催收上述所欠本金"
+         "34064.22元以及相关利息、滞纳金。被告人辛某某于2014年2月6日分别向上述两张信用卡各存入1500元，共向广发银行偿还"
+         "欠款3000元。截至2014年9月3日，被告人辛某某持有的上述两张信用卡分别结欠银行本金为17510.43元及13553.79元，共计"
+         "31064.22元。")
+    assert read_amounts(s).total == 31064.22
+    s = ("其中，光大银行信用卡自2013年4月11日开始逾期，截至2014年11月5日，共透支本金合计人民币39902.39元；招商银行信用卡"
+         "自2013年4月25日开始逾期，截至2014年10月25日，共透支本金合计人民币39891.98元；交通银行信用卡于2012年11月11日"
+         "开始消费，截至2014年9月14日，该卡共透支本金合计人民币17901.17元。")
+    assert read_amounts(s).total == 97695.54
+
+
+def test_theft_value_is_the_appraised_value_not_the_sale_price() -> None:
+    """2013 盗窃解释 第四条: the appraised value, not what the goods were sold for (cail-0768); with no value
+    stated, the pledge or sale price is all that shows their worth (cail-1405)."""
+    s = ("后劫得工地上的紫铜排578公斤，物品价值人民币（下同）35258元，后以24000元的价格销售给吴某（已判决）。")
+    assert read_amounts(s).total == 35258.0
+    s = ("被告人刘某于2016年9月8日17时许，在武汉市武昌区八一路武汉大学文理学院三楼303教室内，趁无人之机，盗得李某1放置在"
+         "教室课桌内的苹果牌笔记本电脑1部，后用以抵押获款人民币3300元。被告人刘某于2017年6月2日12时许，在武汉市武昌区八一路"
+         "武汉大学文理学院三楼502教室内，趁无人之机，盗得徐某放置在教室课桌内的苹果牌MacBookpro型笔记本电脑1部（价值人民币"
+         "9600元），后用以抵押获款人民币5760元。")
+    assert read_amounts(s, "theft").total == 12900.0
+
+
+def test_value_claimed_by_the_victim_of_goods_that_could_not_be_appraised() -> None:
+    """No appraisal possible (无法进行价格认证): the victim's claimed value is no appraised value; the sale
+    prices are what is proven (cail-0745)."""
+    s = ("将汪某某佩戴的黄金项链抢走，并用手铐将汪某某铐在其家卧室的门框上。汪某某称黄金项链重约60克，价值1.6万元人民币。"
+         "高某某将黄金项链卖至辽阳刘二堡一家金店，得款7600余元人民币。2015年11月17日20时许，被告人高某某在鞍山市经济开发区"
+         "达道湾镇烟狼寨村其家中，在马某某不知情的情况下，将马某某包内的黄金手镯偷走。马某某称黄金手镯重约20克，价值5000元"
+         "人民币。高某某将黄金手镯卖至辽阳首山一家金店，得款3700余元人民币。经鞍山市铁西区物价局鉴定，由于涉案物品无实物、"
+         "无原始购货发票不能确定真假、质量，无法进行价格认证。")
+    assert read_amounts(s, "theft").total == 11300.0
+
+
+def test_concealment_of_the_stolen_goods_counts_once() -> None:
+    """掩饰、隐瞒 of goods stolen in the same facts: one loss, not theft + concealment (cail-0830, cail-0765)."""
+    s = ("2016年5月28日凌晨，被告人陈1某现驾驶红色无牌三轮摩托车到河口区孤岛镇山东欣马酒业有限公司，用扳手、断线钳等作案"
+         "工具撬开窗户后进入该公司财务室，又用砖块、撬棍打开保险柜，××保险柜内部分现金117500元。2016年6月23日，被告人高某"
+         "明知其银行卡内的36900元为陈1某现××所得的赃物而予以转移藏匿，拒不退还。")
+    assert read_amounts(s, "theft").total == 117500.0
+    s = ("一、××罪。第一次盗得太平洋牌4×34平方毫米电缆线3段；第二次盗得金一牌4×150平方毫米电缆线4段。被告人曾2某三次××"
+         "的电缆线价值共计26563元。二、掩饰、隐瞒犯罪所得罪。被告人曾2某将第一次、第二次盗得的电缆线剥了皮，卖给被告人"
+         "曾1某，被告人曾1某明知该铜线是被告人曾2某犯罪所得仍以6900余元予以收购。经广昌县价格认证中心鉴定，该批扣押铜线"
+         "价值每斤14元，总价值6668.48元。")
+    assert read_amounts(s, "theft").total == 26563.0
+
+
+def test_concealment_of_other_goods_is_added() -> None:
+    """Goods concealed that were not stolen in the facts (another's motorcycle, no value stated: its sale
+    price) are a second amount (cail-0760)."""
+    s = ("2015年3月21日晚9时许，被告人黎某甲到达寻乌县长宁镇君子坝车之家美容店，趁被害人梅某甲不注意之机，盗得被害人梅某甲"
+         "放置在店内桌上的手提包的现金2100元。2014年3月26日晚，被告人黎某甲将“细毛”（姓名不详）的一部没有合法有效来历"
+         "凭证的赣BKP539红色豪爵太子摩托，以人民币1200元的价格销售给邝某甲（已判刑）。")
+    assert read_amounts(s, "theft").total == 3300.0
