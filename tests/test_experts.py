@@ -209,6 +209,24 @@ def test_casino_tiers(text, tier):
     assert _tier("casino", text) == tier
 
 
+@pytest.mark.parametrize("text,profit", [
+    # two casinos in different periods add up (each below 30000 元, together 情节严重)
+    ("2016年3月至5月，被告人在家中开设赌场，抽头渔利18000元。2016年8月至10月，被告人又在某茶楼开设赌场，"
+     "抽头渔利15000元。", 33000),
+    # the same period told by the prosecutor and by the court: one figure, the largest
+    ("公诉机关指控，2013年10月底至12月1日，被告人开设赌场，从中获利十三万余元。经审理查明：2013年10月底至12月1日，"
+     "被告人开设赌场，从中获利十余万元。", 130000),
+    # the profit restated after the arrest date: counted once
+    ("2016年3月至5月，被告人开设赌场，抽头渔利18000元。2016年5月20日，被告人被抓获，经查其抽头渔利18000元。", 18000),
+    # a total after its parts; undated figures keep the largest
+    ("被告人在甲处开设赌场抽头渔利2000元，在乙处抽头渔利3000元，共计抽头渔利5000元。", 5000),
+])
+def test_casino_profit_of_separate_periods_adds_up(text, profit):
+    from models.experts.casino import crime_amount
+
+    assert crime_amount(text) == profit
+
+
 @pytest.mark.parametrize("text,tier", [
     ("明知是盗窃所得的手机而予以收购，价值共计人民币12600元。", "一般"),
     ("明知是诈骗所得资金而取现转移，共计转移赃款人民币150000元。", "情节严重"),

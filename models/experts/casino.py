@@ -18,9 +18,26 @@ def _amounts(text: str, pat: re.Pattern[str]) -> list[float]:
     return [a.yuan for a in extract_amounts(text) if pat.search(text[max(0, a.start - 20) : a.start])]
 
 
+# the period an act is dated by: "2016年3月至5月", "2013年10月底至12月1日", "2015年8月"
+_PERIOD = re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?(?:[初中底旬许左右]{0,2})(?:(?:至|到|—|-)(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日)?[初中底旬]{0,2})?")
+
+
 def crime_amount(text: str) -> float | None:
-    v = _amounts(text, _PROFIT)
-    return max(v) if v else None
+    """抽头渔利: the largest figure (a 共计 total or the same profit restated by the court), except
+    that casinos run in different periods add up: when every profit figure is dated in its own sentence
+    and the dates name two or more different periods, the largest figure of each period is summed (a
+    figure equal to one already counted is a restatement)."""
+    found = [a for a in extract_amounts(text) if _PROFIT.search(text[max(0, a.start - 20) : a.start])]
+    if not found:
+        return None
+    by_period: dict[str, float] = {}
+    for a in found:
+        dates = _PERIOD.findall(text, text.rfind("。", 0, a.start) + 1, a.start)
+        if not dates:
+            return max(a.yuan for a in found)
+        if a.yuan not in by_period.values():
+            by_period[dates[-1]] = max(by_period.get(dates[-1], 0.0), a.yuan)
+    return sum(by_period.values()) if len(by_period) > 1 else max(by_period.values())
 
 
 def elements(text: str) -> dict[str, Any]:
