@@ -343,6 +343,36 @@ def _sentence_bounds(text: str) -> list[int]:
     return [m.start() for m in _SENT_END_RE.finditer(text)]
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Where a text's sentences end and its enumerated parts (一、 2、 （三）) begin, to place amounts:
+    built once per ``read_amounts`` and shared by the legal rules and the reading."""
+
+    text: str
+    ends: list[int]
+    parts: list[int]
+
+    @classmethod
+    def of(cls, text: str) -> _Layout:
+        return cls(text, _sentence_bounds(text), [m.start() for m in _ENUM.finditer(text)])
+
+    def sent(self, pos: int) -> int:
+        """Index of the sentence holding ``pos``."""
+        return bisect.bisect_left(self.ends, pos)
+
+    def seg(self, pos: int) -> int:
+        """Index of the enumerated part holding ``pos`` (0 before the first)."""
+        return bisect.bisect_right(self.parts, pos)
+
+    def span(self, sent: int) -> tuple[int, int]:
+        """(start, end) of sentence ``sent``; the end is its closing mark."""
+        return (self.ends[sent - 1] + 1 if sent > 0 else 0,
+                self.ends[sent] if sent < len(self.ends) else len(self.text))
+
+    def spans(self) -> list[tuple[int, int]]:
+        return [self.span(i) for i in range(len(self.ends) + 1)]
+
+
 # the sum named right before the sale or pledge (…后以5000元的价格销售给陈某 / 销赃得款6900余元 / 抵押获款3300元)
 _SALE_SUM = re.compile(r"(?:得|获|所得)(?:赃)?款(?:人民币)?$|获赃款(?:人民币)?$|所得(?:赃款)?(?:人民币)?$|(?:卖|售|销)得(?:人民币)?$"
                        r"|以(?:人民币)?$")
@@ -352,7 +382,7 @@ _NOT_SALE = re.compile(r"赔|退|还|返|追|扣押|缴获|发还|冻结|分得|
 _NAME_TOKEN = re.compile(r"[\u4e00-\u9fff]\d?某[\u4e00-\u9fff\d]?")
 
 
-def _legal_rules(text: str, found: list[Amount], kind: str) -> tuple[set[int], set[int]]:
+def _legal_rules(text: str, found: list[Amount], kind: str, lay: _Layout) -> tuple[set[int], set[int]]:
     """Rules of law on what the amount is (``amount_context.yaml`` ``legal``): the starts of the sums to
     drop and of the sums to keep whatever words surround them.
 
@@ -370,17 +400,9 @@ def _legal_rules(text: str, found: list[Amount], kind: str) -> tuple[set[int], s
     keep: set[int] = set()
     if not found:
         return drop, keep
-    ends = _sentence_bounds(text)
-    enum_pos = [m.start() for m in _ENUM.finditer(text)]
-
-    def sent_of(pos: int) -> int:
-        return bisect.bisect_left(ends, pos)
-
-    def seg_of(pos: int) -> int:
-        return bisect.bisect_right(enum_pos, pos)
-
+    sent_of, seg_of, enum_pos = lay.sent, lay.seg, lay.parts
     pres = {a.start: _clause(text, a) for a in found}
-    sents = [(ends[i - 1] + 1 if i > 0 else 0, ends[i] if i < len(ends) else len(text)) for i in range(len(ends) + 1)]
+    sents = lay.spans()
     # 1. overdraft: the principal
     if cfg["overdraft"] in text:
         pr, ret, oth = re.compile(cfg["principal"]), re.compile(cfg["principal_returned"]), re.compile(cfg["principal_others"])
@@ -531,7 +553,8 @@ def read_amounts(text: str, kind: str = "default") -> AmountRead:
     """
     norm = normalize_digits(text)
     found = extract_amounts(norm)
-    drop, keep = _legal_rules(text, found, kind)
+    lay = _Layout.of(text)
+    drop, keep = _legal_rules(text, found, kind, lay)
     if drop:
         found = [a for a in found if a.start not in drop]
     m = _FACTS_END.search(text)
@@ -551,9 +574,9 @@ def read_amounts(text: str, kind: str = "default") -> AmountRead:
     cut = end if any(a.start < end for a in found) else len(text)
     spans = _evidence_spans(text, cut) + [r for r in reasons if r[1] <= cut]
     facts = [a for a in found if a.start < cut and not any(lo <= a.start < hi for lo, hi in spans)]
-    r = _read(text, facts, kind, frozenset(keep))
+    r = _read(lay, facts, kind, frozenset(keep))
     if r.total is None and len(facts) < len(found):
-        r = _read(text, found, kind, frozenset(keep))
+        r = _read(lay, found, kind, frozenset(keep))
     stated = _stated_in_reasoning(text, found, cut, kind)
     if stated is not None and r.total is not None and abs(stated - r.total) >= 0.5 \
             and not (stated < r.total and _run_sum(r.items, stated)):
@@ -613,16 +636,9 @@ def _evidence_spans(text: str, cut: int) -> list[tuple[int, int]]:
     return out
 
 
-def _read(text: str, found: list[Amount], kind: str, keep: frozenset[int] = frozenset()) -> AmountRead:
+def _read(lay: _Layout, found: list[Amount], kind: str, keep: frozenset[int] = frozenset()) -> AmountRead:
     excl_re, total_re, attempt_re, excl_after_re = _amount_patterns(kind)
-    ends = _sentence_bounds(text)
-    enum_pos = [mm.start() for mm in _ENUM.finditer(text)]
-
-    def sent_of(pos: int) -> int:
-        return bisect.bisect_left(ends, pos)
-
-    def seg_of(pos: int) -> int:
-        return bisect.bisect_right(enum_pos, pos)
+    text, ends, sent_of, seg_of = lay.text, lay.ends, lay.sent, lay.seg
 
     verb_re, _, loss_before_re, loss_after_re = _context_patterns()
     items: list[tuple[int, int, float]] = []  # (sentence, segment, yuan)
@@ -645,7 +661,7 @@ def _read(text: str, found: list[Amount], kind: str, keep: frozenset[int] = froz
         list_item = 0 <= a.start - prev_end <= 1 and gap in ("、", "")
         prev_end = a.end
         sent, seg = sent_of(a.start), seg_of(a.start)
-        s_start = ends[sent - 1] + 1 if sent > 0 else 0
+        s_start = lay.span(sent)[0]
         # a list that goes on with only a name between the sums (赔偿被害人方某2648元，陈某1655元 / 合计骗走
         # 王某10000元、朱某13000元): each sum plays the part of the first
         cont = (sent == prev_sent and bool(_CHAIN_GAP.fullmatch(gap))
@@ -753,7 +769,7 @@ def _read(text: str, found: list[Amount], kind: str, keep: frozenset[int] = froz
         items.append((sent, seg, a.yuan))
         item_start.append(a.start)
         kept_at[sent] = a.end
-        s_end = ends[sent] if sent < len(ends) else len(text)
+        s_end = lay.span(sent)[1]
         nxt = next((b.start for b in found if b.start > a.start), len(text))
         if attempt_re.search(pre + post) or attempt_re.search(text[a.end : min(s_end, nxt)]):
             attempted += a.yuan  # (the 未遂 after the next sum of the sentence is that sum's)

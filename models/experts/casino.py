@@ -7,6 +7,7 @@ from typing import Any
 
 from models.experts.base import Assessment, Expert, load_yaml
 from models.extract.amounts import extract_amounts
+from models.types import Amount
 
 _PROFIT = re.compile(r"(?:抽头|渔利|获利|盈利|牟利|非法所得|违法所得|抽水|抽成|头薪|台费|房租费)[^，。；]{0,12}$")
 _STAKES = re.compile(r"赌资[^，。；]{0,12}$")
@@ -14,8 +15,9 @@ _ONLINE = re.compile(r"网络|网站|APP|app|微信群|网上|线上|代理")
 _GAMBLERS = re.compile(r"参赌(?:人员|人数)?[^，。；]{0,6}?(\d+)(?:余)?(?:人|名)")
 
 
-def _amounts(text: str, pat: re.Pattern[str]) -> list[float]:
-    return [a.yuan for a in extract_amounts(text) if pat.search(text[max(0, a.start - 20) : a.start])]
+def _amounts(text: str, pat: re.Pattern[str]) -> list[Amount]:
+    """The sums ``pat`` names in the 20 characters before them (抽头渔利…, 赌资…)."""
+    return [a for a in extract_amounts(text) if pat.search(text[max(0, a.start - 20) : a.start])]
 
 
 # the period an act is dated by: "2016年3月至5月", "2013年10月底至12月1日", "2015年8月"
@@ -27,7 +29,7 @@ def crime_amount(text: str) -> float | None:
     that casinos run in different periods add up: when every profit figure is dated in its own sentence
     and the dates name two or more different periods, the largest figure of each period is summed (a
     figure equal to one already counted is a restatement)."""
-    found = [a for a in extract_amounts(text) if _PROFIT.search(text[max(0, a.start - 20) : a.start])]
+    found = _amounts(text, _PROFIT)
     if not found:
         return None
     by_period: dict[str, float] = {}
@@ -41,7 +43,7 @@ def crime_amount(text: str) -> float | None:
 
 
 def elements(text: str) -> dict[str, Any]:
-    st = _amounts(text, _STAKES)
+    st = [a.yuan for a in _amounts(text, _STAKES)]
     g = [int(m.group(1)) for m in _GAMBLERS.finditer(text)]
     return {"stakes": max(st) if st else None, "gamblers": max(g) if g else None, "online": bool(_ONLINE.search(text))}
 
