@@ -96,6 +96,13 @@ def _fit(rows: list[dict[str, Any]]):
     return Blend(Learned.fit([r["fact"] for r in rows], [r["charges"] for r in rows]), Prior.load())
 
 
+def _gold_experts(charges: list[str]) -> set[str]:
+    """The ten experts a case's gold charges belong to (empty: only the generic pipeline)."""
+    from models.gate import experts_for
+
+    return {e for e, _ in experts_for([(c, 1.0) for c in charges])} - {"generic"}
+
+
 def _top_expert(charges: list[tuple[str, float]], preferred: tuple[str, float] | None) -> str:
     from models.gate import experts_for
 
@@ -128,7 +135,6 @@ def tune_gate(out: list[str]) -> None:
     on train only, scored on dev — gate top-1 on the ten experts' charges, seen-charge micro F1 and
     leave-charges-out micro F1 (3 folds of the train charges). Prints the best settings."""
     from eval.analyze import load_cail
-    from models.gate import experts_for
 
     train, dev = load_cail("train"), load_cail("dev")
     full = _fit(train)
@@ -138,7 +144,7 @@ def tune_gate(out: list[str]) -> None:
         fold = set(seen[k::FOLDS])
         rows = [r for r in dev if set(r["charges"]) & fold]
         folds.append((fold, _fit([r for r in train if not set(r["charges"]) & fold]), rows))
-    gold_exp = [{e for e, _ in experts_for([(c, 1.0) for c in r["charges"]])} - {"generic"} for r in dev]
+    gold_exp = [_gold_experts(r["charges"]) for r in dev]
     facts = [r["fact"] for r in dev]
     res = []
     grid = itertools.product([(0.5, 0.5, 0.0), (0.3, 0.9, 0.2), (0.5, 0.9, 0.0)], [4.0, 8.0], [60.0, 100.0],
@@ -173,14 +179,13 @@ CV_FOLDS = 5
 def _gate_counts(model: Any, rows: list[dict[str, Any]]) -> tuple[int, int, list[list[str]], list[list[str]]]:
     """(gate top-1 hits, cases of the experts' charges, gold and predicted charges of the cases whose
     charges the model has seen)."""
-    from models.gate import experts_for
 
     routes = model.predict_routes([r["fact"] for r in rows])
     seen = set(model.learned.classes)
     ok = n = 0
     gold, pred = [], []
     for r, (c, pf) in zip(rows, routes, strict=True):
-        g = {e for e, _ in experts_for([(x, 1.0) for x in r["charges"]])} - {"generic"}
+        g = _gold_experts(r["charges"])
         if g:
             n += 1
             ok += _top_expert(c, pf) in g
@@ -258,13 +263,11 @@ def charge_eval(quick: bool, lines: list[str]) -> dict[str, Any]:
     t_seen = [r for r in test if set(r["charges"]) <= seen]
     res["seen"] = f1_scores([r["charges"] for r in t_seen], _names(model.predict([r["fact"] for r in t_seen])))
     # gate top-1 on the ten experts' charges
-    from models.gate import experts_for
-
     gres = route_many([r["fact"] for r in test])
     ok = n = 0
     miss: Counter[str] = Counter()
     for r, g in zip(test, gres, strict=True):
-        gold_exp = {e for e, _ in experts_for([(c, 1.0) for c in r["charges"]])} - {"generic"}
+        gold_exp = _gold_experts(r["charges"])
         if not gold_exp:
             continue
         n += 1
@@ -279,7 +282,7 @@ def charge_eval(quick: bool, lines: list[str]) -> dict[str, Any]:
         dg = dm.predict_routes([r["fact"] for r in dev])
         dn = dok = 0
         for r, (c, pf) in zip(dev, dg, strict=True):
-            gold_exp = {e for e, _ in experts_for([(c, 1.0) for c in r["charges"]])} - {"generic"}
+            gold_exp = _gold_experts(r["charges"])
             if gold_exp:
                 dn += 1
                 dok += _top_expert(c, pf) in gold_exp
