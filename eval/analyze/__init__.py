@@ -23,6 +23,7 @@ CAIL = DATA / "cail.jsonl.gz"
 JFACTS = HERE / "judgment_facts.jsonl.gz"
 AMOUNTS = DATA / "amount_labels.jsonl"
 AMOUNTS_BLIND = DATA / "amount_labels_blind.jsonl"  # test-split labels written without seeing predictions
+AMOUNTS_JUDGMENTS = DATA / "amount_labels_judgments.jsonl"  # the 501 judgments' money cases, labelled blind
 CAIL_SOURCE = Path("/work/shared/data/cases/cail2018_exercise.jsonl")
 JUDGE_SOURCE = Path("/work/shared/data/cases/judgments_judge.jsonl")
 _VERDICT_END = re.compile(r"如不服本判决|如不服本裁定|审\s*判\s*长|审\s*判\s*员")
@@ -119,7 +120,19 @@ def load_amount_labels(blind: bool = False) -> list[dict[str, Any]]:
     none), read from the facts by a person: the train/dev ones guide the amount logic, the test ones
     are held out. ``blind``: the test-split labels of ``amount_labels_blind.jsonl`` (written by someone
     who never ran the predictor; empty when the file is absent)."""
-    path = AMOUNTS_BLIND if blind else AMOUNTS
+    return _jsonl(AMOUNTS_BLIND if blind else AMOUNTS)
+
+
+def load_judgment_amount_labels() -> list[dict[str, Any]]:
+    """Hand labels ``{"id", "split", "amount", "court_amount", "note", "court"}`` of the money cases among
+    the 501 judgments: ``amount`` is read from the judgment's facts (what ``analyze`` sees), with the
+    court's own determination (``court_amount``, quoted in ``court``) settling what counts. Written
+    without running the predictor; the judgments' ``dev`` part may then guide the amount logic, the
+    ``test`` part is held out."""
+    return _jsonl(AMOUNTS_JUDGMENTS)
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]

@@ -38,7 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bench-only", action="store_true", help="only the throughput benchmark (prints, no write)")
     p.add_argument("--amount-only", action="store_true", help="only the amount accuracy (prints, no write)")
     p.add_argument("--amount-groups", default="train+dev",
-                   help="label groups for --amount-only, comma-separated: train+dev,test,blind test")
+                   help="label groups for --amount-only, comma-separated: "
+                        "train+dev,test,blind test,judgments dev,judgments test")
 
 
 # --------------------------------------------------------------------------- metrics
@@ -353,21 +354,25 @@ def term_eval(lines: list[str], split: str = "test") -> dict[str, Any]:
     return out
 
 
-AMOUNT_GROUPS = ("train+dev", "test", "blind test")
+AMOUNT_GROUPS = ("train+dev", "test", "blind test", "judgments dev", "judgments test")
 
 
 def amount_eval(groups: tuple[str, ...] = AMOUNT_GROUPS) -> dict[str, Any]:
     """Exact-to-the-yuan accuracy of ``amount_yuan`` on the hand labels, by group: ``train+dev`` (the
     labels the amount logic was developed against), ``test`` (older test-split labels, held out) and
     ``blind test`` (eval/data/amount_labels_blind.jsonl, test-split labels written without seeing any
-    prediction; skipped when the file is absent). A null label is right when nothing is predicted."""
-    from eval.analyze import load_amount_labels, load_cail
+    prediction; skipped when the file is absent) and ``judgments dev|test`` (the money cases of the 501
+    judgments, facts as JuDGE gives them, labelled blind). A null label is right when nothing is
+    predicted."""
+    from eval.analyze import load_amount_labels, load_cail, load_judgment_amount_labels, load_judgment_facts
     from models.commands.analyze import analyze_many
     from models.experts import for_charge, registry
 
     by_id = {r["id"]: r for r in load_cail()}
+    by_id |= {r["id"]: {"fact": r["facts"], "charges": r["charges"] or [""]} for r in load_judgment_facts()}
     labels = [(("test" if x["split"] == "test" else "train+dev"), x) for x in load_amount_labels()]
     labels += [("blind test", x) for x in load_amount_labels(blind=True)]
+    labels += [(f"judgments {x['split']}", x) for x in load_judgment_amount_labels()]
     labels = [(g, x) for g, x in labels if g in groups and x["id"] in by_id]
     out = analyze_many([(x["id"], by_id[x["id"]]["fact"]) for _, x in labels])
     res: dict[str, Any] = {}
@@ -400,7 +405,9 @@ def amount_lines(am: dict[str, Any]) -> list[str]:
     """The amount section's lines (one per label group, misses listed)."""
     names = {"train+dev": "train+dev labels (eval/data/amount_labels.jsonl)",
              "test": "older test labels (eval/data/amount_labels.jsonl, split test)",
-             "blind test": "blind test labels (eval/data/amount_labels_blind.jsonl)"}
+             "blind test": "blind test labels (eval/data/amount_labels_blind.jsonl)",
+             "judgments dev": "501 judgments' money cases, dev part (eval/data/amount_labels_judgments.jsonl)",
+             "judgments test": "501 judgments' money cases, test part (held out)"}
     return [f"- {names.get(grp, grp)}: `analyze` accuracy **{a['exact']:.3f}** ({a['ok']}/{a['n']}); the gold "
             f"charge's expert alone {a['exact_expert']:.3f}; misses: "
             + ("; ".join(f"{m['id']} gold {m['gold']} pred {m['pred']}" for m in a["misses"]) or "none")
