@@ -240,7 +240,7 @@ def normalize_digits(text: str) -> str:
 # the legal reasoning or the evidence list: amounts there restate the facts (cut to the end)
 _FACTS_END = re.compile(
     r"(?:公诉机关|检察院|本院|该院)(?:据此|经审查)?认为|[，,](?:并|据此|故|遂)?认为被告人"
-    r"|证据如下|(?:下列|以下|如下)证据")
+    r"|证据如下|(?:下列|以下|如下)证据|(?:证明|认定|证实)(?:上述|以上|前述)?(?:犯罪)?事实的(?:主要)?证据(?:有|如下|是)")
 # a sentence citing the evidence of the incident just told (上述事实，被告人…亦无异议，且有…等证据证实，足以
 #认定。): skipped up to its end, the next incident may follow
 _EVIDENCE = re.compile(r"(?:上述|以上|前述)(?:指控|犯罪)?事实[，,]?[^。]{0,400}?(?:证据|证实|证明|认定|亦无异议)")
@@ -525,8 +525,32 @@ _NUMBER_TAIL = re.compile(r"^(?:余|多)?元?")
 _TAKEN_REF = re.compile(r"所(?:盗|窃|偷|抢|夺|劫)|(?:盗|窃|偷|抢|夺|劫)(?:来|得|取|走)?(?:的|后)|得手后|××(?:所得|来)的")
 
 
-@lru_cache(maxsize=512)
+# the court's own findings (经审理查明 / 本院审理查明 / 二审查明…; not 另查明, which adds to them): in a
+# judgment they restate, and where they differ correct, the accusation and pleas told before them
+_FINDINGS = re.compile(r"(?:经(?:庭审|审理|审查)|本院(?:经|二审|再审)?(?:审理)?|二审(?:经)?(?:审理)?)查明")
+
+
+def findings_part(text: str) -> str:
+    """The court's findings of a judgment's facts (from the first 经审理查明… on; the whole text when
+    there are none, as in a CAIL-style fact description)."""
+    m = _FINDINGS.search(text)
+    return text if m is None else text[m.start():]
+
+
 def read_amounts(text: str, kind: str = "default") -> AmountRead:
+    """Crime amounts of a facts text: of the court's findings when a judgment's facts tell the
+    accusation first (``findings_part``), of the whole text when the findings name no crime amount
+    (经审理查明，公诉机关指控的事实清楚… / 原判认定的事实属实); see ``_read_amounts``."""
+    part = findings_part(text)
+    if part is not text:
+        r = _read_amounts(part, kind)
+        if r.total is not None:
+            return r
+    return _read_amounts(text, kind)
+
+
+@lru_cache(maxsize=512)
+def _read_amounts(text: str, kind: str = "default") -> AmountRead:
     """Crime amounts of a facts text (cached: several experts and the engine read the same text;
     callers must not modify the result).
 
@@ -820,7 +844,7 @@ def _read(lay: _Layout, found: list[Amount], kind: str, keep: frozenset[int] = f
     return AmountRead(float(sum(item_vals)), attempted, item_vals, False, excl_vals)
 
 
-_ANNOUNCE = re.compile(r"(?:具体|分别)?(?:分述|事实)?如下|分述如下")
+_ANNOUNCE = re.compile(r"(?:具体|分别)?(?:分述|(?:犯罪)?事实)?如下|分述如下")
 
 
 def _announced_breakdown(text: str, ends: list[int], items: list[tuple[int, int, float]], starts: list[int],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from models.experts.base import Assessment, Expert, load_yaml
+from models.experts.base import Assessment, Expert, findings_part, load_yaml
 from models.extract.amounts import extract_amounts
 from models.types import Amount
 
@@ -29,6 +29,7 @@ def crime_amount(text: str) -> float | None:
     that casinos run in different periods add up: when every profit figure is dated in its own sentence
     and the dates name two or more different periods, the largest figure of each period is summed (a
     figure equal to one already counted is a restatement)."""
+    text = findings_part(text)
     found = _amounts(text, _PROFIT)
     if not found:
         return None

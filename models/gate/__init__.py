@@ -9,6 +9,8 @@ expert covers go to ``generic``, which still carries the predicted charge.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 from knowledge.gate import params
@@ -96,9 +98,29 @@ _FACT_SECTIONS = (("indictment", ("facts",)), ("judgment", ("findings", "accusat
                   ("recommendation", ("facts",)))
 
 
+# findings that only confirm the accusation or the first instance (经审理查明，公诉机关指控…的事实清楚，
+# 证据充分 / 原判认定的事实属实): the facts themselves are told in the accusation
+_CONFIRMS = re.compile(r"(?:指控|原判|原审|一审)[^。]{0,40}(?:事实|犯罪)[^。]{0,20}(?:清楚|属实|成立|一致|无异|无误)")
+
+
+def _accusation_before(doc, findings: str) -> str:
+    """The accusation told before a judgment's findings (its section, or the text from the first
+    …指控 before the findings when the parser did not mark one), followed by a space; '' if none."""
+    acc = doc.section_text("accusation")
+    if len(acc) > 20:
+        return acc + " "
+    end = doc.text.find(findings)
+    m = _ACCUSED_BY.search(doc.text, 0, max(0, end))
+    return doc.text[m.start():end].rstrip() + " " if m else ""
+
+
+_ACCUSED_BY = re.compile(r"(?:公诉机关|检察院|起诉书)(?:起诉)?指控")
+
+
 def facts_of(case: Case) -> str:
-    """The fact description of a case: the indictment's facts, else the judgment's findings or
-    accusation, else the whole text of the first document."""
+    """The fact description of a case: the indictment's facts, else the judgment's findings (after
+    the accusation when the findings only confirm it) or accusation, else the whole text of the
+    first document."""
     for kind, names in _FACT_SECTIONS:
         doc = case.document(kind)
         if doc is None:
@@ -106,6 +128,8 @@ def facts_of(case: Case) -> str:
         for n in names:
             t = doc.section_text(n)
             if len(t) > 20:
+                if n == "findings" and _CONFIRMS.search(t[:200]):
+                    return _accusation_before(doc, t) + t
                 return t
     return case.documents[0].text if case.documents else ""
 
