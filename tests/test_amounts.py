@@ -440,3 +440,48 @@ def test_concealment_of_other_goods_is_added() -> None:
          "放置在店内桌上的手提包的现金2100元。2014年3月26日晚，被告人黎某甲将“细毛”（姓名不详）的一部没有合法有效来历"
          "凭证的赣BKP539红色豪爵太子摩托，以人民币1200元的价格销售给邝某甲（已判刑）。")
     assert read_amounts(s, "theft").total == 3300.0
+
+
+# --------------------------------------------------------------------------- judgments' facts (session 14)
+# Shortened from the money cases of the 501 real judgments (eval/data/amount_labels_judgments.jsonl, dev part).
+
+
+def test_the_courts_findings_replace_the_accusation_they_restate() -> None:
+    s = ("检察院指控：2016年9月6日，被告人丁某某趁其阿姨周某离家之际，盗窃其人民币13600元。公诉机关认为…… "
+         "经审理查明：2016年9月6日23时许，被告人丁某某在卧室衣柜内盗得人民币13600元。")
+    assert read_amounts(s, "theft").total == 13600.0
+    # findings that name no sum (only 另查明 a sale): the accusation's figure
+    s = ("公诉机关指控：被告人将被害人的手机盗走。经鉴定，被盗手机价值人民币1840元。 经审理查明，公诉机关指控被告人犯"
+         "盗窃罪的事实清楚，证据充分。 另查明，被告人盗窃手机销赃所得款项500元，已被依法扣押。")
+    assert read_amounts(s, "theft").total == 1840.0
+
+
+def test_facts_of_a_judgment_whose_findings_only_confirm_the_accusation() -> None:
+    from models.documents import parse_text
+    from models.gate import facts_of
+    from models.types import Case
+
+    s = ("公诉机关指控：2018年8月3日凌晨3时许，被告人梁某某趁被害人睡着之际将其手机盗走。经鉴定，被盗手机价值人民币1840元。"
+         "针对上述指控事实，公诉机关提供了相应证据。\n被告人梁某某在庭审过程中对起诉书指控的事实及罪名均无异议。\n"
+         "经审理查明，公诉机关指控被告人梁某某犯盗窃罪的事实清楚，证据充分，足以认定。")
+    doc = parse_text(s, source="x")
+    facts = facts_of(Case(case_id="x", documents=[doc]))
+    assert "1840元" in facts and facts.rstrip().endswith("足以认定。")
+
+
+def test_judgment_evidence_list_breakdown_and_things_not_taken() -> None:
+    # a total, then 具体犯罪事实如下 with its items; the evidence list (认定上述事实的证据有) restates
+    s = ("经审理查明：被告人利用职务便利，收受他人人民币280000元。具体犯罪事实如下： 1.2016年至2017年期间，先后收受曹某某"
+         "人民币200000元。 2.2017年11月至2018年3月期间，先后收受王某某人民币80000元。 认定上述事实的证据有：1.证人证言：送"
+         "现金合计280000元。")
+    assert read_amounts(s).total == 280000.0
+    # the window broken to get in, the sum recovered afterwards and a commission the defendant paid
+    s = ("被告人将杨某某的越野车价值180元的右前门窗玻璃砸烂，将一背包盗走，内装有现金7400元。又将于某某的轿车价值243元的"
+         "右前门窗玻璃砸烂，将装有4000元现金的公文包盗走。案发后，赃款人民币50元已追回并发还被害人。")
+    assert read_amounts(s, "theft").total == 11400.0
+    s = "被告人骗取某电子商务有限公司人民币208006.37元，期间被告人向某电子商务有限公司支付佣金49049.46元。"
+    assert read_amounts(s, "fraud").total == 208006.37
+    # a sale price when the goods are appraised in the next sentence (除…无法估价外，其他物品经鉴定价值…)
+    s = ("被告人盗窃黑色电脑包一个，内有笔记本电脑一台和手机等物品。之后被告人将电脑包中的物品以600元的价格销赃。"
+         "除笔记本电脑无法估价外，其他物品经鉴定价值2027.9元人民币。")
+    assert read_amounts(s, "theft").total == 2027.9

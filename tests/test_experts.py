@@ -213,9 +213,16 @@ def test_casino_tiers(text, tier):
     # two casinos in different periods add up (each below 30000 元, together 情节严重)
     ("2016年3月至5月，被告人在家中开设赌场，抽头渔利18000元。2016年8月至10月，被告人又在某茶楼开设赌场，"
      "抽头渔利15000元。", 33000),
-    # the same period told by the prosecutor and by the court: one figure, the largest
+    # the same period told by the prosecutor and by the court: the court's findings (十余万) correct it
     ("公诉机关指控，2013年10月底至12月1日，被告人开设赌场，从中获利十三万余元。经审理查明：2013年10月底至12月1日，"
+     "被告人开设赌场，从中获利十余万元。", 100000),
+    # the same period told twice in one account: one figure, the largest
+    ("2013年10月底至12月1日，被告人开设赌场，从中获利十三万余元。2013年10月底至12月1日，"
      "被告人开设赌场，从中获利十余万元。", 130000),
+    # enumerated casinos, each part's heading restating its profit: the parts add up
+    ("经审理查明： 一、被告人甲、乙共同开设赌场非法获利15.5万余元 2016年11月至2017年1月，被告人甲、乙开设赌场，"
+     "从中抽头渔利15.5万余元。 二、被告人甲独自开设赌场非法获利0.4万余元 此后，甲开设赌场，从中抽头渔利0.4万余元。",
+     159000),
     # the profit restated after the arrest date: counted once
     ("2016年3月至5月，被告人开设赌场，抽头渔利18000元。2016年5月20日，被告人被抓获，经查其抽头渔利18000元。", 18000),
     # a total after its parts; undated figures keep the largest

@@ -509,7 +509,8 @@ def _legal_rules(text: str, found: list[Amount], kind: str, lay: _Layout) -> tup
             continue
         last = k
         for n in (k + 1, k + 2):  # an appraisal told after the sale (…销赃得款6900余元。…。经…鉴定，…价值共计26563元)
-            if n < len(sents) and re.match(r"\s*经[^，。；]{0,20}(?:鉴定|认定|评估|估价|认证)", text[sents[n][0]:sents[n][1]]):
+            # (also …除笔记本电脑无法估价外，其他物品经鉴定价值2027.9元)
+            if n < len(sents) and re.search(r"经[^，。；]{0,20}(?:鉴定|认定|评估|估价|认证)", text[sents[n][0]:sents[n][1]]):
                 last = n
         window = [b for b in found if sents[j][0] <= b.start < sents[last][1] and b.start != a.start
                   and b.start not in drop]

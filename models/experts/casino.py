@@ -37,10 +37,30 @@ def crime_amount(text: str) -> float | None:
     for a in found:
         dates = _PERIOD.findall(text, text.rfind("。", 0, a.start) + 1, a.start)
         if not dates:
-            return max(a.yuan for a in found)
+            return _by_parts(text, found)
         if a.yuan not in by_period.values():
             by_period[dates[-1]] = max(by_period.get(dates[-1], 0.0), a.yuan)
     return sum(by_period.values()) if len(by_period) > 1 else max(by_period.values())
+
+
+# an enumerated part of the facts (一、被告人…共同开设赌场非法获利15.5万余元 2016年11月…)
+_PART = re.compile(r"(?:^|(?<=[。；\s]))[一二三四五六七八九十]{1,3}、")
+
+
+def _by_parts(text: str, found: list[Amount]) -> float:
+    """Casinos told as enumerated parts (一、… 二、…): the largest figure of each part (its heading and
+    its facts restate one profit), summed; the largest figure when it is a total covering the others or
+    the facts are not enumerated."""
+    starts = [m.start() for m in _PART.finditer(text)]
+    best: dict[int, float] = {}
+    for a in found:
+        part = sum(1 for s in starts if s < a.start)
+        best[part] = max(best.get(part, 0.0), a.yuan)
+    top = max(best.values())
+    rest = sum(best.values()) - top
+    if len(best) < 2 or abs(top - rest) <= 0.01 * top:
+        return top
+    return sum(best.values())
 
 
 def elements(text: str) -> dict[str, Any]:

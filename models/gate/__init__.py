@@ -10,7 +10,6 @@ expert covers go to ``generic``, which still carries the predicted charge.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 
 from knowledge.gate import params
