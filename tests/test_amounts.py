@@ -485,3 +485,16 @@ def test_judgment_evidence_list_breakdown_and_things_not_taken() -> None:
     s = ("被告人盗窃黑色电脑包一个，内有笔记本电脑一台和手机等物品。之后被告人将电脑包中的物品以600元的价格销赃。"
          "除笔记本电脑无法估价外，其他物品经鉴定价值2027.9元人民币。")
     assert read_amounts(s, "theft").total == 2027.9
+
+
+def test_mistyped_grouping_refunds_and_casino_rates() -> None:
+    from models.experts.casino import crime_amount as casino_amount
+
+    # a group that starts with 0 continues the number (2，013183.74元 = 2013183.74)
+    assert read_amounts("被告人先后四次购买四张劳务发票，发票金额共计为2，013183.74元。").total == 2013183.74
+    # a refund the defendant received years before is no crime amount
+    s = ("被告人于1998年将该房屋退回经营处，并收到了经营处的退房款共计87384.6元。被告人于2014年以签订房屋买卖合同的方式，"
+         "骗取陈某、许某人民币5万元。")
+    assert read_amounts(s, "fraud").total == 50000.0
+    # a daily rate is not the casino's profit
+    assert casino_amount("被告人开设赌场，每日抽头渔利4至6万元不等，赌资72630元。") is None

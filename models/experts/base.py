@@ -201,7 +201,7 @@ def _excluded(pre: str, post: str, excl_re: re.Pattern[str], excl_after_re: re.P
     return pre.endswith("以") and bool(deal_re.search(post))
 
 
-_FW_GROUP = re.compile(r"(?<=\d)[，,](?=\d{3}(?!\d))")
+_FW_GROUP = re.compile(r"(?<=\d)[，,](?=\d{3}(?!\d)|0\d{2,}(?:\.\d+)?余?元)")
 _FW_POINT = re.compile(r"(?<=\d)．(?=\d)")
 _LETTER_ZERO = re.compile(r"(?<=\d)[Oo]+(?=\d*(?:元|万|余元))")
 _LATIN_BEFORE_RMB = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]+(?=人民币)")

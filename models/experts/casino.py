@@ -11,13 +11,16 @@ from models.types import Amount
 
 _PROFIT = re.compile(r"(?:抽头|渔利|获利|盈利|牟利|非法所得|违法所得|抽水|抽成|头薪|台费|房租费)[^，。；]{0,12}$")
 _STAKES = re.compile(r"赌资[^，。；]{0,12}$")
+# a rate, not a sum (每日抽头渔利4至6万元不等, 每场抽水200元)
+_RATE = re.compile(r"每(?:日|天|晚|月|场|局|桌|次|人)[^，。；]{0,10}$")
 _ONLINE = re.compile(r"网络|网站|APP|app|微信群|网上|线上|代理")
 _GAMBLERS = re.compile(r"参赌(?:人员|人数)?[^，。；]{0,6}?(\d+)(?:余)?(?:人|名)")
 
 
 def _amounts(text: str, pat: re.Pattern[str]) -> list[Amount]:
     """The sums ``pat`` names in the 20 characters before them (抽头渔利…, 赌资…)."""
-    return [a for a in extract_amounts(text) if pat.search(text[max(0, a.start - 20) : a.start])]
+    return [a for a in extract_amounts(text) if pat.search(text[max(0, a.start - 20) : a.start])
+            and not _RATE.search(text[max(0, a.start - 20) : a.start])]
 
 
 # the period an act is dated by: "2016年3月至5月", "2013年10月底至12月1日", "2015年8月"

@@ -14,7 +14,8 @@ from models.types import Amount
 
 _CN_DIGITS = "零〇一二两三四五六七八九壹贰贰叁肆伍陆柒捌玖"
 _CN_UNITS = "十拾百佰千仟万萬亿億"
-_ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# (a group that starts with 0 is never a new number: 2,013183.74 is a mistyped 2,013,183.74)
+_ARABIC = r"\d{1,3}(?:,\d{3})*,0\d{2,}(?:\.\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _AMOUNT_RE = re.compile(
     r"(?=[人\d" + _CN_DIGITS + r"十拾])"
     r"(?P<rmb>人民币\s*)?"
