@@ -354,7 +354,7 @@ def term_eval(lines: list[str], split: str = "test") -> dict[str, Any]:
     return out
 
 
-AMOUNT_GROUPS = ("train+dev", "test", "blind test", "judgments dev", "judgments test")
+AMOUNT_GROUPS = ("train+dev", "test", "blind test", "blind test (first labeller)", "judgments dev", "judgments test")
 
 
 def amount_eval(groups: tuple[str, ...] = AMOUNT_GROUPS) -> dict[str, Any]:
@@ -371,7 +371,10 @@ def amount_eval(groups: tuple[str, ...] = AMOUNT_GROUPS) -> dict[str, Any]:
     by_id = {r["id"]: r for r in load_cail()}
     by_id |= {r["id"]: {"fact": r["facts"], "charges": r["charges"] or [""]} for r in load_judgment_facts()}
     labels = [(("test" if x["split"] == "test" else "train+dev"), x) for x in load_amount_labels()]
-    labels += [("blind test", x) for x in load_amount_labels(blind=True)]
+    blind = load_amount_labels(blind=True)
+    labels += [("blind test", x) for x in blind]
+    # the same cases with the first blind labeller's amounts (before the second labeller and adjudication)
+    labels += [("blind test (first labeller)", {**x, "amount": x.get("first", x["amount"])}) for x in blind]
     labels += [(f"judgments {x['split']}", x) for x in load_judgment_amount_labels()]
     labels = [(g, x) for g, x in labels if g in groups and x["id"] in by_id]
     out = analyze_many([(x["id"], by_id[x["id"]]["fact"]) for _, x in labels])
@@ -398,6 +401,11 @@ def amount_eval(groups: tuple[str, ...] = AMOUNT_GROUPS) -> dict[str, Any]:
     for g in res.values():
         g["exact"] = g["ok"] / max(1, g["n"])
         g["exact_expert"] = g["ok_expert"] / max(1, g["n"])
+    if "blind test" in res:
+        both = [x for x in blind if "second" in x]
+        first = [x.get("first", x["amount"]) for x in both]
+        res["blind test"]["labellers_agree"] = sum(right(a, x["second"]) for a, x in zip(first, both, strict=True))
+        res["blind test"]["labellers_n"] = len(both)
     return {k: res[k] for k in groups if k in res}
 
 
@@ -405,13 +413,20 @@ def amount_lines(am: dict[str, Any]) -> list[str]:
     """The amount section's lines (one per label group, misses listed)."""
     names = {"train+dev": "train+dev labels (eval/data/amount_labels.jsonl)",
              "test": "older test labels (eval/data/amount_labels.jsonl, split test)",
-             "blind test": "blind test labels (eval/data/amount_labels_blind.jsonl)",
+             "blind test": "blind test labels (eval/data/amount_labels_blind.jsonl, adjudicated)",
+             "blind test (first labeller)": "the same cases, first blind labeller's amounts",
              "judgments dev": "501 judgments' money cases, dev part (eval/data/amount_labels_judgments.jsonl)",
              "judgments test": "501 judgments' money cases, test part (held out)"}
-    return [f"- {names.get(grp, grp)}: `analyze` accuracy **{a['exact']:.3f}** ({a['ok']}/{a['n']}); the gold "
-            f"charge's expert alone {a['exact_expert']:.3f}; misses: "
-            + ("; ".join(f"{m['id']} gold {m['gold']} pred {m['pred']}" for m in a["misses"]) or "none")
-            for grp, a in am.items()]
+    out = [f"- {names.get(grp, grp)}: `analyze` accuracy **{a['exact']:.3f}** ({a['ok']}/{a['n']}); the gold "
+           f"charge's expert alone {a['exact_expert']:.3f}; misses: "
+           + ("; ".join(f"{m['id']} gold {m['gold']} pred {m['pred']}" for m in a["misses"]) or "none")
+           for grp, a in am.items()]
+    b = am.get("blind test") or {}
+    if b.get("labellers_n"):
+        out.append(f"- two independent blind labellers of the blind test cases agree on {b['labellers_agree']}/"
+                   f"{b['labellers_n']} = **{b['labellers_agree'] / b['labellers_n']:.3f}** (exact to the yuan); a third "
+                   "reader, shown both labels and eval/data/AMOUNT_LABELS.md but no prediction, settled the rest")
+    return out
 
 
 def bench(n: int) -> dict[str, Any]:
