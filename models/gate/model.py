@@ -144,8 +144,11 @@ class CharTfidf:
                 for g in cn.keys() & voc.keys():
                     c[voc[g]] = cn[g]
             if c:
-                idx = np.fromiter(c.keys(), dtype=np.int64, count=len(c))
-                v = (1 + np.log(np.fromiter(c.values(), dtype=np.float32, count=len(c)))) * self.idf[idx]
+                # columns in index order: the set intersection above follows the string hash seed, and
+                # the float sums below must not (a rebuilt model is then the same on every run)
+                keys = sorted(c)
+                idx = np.array(keys, dtype=np.int64)
+                v = (1 + np.log(np.array([c[k] for k in keys], dtype=np.float32))) * self.idf[idx]
                 v /= np.sqrt((v * v).sum()) or 1.0
                 cols.extend(idx.tolist())
                 data.extend(v.tolist())

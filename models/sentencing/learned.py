@@ -27,8 +27,11 @@ Tried without a CV gain (all within ±0.15): 200/800 trees, depth 2/4, min leaf 
 ridge alpha 1/10, ridge mixed into the output, boosting from the engine's term, text counts
 (dates, 次/起, amounts), charge target encoding, a per-expert weight (nested CV: lower).
 The module's own run (one fold seed; engine of 2026-11-29 07:00) — old recipe: CV 71.77 / 72.08
-(best w 0.3: 72.11), dev 73.84 / 74.50; new: CV 72.04 / 72.40, dev 74.33 / 74.44. Runs differ by
-~0.1 (the TF-IDF vocabulary's ties follow the string hash seed), so differences below ~0.2 are noise.
+(best w 0.3: 72.11), dev 73.84 / 74.50; new: CV 72.04 / 72.40, dev 74.33 / 74.44. Runs then differed by
+~0.1 with the string hash seed (the order of a row's TF-IDF columns changed float sums); since session 14
+``CharTfidf.transform`` writes the columns in index order and a rebuild is the same file whatever
+PYTHONHASHSEED (engine of 2026-11-29 09:00, amounts read from the court's findings: CV 72.02 / 72.34,
+dev 74.11 / 74.50).
 """
 
 from __future__ import annotations
