@@ -533,7 +533,9 @@ def run(args: argparse.Namespace) -> int:
                f"report, `python -m models.sentencing.learned`): engine {rep.get('dev_engine')}, learned "
                f"{rep.get('dev_learned')}, combined (w_engine={w}) {comb}; the shipped model is the same "
                f"recipe refit on train+dev ({rep.get('shipped_fit_on')} cases)."]
-    md += ["", "### Amount (exact to the yuan) on hand-labelled CAIL facts (eval/data/amount_labels.jsonl)", ""]
+    md += ["", "### Amount (exact to the yuan) on hand-labelled real facts (CAIL: eval/data/amount_labels*.jsonl; the "
+           "501 judgments' money cases: eval/data/amount_labels_judgments.jsonl; how they are labelled: "
+           "eval/data/AMOUNT_LABELS.md)", ""]
     md += amount_lines(am)
     md += ["",
            "### Speed", "",
