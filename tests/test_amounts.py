@@ -498,3 +498,46 @@ def test_mistyped_grouping_refunds_and_casino_rates() -> None:
     assert read_amounts(s, "fraud").total == 50000.0
     # a daily rate is not the casino's profit
     assert casino_amount("被告人开设赌场，每日抽头渔利4至6万元不等，赌资72630元。") is None
+
+
+# --------------------------------------------------------------------------- other charges (session 14)
+
+
+def test_civil_claims_and_settlements_are_not_the_amount() -> None:
+    s = ("被告人持匕首将被害人吴某左手手臂捅伤，经鉴定为轻伤二级。附带民事诉讼原告人请求判令被告人赔偿医疗费、误工费、"
+         "护理费、营养费、交通费等损失共计人民币21997.32元。")
+    assert read_amounts(s, "provocation").total is None
+    s = "被告人与被害人达成调解协议，并支付给四位被害人共计5万元人民币作为医药费赔偿。"
+    assert read_amounts(s, "provocation").total is None
+    s = "被告人砸坏捕鱼机屏幕价值3800元。另查明，被害人共支付医疗费2759.2元。另支付鉴定费800元，交通费600元。"
+    assert read_amounts(s, "provocation").total == 3800.0
+    assert read_amounts("经鉴定，供水工程停工损失为54960元。", "provocation").total is None
+
+
+def test_two_round_parts_of_hundreds_are_not_taken_for_a_restated_sum() -> None:
+    s = ("砸坏冰箱门1扇［价值人民币（下同）700元］、铝合金货架1片（价值400元）、铝合金货架柱1条（价值300元）、"
+         "铁货架1片（价值100元）。")
+    assert read_amounts(s, "provocation").total == 1500.0
+
+
+def test_vat_invoices_count_their_tax() -> None:
+    from models.sentencing.engine import suggest
+
+    charge = "虚开增值税专用发票、用于骗取出口退税、抵扣税款发票"
+    # the tax, not 价税合计, even after 其中
+    s = "被告单位虚开增值税专用发票1份，价税合计人民币50000元，其中税款人民币7264.96元已向税务机关申报抵扣。"
+    assert suggest(s, charge).amount_yuan == 7264.96
+    # a tax total broken down across ；-separated parts, then told again: counted once
+    s = ("代开增值税专用发票3份，价税合计702000元，税额计102000.51元，其中：开具给甲厂的增值税专用发票1份，价税合计"
+         "234000元，税额计34000.17元；开具给乙厂的增值税专用发票2份，价税合计468000元，税额计68000.34元。上述企业已"
+         "抵扣税额102000.51元。")
+    assert suggest(s, charge).amount_yuan == 102000.51
+    # incidents with their own tax add up; the tax evaded that follows from it is not added
+    s = ("1、2012年2月，被告人虚开运输发票1张，票面金额120万元，虚开税额4.068万元，致税款被偷逃1.8万元。2、2012年5月，"
+         "被告人虚开运输发票1张，票面金额80万元，虚开税额2.712万元，致税款被偷逃1.2万元。")
+    assert suggest(s, charge).amount_yuan == 67800.0
+    # only the tax deducted is stated: it is the amount
+    s = "被告人接受虚开的增值税专用发票16张，金额1254885.06元，已用于抵扣税款213245.44元。"
+    assert suggest(s, charge).amount_yuan == 213245.44
+    # a separator lost to "?" in the source
+    assert read_amounts("骗取国家税款共计人民币62?705.73元。", "vat_deducted").total == 62705.73

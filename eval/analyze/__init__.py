@@ -24,6 +24,7 @@ JFACTS = HERE / "judgment_facts.jsonl.gz"
 AMOUNTS = DATA / "amount_labels.jsonl"
 AMOUNTS_BLIND = DATA / "amount_labels_blind.jsonl"  # test-split labels written without seeing predictions
 AMOUNTS_JUDGMENTS = DATA / "amount_labels_judgments.jsonl"  # the 501 judgments' money cases, labelled blind
+AMOUNTS_BLIND_OTHER = DATA / "amount_labels_blind_other.jsonl"  # test: 虚开/寻衅滋事/食品 cases, labelled blind
 CAIL_SOURCE = Path("/work/shared/data/cases/cail2018_exercise.jsonl")
 JUDGE_SOURCE = Path("/work/shared/data/cases/judgments_judge.jsonl")
 _VERDICT_END = re.compile(r"如不服本判决|如不服本裁定|审\s*判\s*长|审\s*判\s*员")
@@ -113,6 +114,12 @@ def load_cail(*splits: str) -> list[dict[str, Any]]:
 
 def load_judgment_facts(*splits: str) -> list[dict[str, Any]]:
     return [r for r in _read_gz(JFACTS) if not splits or r["split"] in splits]
+
+
+def load_blind_other_amount_labels() -> list[dict[str, Any]]:
+    """Blind test labels of the charges measured otherwise than by a sum taken (虚开增值税专用发票: tax;
+    寻衅滋事: property taken or damaged; 有毒、有害食品: sales), written without seeing predictions."""
+    return _jsonl(AMOUNTS_BLIND_OTHER)
 
 
 def load_amount_labels(blind: bool = False) -> list[dict[str, Any]]:

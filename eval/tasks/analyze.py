@@ -39,7 +39,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--amount-only", action="store_true", help="only the amount accuracy (prints, no write)")
     p.add_argument("--amount-groups", default="train+dev",
                    help="label groups for --amount-only, comma-separated: "
-                        "train+dev,test,blind test,judgments dev,judgments test")
+                        "train+dev,test,blind test,blind test (first labeller),blind test other charges,"
+                        "judgments dev,judgments test")
+    p.add_argument("--amount-tag", default=None,
+                   help="only the labels of one labelling round (their \"by\", e.g. \"session14 other charges\")")
 
 
 # --------------------------------------------------------------------------- metrics
@@ -354,17 +357,24 @@ def term_eval(lines: list[str], split: str = "test") -> dict[str, Any]:
     return out
 
 
-AMOUNT_GROUPS = ("train+dev", "test", "blind test", "blind test (first labeller)", "judgments dev", "judgments test")
+AMOUNT_GROUPS = ("train+dev", "test", "blind test", "blind test (first labeller)", "blind test other charges",
+                 "judgments dev", "judgments test")
 
 
-def amount_eval(groups: tuple[str, ...] = AMOUNT_GROUPS) -> dict[str, Any]:
+def amount_eval(groups: tuple[str, ...] = AMOUNT_GROUPS, tag: str | None = None) -> dict[str, Any]:
     """Exact-to-the-yuan accuracy of ``amount_yuan`` on the hand labels, by group: ``train+dev`` (the
     labels the amount logic was developed against), ``test`` (older test-split labels, held out) and
     ``blind test`` (eval/data/amount_labels_blind.jsonl, test-split labels written without seeing any
     prediction; skipped when the file is absent) and ``judgments dev|test`` (the money cases of the 501
     judgments, facts as JuDGE gives them, labelled blind). A null label is right when nothing is
     predicted."""
-    from eval.analyze import load_amount_labels, load_cail, load_judgment_amount_labels, load_judgment_facts
+    from eval.analyze import (
+        load_amount_labels,
+        load_blind_other_amount_labels,
+        load_cail,
+        load_judgment_amount_labels,
+        load_judgment_facts,
+    )
     from models.commands.analyze import analyze_many
     from models.experts import for_charge, registry
 
@@ -375,7 +385,10 @@ def amount_eval(groups: tuple[str, ...] = AMOUNT_GROUPS) -> dict[str, Any]:
     labels += [("blind test", x) for x in blind]
     # the same cases with the first blind labeller's amounts (before the second labeller and adjudication)
     labels += [("blind test (first labeller)", {**x, "amount": x.get("first", x["amount"])}) for x in blind]
+    labels += [("blind test other charges", x) for x in load_blind_other_amount_labels()]
     labels += [(f"judgments {x['split']}", x) for x in load_judgment_amount_labels()]
+    if tag:  # one labelling round (the ``by`` of its lines), e.g. to measure a fresh batch before using it
+        labels = [(g, x) for g, x in labels if x.get("by") == tag]
     labels = [(g, x) for g, x in labels if g in groups and x["id"] in by_id]
     out = analyze_many([(x["id"], by_id[x["id"]]["fact"]) for _, x in labels])
     res: dict[str, Any] = {}
@@ -415,6 +428,8 @@ def amount_lines(am: dict[str, Any]) -> list[str]:
              "test": "older test labels (eval/data/amount_labels.jsonl, split test)",
              "blind test": "blind test labels (eval/data/amount_labels_blind.jsonl, adjudicated)",
              "blind test (first labeller)": "the same cases, first blind labeller's amounts",
+             "blind test other charges": "blind test labels of 虚开增值税专用发票 / 寻衅滋事 / 有毒、有害食品 cases "
+                                          "(eval/data/amount_labels_blind_other.jsonl)",
              "judgments dev": "501 judgments' money cases, dev part (eval/data/amount_labels_judgments.jsonl)",
              "judgments test": "501 judgments' money cases, test part (held out)"}
     out = [f"- {names.get(grp, grp)}: `analyze` accuracy **{a['exact']:.3f}** ({a['ok']}/{a['n']}); the gold "
@@ -479,7 +494,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(bench(args.bench_n)))
         return 0
     if args.amount_only:
-        print("\n".join(amount_lines(amount_eval(tuple(args.amount_groups.split(","))))))
+        print("\n".join(amount_lines(amount_eval(tuple(args.amount_groups.split(",")), args.amount_tag))))
         return 0
     t0 = time.perf_counter()
     ch = charge_eval(args.quick, lines)

@@ -151,11 +151,19 @@ def _re(words: list[str]) -> re.Pattern[str]:
 def _amount_patterns(kind: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     cfg = amount_words()
     spec = cfg.get(kind, {})
-    excl = list(cfg["exclude_before"]) + list(spec.get("exclude_before", []))
+    allow = set(spec.get("allow_before", []))  # general exclusions this kind does not use
+    excl = [w for w in cfg["exclude_before"] if w not in allow] + list(spec.get("exclude_before", []))
     total = list(cfg["total_before"])
     attempt = list(cfg["attempt"])
     excl_after = list(cfg["exclude_after"]) + list(spec.get("exclude_after", []))
     return _re(excl), _re(total), _re(attempt), _re(excl_after)
+
+
+@cache
+def _only_pattern(kind: str) -> re.Pattern[str] | None:
+    """The cue a sum of this kind must follow (``only_before``), or None when any sum may count."""
+    words = amount_words().get(kind, {}).get("only_before")
+    return _re(list(words)) if words else None
 
 
 @cache
@@ -201,7 +209,8 @@ def _excluded(pre: str, post: str, excl_re: re.Pattern[str], excl_after_re: re.P
     return pre.endswith("以") and bool(deal_re.search(post))
 
 
-_FW_GROUP = re.compile(r"(?<=\d)[，,](?=\d{3}(?!\d)|0\d{2,}(?:\.\d+)?余?元)")
+# (a thousands separator typed full-width or lost to a "?" in the source: 62?705.73元)
+_FW_GROUP = re.compile(r"(?<=\d)[，,?？](?=\d{3}(?!\d)|0\d{2,}(?:\.\d+)?余?元)")
 _FW_POINT = re.compile(r"(?<=\d)．(?=\d)")
 _LETTER_ZERO = re.compile(r"(?<=\d)[Oo]+(?=\d*(?:元|万|余元))")
 _LATIN_BEFORE_RMB = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]+(?=人民币)")
@@ -220,7 +229,7 @@ def _is_name(text: str, name: str) -> bool:
 def normalize_digits(text: str) -> str:
     """38，150元 → 38,150元, 199．4 → 199.4, 4万某 → 4万元, 2OOO元 → 2000元, XX人民币 → 某某人民币,
     王某129000元 → 王某甲29000元 when 王某1 is a name (same length, so offsets are kept)."""
-    if "，" in text or "．" in text:
+    if "，" in text or "．" in text or "?" in text or "？" in text:
         text = _FW_GROUP.sub(",", text)
         text = _FW_POINT.sub(".", text)
     if "万某" in text:
@@ -241,6 +250,9 @@ def normalize_digits(text: str) -> str:
 _FACTS_END = re.compile(
     r"(?:公诉机关|检察院|本院|该院)(?:据此|经审查)?认为|[，,](?:并|据此|故|遂)?认为被告人"
     r"|证据如下|(?:下列|以下|如下)证据|(?:证明|认定|证实)(?:上述|以上|前述)?(?:犯罪)?事实的(?:主要)?证据(?:有|如下|是)")
+# the civil claim joined to the case (附带民事诉讼原告人请求判令被告人赔偿… / 对于附带民事诉讼原告人…诉请的经济
+# 损失，本院认定如下): damages, never the crime amount, even when the facts before it name none
+_CIVIL = re.compile(r"附带民事诉讼原告人[^。；]{0,30}(?:诉请|请求|要求|提出|主张|的经济损失)")
 # a sentence citing the evidence of the incident just told (上述事实，被告人…亦无异议，且有…等证据证实，足以
 #认定。): skipped up to its end, the next incident may follow
 _EVIDENCE = re.compile(r"(?:上述|以上|前述)(?:指控|犯罪)?事实[，,]?[^。]{0,400}?(?:证据|证实|证明|认定|亦无异议)")
@@ -578,6 +590,12 @@ def _read_amounts(text: str, kind: str = "default") -> AmountRead:
     """
     norm = normalize_digits(text)
     found = extract_amounts(norm)
+    civil = _CIVIL.search(text)
+    if civil:
+        found = [a for a in found if a.start < civil.start()]
+    only = _only_pattern(kind)
+    if only is not None:
+        found = [a for a in found if only.search(text, max(0, a.start - 14), a.start)]
     lay = _Layout.of(text)
     drop, keep = _legal_rules(text, found, kind, lay)
     if drop:
@@ -678,6 +696,7 @@ def _read(lay: _Layout, found: list[Amount], kind: str, keep: frozenset[int] = f
     prev_end = -10
     prev_role, prev_sent = "", -1
     kept_at: dict[int, int] = {}  # sentence -> end of its last sum kept (item or total)
+    broken_down: list[tuple[int, float, int]] = []  # (end of the sum broken down, first part, its start)
     for a in found:
         pre, post = _clause(text, a)
         if pre.endswith("各"):  # 分别骗取康某乙、储某各25万元: the sum once per party named
@@ -744,9 +763,12 @@ def _read(lay: _Layout, found: list[Amount], kind: str, keep: frozenset[int] = f
             continue
         kept = kept_at.get(sent)
         if kept is not None and _BREAKDOWN_OF.search(text, kept, a.start):
+            broken_down.append((kept, a.yuan, a.start))
             continue  # the breakdown of a sum stated before it in the sentence (共计3万元，其中…)
         if text[s_start : s_start + 3].lstrip().startswith("其中") and (
                 any(t[0] == sent - 1 for t in totals) or any(i[0] == sent - 1 for i in items)):
+            if sent - 1 in kept_at and not any(b[2] >= s_start for b in broken_down):
+                broken_down.append((kept_at[sent - 1], a.yuan, a.start))
             continue  # …骗取人民币29000元。其中10000给滕某某作为租金，5000元由…: parts of the sum just told
         bucket = seen_in_sent.setdefault(sent, set())
         # the same sum again after another incident's sum (罗某…价格为25820元，郑某2…26200元，邓某…25820元):
@@ -754,8 +776,11 @@ def _read(lay: _Layout, found: list[Amount], kind: str, keep: frozenset[int] = f
         again = a.yuan in first_idx and any(v != a.yuan for _, _, v in items[first_idx[a.yuan] + 1 :])
         if a.yuan in bucket and not list_item and not again:
             continue
-        if a.yuan in seen and (_ANAPHOR.search(pre) or _RESTATE.search(text[s_start : a.start])):
-            continue  # the same sum referred back to or restated (…从而认定…骗取国家资金379069.95元)
+        if a.yuan in seen and (_ANAPHOR.search(pre) or _RESTATE.search(text[s_start : a.start])
+                               or (a.yuan >= 1000 and a.yuan % 1)):
+            # the same sum referred back to or restated (…从而认定…骗取国家资金379069.95元); a sum to the
+            # fen told again (税额1464489.55元 … 合计…税额1464489.55元) is that sum, not a new one
+            continue
         if (seen and _LOOT_REF.search(pre)) or _PART_OF.search(pre):
             # the loot referred back to (帮其取走××得来的10086元 after 骗取一万元), or a part of a sum just
             # named (从骗取到的10000元中抽出500元)
@@ -813,7 +838,8 @@ def _read(lay: _Layout, found: list[Amount], kind: str, keep: frozenset[int] = f
                 item_start = [p for k, p in enumerate(item_start) if k not in back]
     approx_at = {a.start: a.approx for a in found}
     drop = _restated_sums([v for _, _, v in items]) | _vehicle_or_loan(text, ends, item_start) \
-        | _announced_breakdown(text, ends, items, item_start, approx_at)
+        | _announced_breakdown(text, ends, items, item_start, approx_at) \
+        | _breakdown_goes_on(found, items, item_start, broken_down)
     if drop:
         items = [it for k, it in enumerate(items) if k not in drop]
         item_start = [p for k, p in enumerate(item_start) if k not in drop]
@@ -915,6 +941,29 @@ def _sentence_of(text: str, ends: list[int], sent: int) -> str:
     return text[lo : ends[sent] if sent < len(ends) else len(text)]
 
 
+def _breakdown_goes_on(found: list[Amount], items: list[tuple[int, int, float]], starts: list[int],
+                       broken_down: list[tuple[int, float, int]]) -> set[int]:
+    """A breakdown that goes on past its sentence (税额计1024121.23元，其中：开具给甲…税额130771.37元；开具给
+    乙…税额680030.79元；…): the sums after its first part, up to the total, are its parts too. Returns the
+    indices of ``items`` to drop."""
+    drop: set[int] = set()
+    value_at_end = {a.end: a.yuan for a in found}
+    for end, first, pos in broken_down:
+        total = value_at_end.get(end)
+        if total is None:
+            continue
+        acc, run = first, []
+        for k in (k for k, st in enumerate(starts) if st > pos):
+            acc += items[k][2]
+            run.append(k)
+            if abs(acc - total) < 0.5:
+                drop.update(run)
+                break
+            if acc > total + 0.5:
+                break
+    return drop
+
+
 def _restated_sums(vals: list[float]) -> set[int]:
     """Indices of sums told twice without a 共计 cue: a sum followed (or preceded) by the payments that
     make it up (要何某支付70万元… 10万元… 20万元… 40万元). The parts are dropped (the whole stays). Two
@@ -936,7 +985,7 @@ def _restated_sums(vals: list[float]) -> set[int]:
                 if acc > v + 0.5:
                     break
                 if abs(acc - v) < 0.5 and len(run) >= 2:
-                    if len(run) >= 3 or any(vals[k] % 1000 for k in run):
+                    if len(run) >= 3 or any(vals[k] % 100 for k in run):
                         drop.update(run)
                     break
             if drop.intersection(run):

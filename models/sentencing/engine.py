@@ -22,8 +22,7 @@ import yaml
 from knowledge.charges import articles_for
 from knowledge.statutes.tiers import Tier, penalty_tiers
 from models.experts import Expert, clean_charge, for_charge, registry
-from models.experts.base import Assessment, normalize_digits
-from models.extract.amounts import extract_amounts
+from models.experts.base import Assessment, read_amounts
 from models.extract.circumstances import extract_circumstances
 from models.types import DocElements
 
@@ -294,9 +293,9 @@ def suggest(
     tier = stat_tiers[t_index] if 0 <= t_index < len(stat_tiers) else (stat_tiers[0] if stat_tiers else None)
 
     if expert.name == "generic":
-        cue = (g.get("amount_cues") or {}).get(official)
-        if cue:
-            amount = _cued_amount(facts_text, cue)
+        kinds = (g.get("amount_kinds") or {}).get(official)
+        if kinds:  # the first kind of sums the facts state (虚开: the invoices' tax, else the tax deducted)
+            amount = next((v for v in (read_amounts(facts_text, k).total for k in kinds) if v is not None), None)
         by_amount = _generic_amount_tier(g, official, amount, stat_tiers)
         if by_amount is not None:
             t_index, frac = by_amount
@@ -381,12 +380,6 @@ def suggest(
         life=life,
         uncertain=bool(g.get("uncertain")) or expert.name == "generic",
     )
-
-
-def _cued_amount(text: str, cue: str) -> float | None:
-    pat = re.compile(cue)
-    vals = [a.yuan for a in extract_amounts(normalize_digits(text)) if pat.search(text[max(0, a.start - 12) : a.start])]
-    return max(vals) if vals else None
 
 
 def _generic_amount_tier(
