@@ -541,3 +541,16 @@ def test_vat_invoices_count_their_tax() -> None:
     assert suggest(s, charge).amount_yuan == 213245.44
     # a separator lost to "?" in the source
     assert read_amounts("骗取国家税款共计人民币62?705.73元。", "vat_deducted").total == 62705.73
+
+
+def test_food_and_fake_goods_count_the_sales() -> None:
+    from models.sentencing.engine import suggest
+
+    charge = "生产、销售有毒、有害食品"
+    s = "被告人以人民币50元的价格向祁某销售一盒“炮打美女”性保健品，经检测检出西地那非成分。"
+    assert suggest(s, charge).amount_yuan == 50.0
+    s = "被告人销售该产品500余盒，销售额3万余元，非法获利19000余元。"
+    assert suggest(s, charge).amount_yuan == 30000.0
+    # a unit price range and a profit are not the sales amount
+    s = "被告人销售胶囊42粒，每粒7至15元不等，共获利200元。"
+    assert suggest(s, charge).amount_yuan is None

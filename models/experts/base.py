@@ -155,7 +155,8 @@ def _amount_patterns(kind: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pa
     excl = [w for w in cfg["exclude_before"] if w not in allow] + list(spec.get("exclude_before", []))
     total = list(cfg["total_before"])
     attempt = list(cfg["attempt"])
-    excl_after = list(cfg["exclude_after"]) + list(spec.get("exclude_after", []))
+    allow_after = set(spec.get("allow_after", []))
+    excl_after = [w for w in cfg["exclude_after"] if w not in allow_after] + list(spec.get("exclude_after", []))
     return _re(excl), _re(total), _re(attempt), _re(excl_after)
 
 
@@ -192,9 +193,11 @@ def _sale_proceeds(sent_head: str) -> bool:
     return bool(m) and bool(sale_re.search(sent_head[: m.start()]))
 
 
-def _excluded(pre: str, post: str, excl_re: re.Pattern[str], excl_after_re: re.Pattern[str]) -> bool:
+def _excluded(pre: str, post: str, excl_re: re.Pattern[str], excl_after_re: re.Pattern[str],
+              deals: bool = True) -> bool:
     """Compensation, returns, shares, rates…: the exclusion word must be nearer to the amount than
-    a crime verb (以需要手续费为由骗取5000元 counts; 骗取后退还5000元 does not)."""
+    a crime verb (以需要手续费为由骗取5000元 counts; 骗取后退还5000元 does not). ``deals``: the price of a
+    deal (以5万元的价格卖给…) is excluded too — not for kinds whose amount is a sale (销售金额)."""
     verb_re, deal_re, _, _ = _context_patterns()
     last = max(excl_re.finditer(pre), key=lambda m: m.end(), default=None)
     verbs = [m.end() for m in verb_re.finditer(pre)]
@@ -206,7 +209,7 @@ def _excluded(pre: str, post: str, excl_re: re.Pattern[str], excl_after_re: re.P
     if excl_after_re.search(post):
         return True
     # 以5万元的价格卖给… / 以3万元抵押给…: the price of a deal, not the value taken
-    return pre.endswith("以") and bool(deal_re.search(post))
+    return deals and pre.endswith("以") and bool(deal_re.search(post))
 
 
 # (a thousands separator typed full-width or lost to a "?" in the source: 62?705.73元)
@@ -681,6 +684,7 @@ def _evidence_spans(text: str, cut: int) -> list[tuple[int, int]]:
 
 def _read(lay: _Layout, found: list[Amount], kind: str, keep: frozenset[int] = frozenset()) -> AmountRead:
     excl_re, total_re, attempt_re, excl_after_re = _amount_patterns(kind)
+    deals = not amount_words().get(kind, {}).get("deal_is_amount", False)
     text, ends, sent_of, seg_of = lay.text, lay.ends, lay.sent, lay.seg
 
     verb_re, _, loss_before_re, loss_after_re = _context_patterns()
@@ -723,7 +727,8 @@ def _read(lay: _Layout, found: list[Amount], kind: str, keep: frozenset[int] = f
             prev_role = "total"
             continue
         list_item = list_item or (cont and role == "item")
-        if a.start not in keep and ((_excluded(pre, post, excl_re, excl_after_re) and not _paid_to_accused(text, pre))
+        if a.start not in keep and ((_excluded(pre, post, excl_re, excl_after_re, deals)
+                                     and not _paid_to_accused(text, pre))
                                      or _paid_back(text, a) or _sale_proceeds(text[s_start : a.start]) or _in_pretext(text, a)):
             excluded.append((sent, a.yuan, a.start))
             prev_role = "excluded"
