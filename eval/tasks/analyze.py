@@ -361,6 +361,10 @@ AMOUNT_GROUPS = ("train+dev", "test", "blind test", "blind test (first labeller)
                  "judgments dev", "judgments test")
 
 
+# the label groups no rule was developed on (the blind test labels as settled, not the first labeller's)
+HELD_OUT = ("test", "blind test", "blind test other charges", "judgments test")
+
+
 def amount_eval(groups: tuple[str, ...] = AMOUNT_GROUPS, tag: str | None = None) -> dict[str, Any]:
     """Exact-to-the-yuan accuracy of ``amount_yuan`` on the hand labels, by group: ``train+dev`` (the
     labels the amount logic was developed against), ``test`` (older test-split labels, held out) and
@@ -436,6 +440,11 @@ def amount_lines(am: dict[str, Any]) -> list[str]:
            f"charge's expert alone {a['exact_expert']:.3f}; misses: "
            + ("; ".join(f"{m['id']} gold {m['gold']} pred {m['pred']}" for m in a["misses"]) or "none")
            for grp, a in am.items()]
+    held = [am[g] for g in HELD_OUT if g in am]
+    if len(held) > 1:
+        ok, n = sum(a["ok"] for a in held), sum(a["n"] for a in held)
+        out.append(f"- all held-out labels pooled ({', '.join(g for g in HELD_OUT if g in am)}; none was used to develop the rules): "
+                   f"**{ok / n:.3f}** ({ok}/{n})")
     b = am.get("blind test") or {}
     if b.get("labellers_n"):
         out.append(f"- two independent blind labellers of the blind test cases agree on {b['labellers_agree']}/"
