@@ -1,5 +1,5 @@
 """Crime amounts of real CAIL facts (train/dev split; the fixture copies the facts and the hand labels
-of eval/data/amount_labels.jsonl): each case pins one rule of ``models.experts.base.read_amounts``."""
+of eval/data/amount_labels.jsonl): each case pins one rule of ``models.experts.amounts.read_amounts``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from models.experts.base import normalize_digits, read_amounts
+from models.experts.amounts import normalize_digits, read_amounts
 from models.extract.amounts import extract_amounts
 
 CASES = json.loads((Path(__file__).parent / "data" / "amount_cases.json").read_text(encoding="utf-8"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from models.experts import for_charge, registry
-from models.experts.base import read_amounts, stated_times
+from models.experts.amounts import read_amounts
+from models.experts.counts import stated_times
 
 TEN = {
     "dui": "危险驾驶", "theft": "盗窃", "fraud": "诈骗", "cyber_aid": "帮助信息网络犯罪活动",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from models.experts.base import Assessment, Expert, findings_part, load_yaml
+from models.experts.amounts import findings_part
+from models.experts.base import Assessment, Expert, load_yaml
 from models.extract.amounts import extract_amounts
 from models.types import Amount
 

@@ -19,7 +19,7 @@ from models.checks.engine import CheckContext, Hit, register
 from models.checks.util import months_text, span, term_text
 from models.components import component
 from models.experts import for_charge
-from models.experts.base import read_amounts
+from models.experts.amounts import read_amounts
 from models.extract.quantities import extract_bac, extract_injuries
 from models.sentencing.engine import Suggestion, suggest_many
 from models.types import Case, Defendant, DocElements, Report, SentenceTerm, Span

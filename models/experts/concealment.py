@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from models.experts.base import Assessment, Expert, load_yaml, read_amounts, stated_times
+from models.experts.amounts import read_amounts
+from models.experts.base import Assessment, Expert, load_yaml
+from models.experts.counts import stated_times
 
 
 def crime_amount(text: str) -> float | None:

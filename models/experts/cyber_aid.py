@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from models.experts.base import Assessment, Expert, cn_count
+from models.experts.base import Assessment, Expert
+from models.experts.counts import cn_count
 from models.extract.amounts import extract_amounts
 
 _SETTLE = re.compile(r"(?:支付结算|流水|转入|流入|资金往来|交易)[^，。；]{0,14}$")

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from models.experts.base import Assessment, Expert, load_yaml, stated_times
+from models.experts.base import Assessment, Expert, load_yaml
+from models.experts.counts import stated_times
 from models.extract.quantities import extract_drugs
 
 _TOTAL = re.compile(r"(?:共计|合计|总计|累计|总重|共重|总净重)[^，。；]{0,6}$")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from models.experts.base import Assessment, Expert, read_amounts, threshold_tier
+from models.experts.amounts import read_amounts
+from models.experts.base import Assessment, Expert, threshold_tier
 
 _TELECOM = re.compile(r"电信|网络诈骗|微信|QQ|支付宝|短信|电话诈骗|冒充[^，。；]{0,8}(?:客服|公检法|警察)")
 

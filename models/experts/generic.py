@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from models.experts.base import Expert, read_amounts
+from models.experts.amounts import read_amounts
+from models.experts.base import Expert
 
 
 def crime_amount(text: str) -> float | None:

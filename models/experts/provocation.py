@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from models.experts.base import Assessment, Expert, cn_count, read_amounts, stated_times
+from models.experts.amounts import read_amounts
+from models.experts.base import Assessment, Expert
+from models.experts.counts import cn_count, stated_times
 from models.extract.quantities import extract_injuries
 
 _KINDS = {

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from models.experts.base import Assessment, Expert, read_amounts, stated_times, threshold_tier
+from models.experts.amounts import read_amounts
+from models.experts.base import Assessment, Expert, threshold_tier
+from models.experts.counts import stated_times
 
 _BURGLARY = re.compile(r"入户盗窃|(?:进入|潜入|闯入|窜入|溜进|翻窗进入|撬门进入)[^，。；]{0,12}(?:家|住处|住宅|房间|卧室|屋内|室内|宿舍|出租屋)")
 _PICKPOCKET = re.compile(r"扒窃|扒取|(?:从|在)[^，。；]{0,12}(?:口袋|衣袋|裤袋|包内|挎包|背包)[^，。；]{0,8}(?:窃取|偷走|盗走|扒)")

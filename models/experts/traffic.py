@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from models.experts.base import Assessment, Expert, cn_count
+from models.experts.base import Assessment, Expert
+from models.experts.counts import cn_count
 
 _DEATHS = re.compile(r"(?:致|造成)[^，。；]{0,12}?([一二两三四五六七八九十\d]{1,2})(?:人|名[^，。；]{0,6}?)(?:当场)?死亡")
 _ONE_DEATH = re.compile(r"死亡|身亡")

@@ -22,7 +22,8 @@ import yaml
 from knowledge.charges import articles_for
 from knowledge.statutes.tiers import Tier, penalty_tiers
 from models.experts import Expert, clean_charge, for_charge, registry
-from models.experts.base import Assessment, read_amounts
+from models.experts.amounts import read_amounts
+from models.experts.base import Assessment
 from models.extract.circumstances import extract_circumstances
 from models.types import DocElements
 
