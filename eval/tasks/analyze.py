@@ -418,11 +418,13 @@ def amount_eval(groups: tuple[str, ...] = AMOUNT_GROUPS, tag: str | None = None)
     for g in res.values():
         g["exact"] = g["ok"] / max(1, g["n"])
         g["exact_expert"] = g["ok_expert"] / max(1, g["n"])
-    if "blind test" in res:
-        both = [x for x in blind if "second" in x]
-        first = [x.get("first", x["amount"]) for x in both]
-        res["blind test"]["labellers_agree"] = sum(right(a, x["second"]) for a, x in zip(first, both, strict=True))
-        res["blind test"]["labellers_n"] = len(both)
+    # groups relabelled by a second independent labeller: how often the two agreed (before a third reader
+    # settled the disagreements; ``first`` keeps the first labeller's amount where it was changed)
+    for grp in res:
+        both = [x for g, x in labels if g == grp and "second" in x]
+        if both and grp != "blind test (first labeller)":
+            res[grp]["labellers_agree"] = sum(right(x.get("first", x["amount"]), x["second"]) for x in both)
+            res[grp]["labellers_n"] = len(both)
     return {k: res[k] for k in groups if k in res}
 
 
@@ -445,11 +447,12 @@ def amount_lines(am: dict[str, Any]) -> list[str]:
         ok, n = sum(a["ok"] for a in held), sum(a["n"] for a in held)
         out.append(f"- all held-out labels pooled ({', '.join(g for g in HELD_OUT if g in am)}; none was used to develop the rules): "
                    f"**{ok / n:.3f}** ({ok}/{n})")
-    b = am.get("blind test") or {}
-    if b.get("labellers_n"):
-        out.append(f"- two independent blind labellers of the blind test cases agree on {b['labellers_agree']}/"
-                   f"{b['labellers_n']} = **{b['labellers_agree'] / b['labellers_n']:.3f}** (exact to the yuan); a third "
-                   "reader, shown both labels and eval/data/AMOUNT_LABELS.md but no prediction, settled the rest")
+    agree = {g: a for g, a in am.items() if a.get("labellers_n")}
+    if agree:
+        out.append("- two independent blind labellers agree (exact to the yuan; a third reader, shown both labels and "
+                   "eval/data/AMOUNT_LABELS.md but no prediction, settled the rest): "
+                   + "; ".join(f"{g} {a['labellers_agree']}/{a['labellers_n']} = **{a['labellers_agree'] / a['labellers_n']:.3f}**"
+                               for g, a in agree.items()))
     return out
 
 
