@@ -189,6 +189,11 @@ def _save(key: str, res: dict[str, Any]) -> None:
     write_results(state)
 
 
+def _by_count(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Most frequent first (the state file is written with sorted keys, so its order is not kept)."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def render_section(state: dict[str, Any]) -> str:
     lines = [START, "## Three-document comparison (eval/compare.py)", ""]
     lines.append("Generated cases: real judgments + a generated 起诉书 and 量刑建议书; each case is clean or "
@@ -211,7 +216,7 @@ def render_section(state: dict[str, Any]) -> str:
                   f"{fl['clean_cases_with_findings']} cases with any)"
                   + (f"; not counted: {sum(fl['inherited_real_defects'].values())} finding(s) of defects of "
                      f"the real judgment itself, verified by reading (eval/data/real_findings_reviewed.yaml): "
-                     + ", ".join(f"{k} ({v})" for k, v in fl["inherited_real_defects"].items())
+                     + ", ".join(f"{k} ({v})" for k, v in _by_count(fl["inherited_real_defects"]))
                      if fl.get("inherited_real_defects") else ""), "",
                   "| rule_id | injected | detected | recall |", "|---|---:|---:|---:|"]
         for rid, v in r["recall_by_rule"].items():
@@ -219,7 +224,7 @@ def render_section(state: dict[str, Any]) -> str:
         lines.append("")
         if fl["by_rule"]:
             lines.append("False findings on clean cases by rule_id: " +
-                         ", ".join(f"{k} ({v})" for k, v in fl["by_rule"].items()))
+                         ", ".join(f"{k} ({v})" for k, v in _by_count(fl["by_rule"])))
             lines.append("")
             lines.append("Examples:")
             lines.append("")
@@ -228,7 +233,7 @@ def render_section(state: dict[str, Any]) -> str:
             lines.append("")
         if r.get("extra_on_injected"):
             lines.append("Other errors/warnings on injected cases (besides the label): " +
-                         ", ".join(f"{k} ({v})" for k, v in list(r["extra_on_injected"].items())[:15]))
+                         ", ".join(f"{k} ({v})" for k, v in _by_count(r["extra_on_injected"])[:15]))
             lines.append("")
     r = state.get("real")
     if r:
@@ -237,7 +242,7 @@ def render_section(state: dict[str, Any]) -> str:
                   f"judgments (crashes: {r['crashes']}); every one is listed in `eval/out/real_findings.jsonl` "
                   "for manual review.", ""]
         if r["by_rule"]:
-            lines.append("By rule_id: " + ", ".join(f"{k} ({v})" for k, v in r["by_rule"].items()))
+            lines.append("By rule_id: " + ", ".join(f"{k} ({v})" for k, v in _by_count(r["by_rule"])))
             lines.append("")
         if "reviewed_true" in r:
             lines += [f"Read by hand: **{r['reviewed_true']} true** (real defects or real 诉判不一), "

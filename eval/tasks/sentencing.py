@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 NAME = "sentencing"
-HELP = "guideline engine per expert: CAIL term score and ±25% share on the real cases (charge given)"
+HELP = "guideline engine per expert: CAIL term score and ±25%% share on the real cases (charge given)"
 RESULTS = Path(__file__).resolve().parents[1] / "RESULTS.md"
 
 
