@@ -394,17 +394,19 @@ def amount_eval(groups: tuple[str, ...] = AMOUNT_GROUPS, tag: str | None = None)
     if tag:  # one labelling round (the ``by`` of its lines), e.g. to measure a fresh batch before using it
         labels = [(g, x) for g, x in labels if x.get("by") == tag]
     labels = [(g, x) for g, x in labels if g in groups and x["id"] in by_id]
-    out = analyze_many([(x["id"], by_id[x["id"]]["fact"]) for _, x in labels])
+    # each case analysed once (the blind cases are scored against two label versions)
+    ids = list(dict.fromkeys(x["id"] for _, x in labels))
+    pred = dict(zip(ids, (o["amount_yuan"] for o in analyze_many([(i, by_id[i]["fact"]) for i in ids])), strict=True))
     res: dict[str, Any] = {}
 
     def right(gold: float | None, p: float | None) -> bool:
         return (gold is None and p is None) or (gold is not None and p is not None and abs(p - gold) < 0.5)
 
-    for (grp, x), o in zip(labels, out, strict=True):
+    for grp, x in labels:
         g = res.setdefault(grp, {"n": 0, "ok": 0, "ok_expert": 0, "misses": []})
         fact = by_id[x["id"]]["fact"]
         gold = None if x["amount"] is None else float(x["amount"])
-        p = o["amount_yuan"]
+        p = pred[x["id"]]
         # the expert of the gold charge alone (no gate error): the amount logic itself
         e = for_charge(by_id[x["id"]]["charges"][0]) or registry()["generic"]
         pe = e.crime_amount(fact)

@@ -19,9 +19,9 @@ _GAMBLERS = re.compile(r"参赌(?:人员|人数)?[^，。；]{0,6}?(\d+)(?:余)?
 
 
 def _amounts(text: str, pat: re.Pattern[str]) -> list[Amount]:
-    """The sums ``pat`` names in the 20 characters before them (抽头渔利…, 赌资…)."""
-    return [a for a in extract_amounts(text) if pat.search(text[max(0, a.start - 20) : a.start])
-            and not _RATE.search(text[max(0, a.start - 20) : a.start])]
+    """The sums ``pat`` names in the 20 characters before them (抽头渔利…, 赌资…), rates left out."""
+    heads = ((a, text[max(0, a.start - 20) : a.start]) for a in extract_amounts(text))
+    return [a for a, head in heads if pat.search(head) and not _RATE.search(head)]
 
 
 # the period an act is dated by: "2016年3月至5月", "2013年10月底至12月1日", "2015年8月"

@@ -4,6 +4,7 @@ stated total and the sum of the incidents."""
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 
 from models.experts.amounts.context import _at, _clause, _sentence_of, normalize_digits
 from models.experts.amounts.patterns import (
@@ -45,18 +46,25 @@ def _announced_breakdown(text: str, ends: list[int], items: list[tuple[int, int,
             continue
         h = sum(items[k][2] for k in heads)
         loose = any(approx_at.get(starts[k], False) for k in heads)
-        acc = 0.0
-        run: list[int] = []
-        for k in parts:  # the parts that follow, up to the heads' sum
-            acc += items[k][2]
-            run.append(k)
-            if abs(acc - h) < 0.5 or (loose and h <= acc < 1.1 * h):
-                if len(run) >= 2:
-                    drop.update(heads if loose else run)
-                break
-            if acc > (1.1 if loose else 1.0) * h + 0.5:
-                break
+        run = _run_adding_up(parts, items, h, loose=loose)  # the parts that follow, up to the heads' sum
+        if run and len(run) >= 2:
+            drop.update(heads if loose else run)
     return drop
+
+
+def _run_adding_up(ks: Iterable[int], items: list[tuple[int, int, float]], target: float, start: float = 0.0,
+                   loose: bool = False) -> list[int] | None:
+    """The first items of ``ks`` (in order) whose sums, added to ``start``, reach ``target`` to the yuan
+    (or up to 10% above it when ``loose``: an approximate 余 target); None when they pass it first."""
+    acc, run = start, []
+    for k in ks:
+        acc += items[k][2]
+        run.append(k)
+        if abs(acc - target) < 0.5 or (loose and target <= acc < 1.1 * target):
+            return run
+        if acc > (1.1 if loose else 1.0) * target + 0.5:
+            return None
+    return None
 
 
 def _vehicle_or_loan(text: str, ends: list[int], starts: list[int]) -> set[int]:
@@ -98,15 +106,9 @@ def _breakdown_goes_on(found: list[Amount], items: list[tuple[int, int, float]],
         total = value_at_end.get(end)
         if total is None:
             continue
-        acc, run = first, []
-        for k in (k for k, st in enumerate(starts) if st > pos):
-            acc += items[k][2]
-            run.append(k)
-            if abs(acc - total) < 0.5:
-                drop.update(run)
-                break
-            if acc > total + 0.5:
-                break
+        run = _run_adding_up((k for k, st in enumerate(starts) if st > pos), items, total, start=first)
+        if run:
+            drop.update(run)
     return drop
 
 
