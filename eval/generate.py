@@ -26,6 +26,7 @@ import cn2an
 import yaml
 
 from eval.jparse import ParsedJudgment, parse_judgment, quoted_range_for
+from models.sentencing.dates import age_on
 
 HERE = Path(__file__).parent
 DATA = HERE / "data"
@@ -873,7 +874,7 @@ def inj_minor_age(sp: Spec, rng: random.Random) -> Label | None:
     if d.id_number:
         d.particulars = d.particulars.replace(d.id_number, new_id)
     d.birth, d.id_number = nb, new_id
-    age = off.year - nb.year - ((off.month, off.day) < (nb.month, nb.day))
+    age = age_on(nb, off)
     return _label("CASE.MINOR_AGE", "indictment", d.name, f"出生于{fmt_date(nb)}，犯罪时（{fmt_date(off)}）{age}周岁，未认定未成年人从宽情节")
 
 

@@ -86,9 +86,10 @@ DEFENDANT_FACTS: dict[str, tuple[str, str]] = {
     "ethnicity": ("str", "民族"),
     "birth_date": ("date", "出生日期"),
     "id_number": ("str", "公民身份号码"),
-    "age_at_offence": ("int", "犯罪时年龄（最晚犯罪日期；出生晚于最早犯罪日期时为 None）"),
+    "age_at_offence": ("int", "犯罪时年龄（周岁，生日次日起算；按最晚犯罪日期；出生晚于最早犯罪日期时为 None）"),
     "age_at_first_offence": ("int", "最早犯罪日期时的年龄"),
     "age_at_judgment": ("int", "判决时年龄"),
+    "age_at_indictment": ("int", "起诉书落款时年龄"),
     "charges": ("set", "被告人罪名（各文书合并）"),
     "j_def_charges": ("set", "判决书认定的该被告人罪名"),
     "i_def_charges": ("set", "起诉书指控的该被告人罪名"),
@@ -338,6 +339,9 @@ def defendant_facts(ctx: CheckContext, name: str, case: dict[str, Any]) -> dict[
     jdate = case.get("j_date")
     if birth is not None and jdate is not None and birth < jdate:
         f["age_at_judgment"] = age_on(birth, jdate)
+    idate = case.get("i_date")
+    if birth is not None and idate is not None and birth < idate:
+        f["age_at_indictment"] = age_on(birth, idate)
     # judged
     jd = per.get("judgment")
     st = jd.judged if jd is not None else None

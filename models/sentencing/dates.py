@@ -20,6 +20,14 @@ def term_end(start: dt.date, months: int) -> dt.date:
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
-    """Full years of age on ``day`` (周岁; one is a year older from the day after the birthday)."""
-    years = day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-    return years
+    """Full years of age (周岁) on ``day``.
+
+    周岁 are counted by the Gregorian calendar "from the day after the birthday" (最高人民法院《关于
+    审理未成年人刑事案件具体应用法律若干问题的解释》法释〔2006〕1号 第二条): on the 18th birthday one
+    is still 17 and 已满十八周岁 only from the next day. The same count serves every age line the
+    checks use (12, 14, 16, 18, 75). Someone born on 29 February has no birthday in a common year;
+    there the birthday is taken as 28 February, so the new year of age starts on 1 March.
+    0 on the day of birth and on any day before it (callers compare only later days).
+    """
+    birthday_not_yet_passed = (day.month, day.day) <= (birth.month, birth.day)
+    return max(0, day.year - birth.year - birthday_not_yet_passed)
