@@ -52,14 +52,19 @@ def test_dui_bac_threshold_and_penalty_kind():
     assert below.tier != "醉驾"
 
 
-@pytest.mark.parametrize("amount,tier", [(999, "多次入户扒窃"), (1000, "较大"), (49999, "较大"), (50000, "巨大"),
+# 999 元: below 数额较大 (1000 元 in knowledge/guidelines/theft.yaml) and no 多次/入户/扒窃/携带凶器:
+# the expert keeps the lowest amount tier (the guideline has no tier below it)
+@pytest.mark.parametrize("amount,tier", [(999, "较大"), (1000, "较大"), (49999, "较大"), (50000, "巨大"),
                                          (299999, "巨大"), (300000, "特别巨大")])
 def test_theft_amount_tiers(amount, tier):
     s = suggest(f"被告人窃得现金人民币{amount}元。", "盗窃", _elements([]))
-    if amount < 1000:  # below 数额较大 and no 多次/入户/扒窃: the lowest tier stands
-        assert s.tier in ("较大", "多次入户扒窃")
-    else:
-        assert s.tier == tier
+    assert s.tier == tier
+
+
+def test_theft_below_threshold_by_burglary_is_the_special_tier():
+    # 刑法第二百六十四条: 入户盗窃 is a crime whatever the amount
+    s = suggest("被告人入户盗窃，窃得现金人民币999元。", "盗窃", _elements([]))
+    assert s.tier == "多次入户扒窃"
 
 
 def test_recidivist_floor_of_three_months():

@@ -159,10 +159,6 @@ def test_charges_compound_names_and_exclusions() -> None:
 
 
 def test_unofficial_charge_marked() -> None:
-    import knowledge.charges as kc
-
-    if not hasattr(kc, "normalize_charge"):
-        pytest.skip("knowledge.charges not built yet")
     (c,) = extract_charges("被告人张3犯偷窃罪，判处拘役三个月。", 0, ["张3"])
     assert (c.written, c.official, c.normalized) == ("偷窃罪", None, "盗窃")
     (c,) = extract_charges("被告人张3犯盗窃罪，判处拘役三个月。", 0, ["张3"])

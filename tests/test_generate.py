@@ -63,13 +63,36 @@ def test_generated_files_match_the_split():
             assert set(c["documents"]) == {"indictment", "recommendation", "judgment"}
 
 
+def _gb11643_valid(idn: str) -> bool:
+    """GB 11643-1999 §8.2 as the standard states it (ISO 7064 MOD 11-2): with a_i the character
+    at position i counted from the right (i = 1 is the check character, X = 10) and
+    W_i = 2^(i-1) mod 11, the number is valid when Σ a_i·W_i ≡ 1 (mod 11)."""
+    a = [10 if ch == "X" else int(ch) for ch in reversed(idn)]
+    return sum(ai * pow(2, i, 11) for i, ai in enumerate(a)) % 11 == 1
+
+
+def test_gb11643_published_examples():
+    # the two worked examples printed in GB 11643-1999
+    for idn in ("11010519491231002X", "440524188001010014"):
+        assert _gb11643_valid(idn)
+        assert id_check_digit(idn[:17]) == idn[17]
+    assert not _gb11643_valid("110105194912310021")
+
+
+def test_generator_check_digit_satisfies_the_standard():
+    rng = random.Random(11643)
+    for _ in range(500):
+        first17 = "".join(rng.choice("0123456789") for _ in range(17))
+        assert _gb11643_valid(first17 + id_check_digit(first17))
+
+
 def test_clean_cases_have_valid_id_numbers(parsed):
     n = 0
     for pj in parsed:
         for c in cases_for(pj)[:1]:
             assert c["clean"]
             for idn in ID_RE.findall(c["documents"]["indictment"]):
-                assert id_check_digit(idn[:17]) == idn[17]
+                assert _gb11643_valid(idn), idn
                 n += 1
     assert n > 20
 
@@ -117,9 +140,7 @@ def test_each_injection_changes_the_expected_document(parsed, kind):
         produced += 1
         if produced >= 3:
             break
-    if kind not in ("SENT.PROBATION_ELIGIBILITY", "COMPARE.RECOMMENDATION_NOT_ADOPTED", "COMPARE.QUANTITY_MISMATCH",
-                    "SENT.STATUTORY_RANGE", "SENT.PROBATION_TERM"):
-        assert produced > 0, kind
+    assert produced > 0, kind
 
 
 def test_every_kind_present_in_generated_dev():

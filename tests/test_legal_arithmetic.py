@@ -52,7 +52,9 @@ def test_age_on_the_day_of_birth_is_zero():
 
 
 def test_id_check_digit():
-    assert id_check_char("11010519491231002") == "X"  # GB 11643 example
+    # the two worked examples printed in GB 11643-1999
+    assert id_check_char("11010519491231002") == "X"
+    assert id_check_char("44052418800101001") == "4"
     assert id_check_char("31012019850302123") == "4"
     assert id_birth_date("310120198503021234") == dt.date(1985, 3, 2)
     assert id_birth_date("310120198502301234") is None

@@ -280,11 +280,8 @@ def test_timeout_degrades_and_breaker_costs_one_timeout(llm_on, guard):
     assert all("explanation" in base[c].get("llm", {}) for c in base)
     llm_on.requests.clear()
     llm_on.script = [(200, "{}", 2.0)] * 3  # slower than the 0.5 s timeout
-    t0 = time.perf_counter()
     reports = [(cid, _check(t)) for cid, t in _cases() * 3]
-    took = time.perf_counter() - t0
     assert len(llm_on.requests) == 1  # one timeout, then the endpoint is considered down
-    assert took < 20
     from models.pipeline import check_texts
 
     for cid, r in reports:
@@ -326,13 +323,17 @@ def test_no_request_leaves_the_configured_url(llm_on, guard, monkeypatch):
     monkeypatch.setenv("LANGCHAIN_TRACING_V2", "true")
     monkeypatch.setenv("LANGSMITH_API_KEY", "lsv2-test")
     llm.reset()
+    before = set(threading.enumerate())
     for _cid, texts in _cases():
         r = _check(texts)
         assert "explanation" in r.llm
     from models.commands.analyze import analyze_one
 
     analyze_one(_sample_texts()["indictment"], "a")
-    time.sleep(0.3)  # let any background thread (tracing) try to connect
+    # any thread the call started (e.g. tracing) is given until a deadline to try to connect
+    deadline = time.monotonic() + 10
+    for t in set(threading.enumerate()) - before:
+        t.join(max(0.0, deadline - time.monotonic()))
     assert llm_on.requests and all(r["path"] == "/v1/chat/completions" for r in llm_on.requests)
     assert guard == []
 
@@ -439,7 +440,8 @@ def test_analyze_and_proofread_with_llm_on(llm_on):
     assert a["charges"] == ["盗窃"] and a["amount_yuan"]  # rules found them: no fallback needed
     assert "llm" not in a
     p = proofread("被告人到案后如实供述自己的罪行，系坦白，可以从清处罚。")
-    assert isinstance(p.findings, list)
+    assert p.corrected == "被告人到案后如实供述自己的罪行，系坦白，可以从轻处罚。"
+    assert [(f["original"], f["suggestion"], f["rule_id"]) for f in p.findings] == [("清", "轻", "PROOF.TYPO")]
 
 
 # --------------------------------------------------------------------------- identity when off

@@ -48,8 +48,17 @@ def test_proofread_neural_backend(tiny_model: Path, monkeypatch: pytest.MonkeyPa
     from models.proofread import proofread
 
     monkeypatch.setenv("JIANCHA_CSC_MODEL", str(tiny_model))
-    r = proofread("认定上诉事实的证据如下：", backend="neural")
-    assert isinstance(r.corrected, str) and len(r.corrected) == len("认定上诉事实的证据如下：")
+    text = "认定上诉事实的证据如下："
+    r = proofread(text, backend="neural")
+    # a random model's edits cannot be predicted, but each one must be a one-character
+    # substitution that the corrected text applies, and nothing else may change
+    assert len(r.corrected) == len(text)
+    edited = {f["start"] for f in r.findings if f["suggestion"]}
+    for f in r.findings:
+        assert text[f["start"] : f["end"]] == f["original"]
+        if f["suggestion"]:
+            assert r.corrected[f["start"] : f["end"]] == f["suggestion"]
+    assert all(r.corrected[i] == text[i] for i in range(len(text)) if i not in edited)
 
 
 def test_bad_model_dir(tmp_path: Path) -> None:

@@ -1,18 +1,12 @@
 """Web app ↔ batch engine: create from an uploaded zip or (案管) a server folder, progress,
-results, export, cancel, and who may see which batch. Skipped until server.worker exists."""
+results, export, cancel, and who may see which batch."""
 
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 
-pytest.importorskip("fastapi")
-worker_mod = pytest.importorskip("server.worker")
-if not hasattr(worker_mod, "BatchWorker"):  # pragma: no cover - batch engine not landed yet
-    pytest.skip("server.worker has no BatchWorker", allow_module_level=True)
-
-from fastapi.testclient import TestClient  # noqa: E402
-
-from tests.test_server_helpers import SAMPLE, batch_zip, login, make_users  # noqa: E402
+from tests.test_server_helpers import SAMPLE, batch_zip, login, make_users
 
 
 def _auth(tok: str) -> dict[str, str]:

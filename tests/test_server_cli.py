@@ -6,10 +6,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-
-pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient  # noqa: E402
-from typer.testing import CliRunner  # noqa: E402
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 
 @pytest.fixture

@@ -6,12 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("fastapi")
-pytest.importorskip("httpx")
-
-from eval.tasks import server_kill as sk  # noqa: E402
+from eval.tasks import server_kill as sk
 
 
 def test_server_sigkill_mid_batch_restart_resumes(tmp_path: Path) -> None:

@@ -4,12 +4,10 @@ Bounded (few examples per operation) so it runs in well under a minute."""
 from __future__ import annotations
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
 
-pytest.importorskip("fastapi")
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, settings  # noqa: E402
-
-from tests.test_server_helpers import make_users  # noqa: E402
+from tests.test_server_helpers import make_users
 
 _STATE: dict = {}
 

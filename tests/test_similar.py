@@ -203,7 +203,13 @@ def test_cli_index_build_and_similar(tmp_path, monkeypatch):
         assert r.exit_code == 0, r.output
         out = json.loads(r.output)
         assert len(out["cases"]) == 3 and set(out["cases"][0]) >= {"case_id", "score", "charges", "term_months", "why"}
-        assert set(out["suggestion"]) >= {"term_months", "range_months", "reasoning"}
+        # a 醉驾 query: the cases found are 危险驾驶 cases, best first
+        assert all("危险驾驶" in c["charges"] for c in out["cases"]), out["cases"]
+        scores = [c["score"] for c in out["cases"]]
+        assert scores == sorted(scores, reverse=True)
+        sug = out["suggestion"]
+        lo, hi = sug["range_months"]
+        assert lo <= sug["term_months"] <= hi and sug["reasoning"]
         rows = [{"id": "a", "text": facts}, {"id": "b", "text": "被告人盗窃他人电动车一辆，价值3000元。"}]
         r = CliRunner().invoke(app, ["similar", "--jsonl", "-"], input="\n".join(json.dumps(x, ensure_ascii=False) for x in rows))
         assert r.exit_code == 0, r.output

@@ -202,7 +202,7 @@ class SentenceTransformerEmbeddings(EmbeddingBackend):
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as e:  # pragma: no cover - optional extra
-            raise RuntimeError("未安装 sentence-transformers：pip install sentence-transformers") from e
+            raise RuntimeError("未安装 sentence-transformers：pip install -e \".[st]\"") from e
         self.model_dir = Path(model_dir)
         if not self.model_dir.is_dir():
             raise RuntimeError(f"句向量模型目录不存在：{self.model_dir}")

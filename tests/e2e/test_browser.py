@@ -33,14 +33,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _has_worker() -> bool:
-    try:
-        from server.worker import BatchWorker  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("e2e")
@@ -137,8 +129,6 @@ def test_review_flow(server, page):
 
 
 def test_batch_of_20(server, page, tmp_path):
-    if not _has_worker():
-        pytest.skip("batch engine (server.worker.BatchWorker) not available")
     url, _data = server
     pg = page
     z = tmp_path / "二十件.zip"
