@@ -1,9 +1,13 @@
 """The guideline engine: starting point, increments, circumstances, statutory bounds, fine,
-probation, 数罪并罚, province overrides — and hand-checked sentences for real cases."""
+probation, 数罪并罚, province overrides; sentences worked out by hand from the guideline YAML
+(data/sentencing_hand_cases.json) and a regression snapshot of real cases (data/expert_snapshot.json)."""
 
 from __future__ import annotations
 
+import ast
 import json
+import math
+import operator
 from pathlib import Path
 
 import pytest
@@ -11,7 +15,10 @@ import pytest
 from models.sentencing import engine
 from models.sentencing.engine import combine, guideline, suggest, suggest_many
 
-CASES = json.loads((Path(__file__).parent / "data" / "expert_cases.json").read_text(encoding="utf-8"))
+# regression snapshot: the engine's output on 50 real facts, recorded when it was last reviewed
+CASES = json.loads((Path(__file__).parent / "data" / "expert_snapshot.json").read_text(encoding="utf-8"))
+# independent: worked out by hand from the guideline YAML, arithmetic written as expressions
+HAND = json.loads((Path(__file__).parent / "data" / "sentencing_hand_cases.json").read_text(encoding="utf-8"))["cases"]
 
 
 # --------------------------------------------------------------------------- hand-computed arithmetic
@@ -169,13 +176,67 @@ def test_province_override(tmp_path, monkeypatch):
     assert guideline("theft", "no-such-province") == default
 
 
-# --------------------------------------------------------------------------- real cases, hand-checked
+# --------------------------------------------------------------------------- hand-worked cases
+
+_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+
+
+def _arith(expr: str) -> float:
+    """Value of a hand calculation: numbers, + − × ÷, parentheses, min() and max()."""
+
+    def ev(n: ast.AST) -> float:
+        if isinstance(n, ast.Expression):
+            return ev(n.body)
+        if isinstance(n, ast.Constant) and isinstance(n.value, int | float):
+            return float(n.value)
+        if isinstance(n, ast.BinOp) and type(n.op) in _OPS:
+            return _OPS[type(n.op)](ev(n.left), ev(n.right))
+        if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
+            return -ev(n.operand)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("min", "max"):
+            return {"min": min, "max": max}[n.func.id](ev(a) for a in n.args)
+        raise ValueError(f"not arithmetic: {ast.dump(n)}")
+
+    return ev(ast.parse(expr, mode="eval"))
+
+
+def _half_up(x: float, unit: float = 1) -> float:
+    return math.floor(x / unit + 0.5) * unit
+
+
+@pytest.mark.parametrize("case", HAND, ids=[f"{c['expert']}-{i}" for i, c in enumerate(HAND)])
+def test_hand_worked_sentence(case):
+    point = _arith(case["point"])
+    assert _half_up(point) == case["term_months"], "the hand calculation itself is inconsistent"
+    s = suggest(case["fact"], case["charge"])
+    assert (s.expert, s.tier) == (case["expert"], case["tier"])
+    assert sorted(s.circumstances) == case["circumstances"]
+    assert s.base_months == pytest.approx(_arith(case["base"]), abs=0.05 + 1e-9)  # shown to 0.1 month
+    assert (s.term_months, s.penalty) == (case["term_months"], case["penalty"])
+    if case["fine"] is None:
+        assert s.fine_yuan is None
+    else:
+        raw = _arith(case["fine"])
+        assert s.fine_yuan == _half_up(raw, 500 if raw < 5000 else 1000)
+
+
+def test_at_least_five_hand_cases_per_expert():
+    from collections import Counter
+
+    n = Counter(c["expert"] for c in HAND)
+    for name in ("dui", "theft", "fraud", "cyber_aid", "concealment", "injury", "traffic", "drugs", "provocation",
+                 "casino"):
+        assert n[name] >= 5, name
+
+
+# --------------------------------------------------------------------------- regression snapshot
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c['expert']}-{i}" for i, c in enumerate(CASES)])
-def test_real_case_expected_sentence(case):
-    """Facts copied from the real data (or marked synthetic where the data has no case); the
-    expected values were computed by hand from the guideline YAML (``calc`` shows the arithmetic)."""
+def test_snapshot_sentence(case):
+    """Regression snapshot: facts copied from the real data (or marked synthetic); the expected
+    values are the engine's output when the snapshot was recorded (``calc`` is its step trace,
+    reviewed by reading, not an independent calculation — see test_hand_worked_sentence)."""
     s = suggest(case["fact"], case["charge"])
     exp = case["expected"]
     assert s.expert == case["expert"]
