@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from knowledge.charges import (
     all_charges,
@@ -147,6 +148,8 @@ def test_tiers_dui_and_references() -> None:
 
 
 def test_every_tier_matches_statute_text() -> None:
+    # consistency of the tier file with its own parser (which drafted it); the independent check
+    # is test_tier_numbers_match_a_hand_reading_of_the_statute below
     arts = all_tier_articles()
     assert len(arts) >= 60 and (287, 2) in arts and (133, 1) in arts
     for art, sub in arts:
@@ -269,3 +272,45 @@ def test_tokenizer_keeps_legal_terms() -> None:
     toks = cut("被告人认罪认罚，签署具结书，值班律师在场，贩卖甲基苯丙胺十克，被取保候审，犯危险驾驶罪")
     for w in ("认罪认罚", "具结书", "值班律师", "甲基苯丙胺", "取保候审", "危险驾驶罪"):
         assert w in toks, w
+
+
+# --------------------------------------------------------------------------- tiers by hand
+
+_KIND = {"有": "有期徒刑", "拘": "拘役", "管": "管制", "无": "无期徒刑", "死": "死刑", "单": "单处罚金", "剥": "剥夺政治权利"}
+_FINE = {"n": "none", "o": "optional", "m": "mandatory"}
+
+
+def _hand_tiers() -> dict:
+    return yaml.safe_load((Path(__file__).parent / "data" / "tiers_by_hand.yaml").read_text(encoding="utf-8"))
+
+
+def _art_key(k: str) -> tuple[int, int]:
+    a, _, s = k.partition("之")
+    return int(a), int(s or 0)
+
+
+def test_tier_numbers_match_a_hand_reading_of_the_statute() -> None:
+    """Numbers written by hand from the 刑法 text (tests/data/tiers_by_hand.yaml), not from
+    parse_penalty_phrase, for at least 60 articles across the catalogue."""
+    hand = _hand_tiers()
+    same = hand.pop("same_as")
+    assert len(hand) >= 60
+    for key, lines in hand.items():
+        tiers = penalty_tiers(*_art_key(key))
+        assert len(tiers) == len(lines), key
+        for t, line in zip(tiers, lines, strict=True):
+            rng, kinds, fine = line.split()
+            lo, hi = (int(x) for x in rng.split("-"))
+            want = (lo, hi, {_KIND[c] for c in kinds}, "无" in kinds, "死" in kinds, _FINE[fine])
+            got = (t.min_months, t.max_months, set(t.penalties), t.life, t.death, t.fine)
+            assert got == want, (key, t.label, t.quote)
+    for key, target in same.items():
+        assert penalty_tiers(*_art_key(key)) == penalty_tiers(*_art_key(target)), key
+
+
+def test_tier_quotes_are_verbatim_penalty_phrases_of_their_clause() -> None:
+    for art, sub in all_tier_articles():
+        for t in penalty_tiers(art, sub):
+            a = get_article("刑法", t.article, t.sub)
+            text = a.clause_text(t.clause) if t.clause else a.text
+            assert t.quote.startswith("处") and t.quote in text, (art, sub, t.label)
