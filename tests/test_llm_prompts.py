@@ -37,6 +37,25 @@ def test_every_prompt_renders_and_its_examples_validate():
         assert len(msgs) == 2 + 2 * len(p.examples)
 
 
+def test_no_few_shot_example_comes_from_the_demo_case():
+    """A demo on knowledge/samples/case-001 must not show the model its own answer: no example
+    (of any prompt or expert variant) shares a 20-character run with the demo's documents (boilerplate such as
+    "到案后如实供述自己的罪行" is shorter)."""
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[1] / "knowledge" / "samples" / "case-001"
+    text = "".join(f.read_text(encoding="utf-8") for f in sorted(demo.glob("*.txt")))
+    runs = {text[i : i + 20] for i in range(len(text) - 19)}
+    n = 0
+    for p in prompts.all_prompts():
+        for ex in p.examples:
+            s = json.dumps(ex, ensure_ascii=False)
+            hit = next((s[i : i + 20] for i in range(len(s) - 19) if s[i : i + 20] in runs), None)
+            assert hit is None, (p.key, hit)
+            n += 1
+    assert n > 0
+
+
 def test_expert_variant_and_generic_fallback():
     theft = prompts.get("elements", expert="theft")
     assert theft.key == "elements/theft@1" and theft.schema == "ElementsOut"
