@@ -241,6 +241,15 @@ def test_summary_and_exports(reference: list[dict], tmp_path: Path) -> None:
         export(reference, tmp_path / "r.pdf")
 
 
+def test_html_report_escapes_document_text(tmp_path: Path) -> None:
+    r = {"source": "a", "name": "<b>案</b>", "grade": "瑕疵", "status": "done", "error": None,
+         "counts": {"error": 0, "warning": 1, "info": 0}, "charges": ["盗窃"],
+         "findings": [{"rule_id": "X", "severity": "warning", "message": "<script>alert(1)</script>", "spans": []}]}
+    page = export([r], tmp_path / "e.html", {"name": "<i>批</i>"}).read_text(encoding="utf-8")
+    assert "<script" not in page and "<b>案" not in page and "<i>批" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;i&gt;批&lt;/i&gt;" in page
+
+
 def test_xlsx_never_writes_formulas(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 

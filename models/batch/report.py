@@ -3,11 +3,14 @@ and JSONL (one line per case), all from the per-case results of ``BatchStore.res
 
 from __future__ import annotations
 
-import html
 import json
 from collections import Counter, defaultdict
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import jinja2
+from markupsafe import Markup
 
 from models.errors import BadInput
 
@@ -273,89 +276,61 @@ details{margin:6px 0}summary{cursor:pointer}.meta td:first-child{color:#666}
 """
 
 
-def _e(v: Any) -> str:
-    return html.escape("" if v is None else str(v))
+def _s(v: Any) -> str:
+    return "" if v is None else str(v)
 
 
-def _bars(rows: list[tuple[str, int]], total: int | None = None, css: str = "") -> str:
-    top = max([n for _, n in rows] + [1])
-    out = ["<table>"]
-    for label, n in rows:
-        w = int(240 * n / top)
-        pct = f" ({_pct(n, total)})" if total else ""
-        out.append(f'<tr><td class="{_e(css + label) if css else ""}">{_e(label)}</td><td class="n">{n}</td>'
-                   f'<td><span class="bar" style="width:{w}px"></span>{_e(pct)}</td></tr>')
-    out.append("</table>")
-    return "".join(out)
+@lru_cache(maxsize=1)
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.get_template("report.html.j2")
 
 
-def _html_group(rows: dict[str, dict[str, Any]], head: str) -> str:
-    header, body = _group_table(rows, head)
-    top = max([r[1] for r in body] + [1])
-    out = ["<table><tr>", *(f"<th>{_e(h)}</th>" for h in header), "<th></th></tr>"]
-    for row in body:
-        cells = "".join(f'<td class="n">{_e(v)}</td>' if isinstance(v, int) else f"<td>{_e(v)}</td>" for v in row)
-        out.append(f'<tr>{cells}<td><span class="bar" style="width:{int(160 * row[1] / top)}px"></span></td></tr>')
-    out.append("</table>")
-    return "".join(out)
+def _html_context(results: list[dict[str, Any]], info: dict[str, Any]) -> dict[str, Any]:
+    """Everything the template shows, as strings and numbers (bar widths precomputed)."""
+    s = summarize(results)
+    grade_rows = [(g, s["grades"][g]) for g in GRADES]
+    gtop = max([n for _, n in grade_rows] + [1])
+    groups = []
+    for table, head, title in (("by_crime", "罪名", "按罪名"), ("by_expert", "专家", "按专家"),
+                               ("by_court", "法院", "按法院"), ("by_month", "月份", "按月份")):
+        header, body = _group_table(s[table], head)
+        top = max([r[1] for r in body] + [1])
+        groups.append({"title": title, "header": header,
+                       "rows": [{"cells": [v if isinstance(v, int) else _s(v) for v in row],
+                                 "width": int(160 * row[1] / top)} for row in body]})
+    rtop = max([v["findings"] for v in s["by_rule"].values()] + [1])
+    cases = []
+    for i, c in enumerate(results, 1):
+        counts = c.get("counts") or {}
+        cases.append({
+            "i": i, "label": _case_label(c), "number": _s(c.get("case_number") or c.get("case_id")),
+            "charges": "、".join(c.get("charges") or []), "court": _s(c.get("court")), "month": _s(c.get("month")),
+            "grade": c.get("grade") or "", "error": counts.get("error", 0), "warning": counts.get("warning", 0),
+            "info": counts.get("info", 0), "status": _status_cn(c), "failure": c.get("error"),
+            "findings": [{"rule_id": _s(f.get("rule_id")), "severity": _s(f.get("severity")),
+                          "severity_cn": _s(SEVERITY_CN.get(f.get("severity"), f.get("severity"))),
+                          "message": _s(f.get("message")), "evidence": _evidence(f),
+                          "suggestion": _s(f.get("suggestion")), "basis": _s(f.get("basis"))}
+                         for f in c.get("findings") or []],
+        })
+    return {
+        "css": Markup(_CSS),
+        "name": _s(info.get("name")),
+        "info_rows": [(_s(k), _s(v)) for k, v in _info_rows(info, s)],
+        "grade_bars": [{"label": g, "n": n, "width": int(240 * n / gtop), "pct": f" ({_pct(n, s['done'])})" if s["done"] else ""}
+                       for g, n in grade_rows],
+        "severities": [{"key": sev, "cn": SEVERITY_CN[sev], "findings": s["severity"][sev]["findings"],
+                        "cases": s["severity"][sev]["cases"]} for sev in SEVERITIES],
+        "groups": groups,
+        "rules": [{"id": rid, "severity": _s(v["severity"]), "severity_cn": _s(SEVERITY_CN.get(v["severity"])),
+                   "findings": v["findings"], "cases": v["cases"], "width": int(160 * v["findings"] / rtop),
+                   "message": _s(v["message"])} for rid, v in s["by_rule"].items()],
+        "cases": cases,
+    }
 
 
 def write_html(results: list[dict[str, Any]], path: Path, info: dict[str, Any] | None = None) -> None:
-    info = info or {}
-    s = summarize(results)
-    p: list[str] = [
-        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">',
-        f"<title>案件质量评查报告 {_e(info.get('name') or '')}</title><style>{_CSS}</style></head><body>",
-        f"<h1>案件质量评查报告{(' — ' + _e(info['name'])) if info.get('name') else ''}</h1>",
-        '<table class="meta">',
-        *(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in _info_rows(info, s)),
-        "</table>",
-        "<h2>评查等级</h2>",
-        _bars([(g, s["grades"][g]) for g in GRADES], s["done"], css="g-"),
-        "<h2>问题严重程度</h2><table><tr><th>严重程度</th><th>问题数</th><th>涉及案件数</th></tr>",
-        *(f'<tr><td class="s-{sev}">{SEVERITY_CN[sev]}</td><td class="n">{s["severity"][sev]["findings"]}</td>'
-          f'<td class="n">{s["severity"][sev]["cases"]}</td></tr>' for sev in SEVERITIES),
-        "</table>",
-    ]
-    for table, head, title in (("by_crime", "罪名", "按罪名"), ("by_expert", "专家", "按专家"),
-                               ("by_court", "法院", "按法院"), ("by_month", "月份", "按月份")):
-        p += [f"<h2>{title}</h2>", _html_group(s[table], head)]
-    p.append("<h2>按规则</h2><table><tr><th>规则</th><th>严重程度</th><th>问题数</th><th>涉及案件数</th><th></th>"
-             "<th>示例说明</th></tr>")
-    top = max([v["findings"] for v in s["by_rule"].values()] + [1])
-    for rid, v in s["by_rule"].items():
-        p.append(f'<tr><td>{_e(rid)}</td><td class="s-{_e(v["severity"])}">{_e(SEVERITY_CN.get(v["severity"]))}</td>'
-                 f'<td class="n">{v["findings"]}</td><td class="n">{v["cases"]}</td>'
-                 f'<td><span class="bar" style="width:{int(160 * v["findings"] / top)}px"></span></td>'
-                 f"<td>{_e(v['message'])}</td></tr>")
-    p.append("</table>")
-    p.append("<h2>案件列表</h2><table><tr><th>#</th><th>案件</th><th>案号</th><th>罪名</th><th>法院</th>"
-             "<th>月份</th><th>等级</th><th>错误</th><th>警告</th><th>提示</th><th>状态</th></tr>")
-    for i, c in enumerate(results, 1):
-        counts = c.get("counts") or {}
-        grade = c.get("grade") or ""
-        p.append(f'<tr><td class="n">{i}</td><td><a href="#c{i}">{_e(_case_label(c))}</a></td>'
-                 f"<td>{_e(c.get('case_number') or c.get('case_id'))}</td><td>{_e('、'.join(c.get('charges') or []))}</td>"
-                 f"<td>{_e(c.get('court'))}</td><td>{_e(c.get('month'))}</td>"
-                 f'<td class="g-{_e(grade)}">{_e(grade)}</td><td class="n">{counts.get("error", 0)}</td>'
-                 f'<td class="n">{counts.get("warning", 0)}</td><td class="n">{counts.get("info", 0)}</td>'
-                 f"<td>{_e(_status_cn(c))}</td></tr>")
-    p.append("</table><h2>案件详情</h2>")
-    for i, c in enumerate(results, 1):
-        fs = c.get("findings") or []
-        grade = c.get("grade") or ""
-        p.append(f'<details id="c{i}"><summary>{i}. {_e(_case_label(c))}　<span class="g-{_e(grade)}">'
-                 f"{_e(grade or _status_cn(c))}</span>　{len(fs)}项</summary>")
-        if c.get("error"):
-            p.append(f'<p class="err">{_e(c["error"])}</p>')
-        if fs:
-            p.append("<table><tr><th>规则</th><th>严重程度</th><th>说明</th><th>建议 / 依据</th></tr>")
-            for f in fs:
-                sev = f.get("severity")
-                p.append(f"<tr><td>{_e(f.get('rule_id'))}</td><td class=\"s-{_e(sev)}\">{_e(SEVERITY_CN.get(sev, sev))}</td>"
-                         f"<td>{_e(f.get('message'))}<div class=\"ev\">{_e(_evidence(f))}</div></td>"
-                         f"<td>{_e(f.get('suggestion'))}<div class=\"ev\">{_e(f.get('basis'))}</div></td></tr>")
-            p.append("</table>")
-        p.append("</details>")
-    p.append("</body></html>")
-    Path(path).write_text("\n".join(p), encoding="utf-8")
+    """The report page from the Jinja2 template ``report.html.j2`` beside this module."""
+    Path(path).write_text(_template().render(**_html_context(results, info or {})), encoding="utf-8")
