@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from knowledge.numerals import to_int
+
 _HERE = Path(__file__).resolve().parent
 _NUM = r"(\d+(?:[,，]\d{3})*(?:\.\d+)?)"
 _AMOUNT = re.compile(_NUM + r"\s*(万|千)?\s*余?元")
@@ -20,7 +22,6 @@ _GRAMS = re.compile(_NUM + r"\s*(千克|公斤|克|kg|g)(?![a-zA-Z])")
 _BAC = re.compile(_NUM + r"\s*(?:mg|毫克)\s*/\s*100\s*(?:ml|mL|毫升)")
 _DEATHS = re.compile(r"(?:致|造成)[^。；]{0,12}?(\d+|[一二两三四五六七八九十])人死亡")
 _DEATH_ANY = re.compile(r"死亡")
-_CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +91,8 @@ def extract(text: str) -> Elements:
     dm = _DEATHS.search(text)
     if dm:
         g = dm.group(1)
-        e.deaths = int(g) if g.isdigit() else _CN.get(g, 1)
+        n = to_int(g)
+        e.deaths = 1 if n is None else n
     elif e.injury == "死亡" or _DEATH_ANY.search(text):
         e.deaths = 1 if e.injury == "死亡" or "抢救无效" in text else None
     e.circumstances = [k for k, rx in cfg["_circ"].items() if rx.search(text)]

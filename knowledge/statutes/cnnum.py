@@ -1,11 +1,11 @@
-"""Small Chinese-numeral helpers for article numbers (1–9999), without importing cn2an
-(whose import alone costs ~0.3 s)."""
+"""Article numbers (1–9999) written the statute's way (``to_cn``) and read back (``from_cn``,
+through ``knowledge.numerals``)."""
 
 from __future__ import annotations
 
+from knowledge.numerals import to_number
+
 _DIGITS = "零一二三四五六七八九"
-_VALUE = {c: i for i, c in enumerate(_DIGITS)} | {"〇": 0, "两": 2}
-_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
 def to_cn(n: int) -> str:
@@ -28,16 +28,9 @@ def to_cn(n: int) -> str:
 
 
 def from_cn(s: str) -> int:
-    """一百三十三 → 133, 十五 → 15, 二百零五 → 205; ValueError when not a numeral."""
-    if s.isdigit():
-        return int(s)
-    total, cur = 0, 0
-    for ch in s:
-        if ch in _VALUE:
-            cur = _VALUE[ch]
-        elif ch in _UNITS:
-            total += (cur or 1) * _UNITS[ch]
-            cur = 0
-        else:
-            raise ValueError(s)
-    return total + cur
+    """一百三十三 → 133, 十五 → 15, 二百零五 → 205; ValueError when not a numeral
+    (parsed by ``knowledge.numerals``, the one numeral parser)."""
+    v = to_number(s)
+    if v is None or v != int(v):
+        raise ValueError(s)
+    return int(v)
