@@ -28,6 +28,7 @@ from langchain_core.embeddings import Embeddings
 from scipy import sparse
 
 from knowledge.cases.corpus import MAX_CHARS, tokens
+from knowledge.tfidf import rows_to_csr, smooth_idf, sublinear_row
 
 _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
@@ -155,8 +156,9 @@ class TfidfSvdEmbeddings(EmbeddingBackend):
             if not c:
                 continue
             idx = np.fromiter(c.keys(), dtype=np.int64, count=len(c))
-            v = (1 + np.log(np.fromiter(c.values(), dtype=np.float32, count=len(c)))) * idf[idx]
-            v *= wt / np.linalg.norm(v)
+            v = sublinear_row(idx, np.fromiter(c.values(), dtype=np.float32, count=len(c)), idf)
+            if wt != 1.0:
+                v *= wt
             out += v @ self._ct[idx + off]
         return out
 
@@ -170,27 +172,18 @@ def _fit_vocab(docs: Sequence[list[str]], max_features: int, min_df: int) -> tup
         df.update(set(d))
     kept = [t for t, c in df.most_common() if c >= min_df][:max_features]
     kept.sort()
-    vocab = {t: i for i, t in enumerate(kept)}
-    n = len(docs)
-    idf = np.array([np.log((1 + n) / (1 + df[t])) + 1 for t in kept], dtype=np.float32)
-    return vocab, idf
+    return {t: i for i, t in enumerate(kept)}, smooth_idf((df[t] for t in kept), len(docs))
 
 
 def _tfidf(docs: Sequence[list[str]], vocab: dict[str, int], idf: np.ndarray) -> sparse.csr_matrix:
-    """Sublinear-tf TF-IDF rows, L2-normalised (same arithmetic at fit and at query time)."""
-    indptr, indices, data = [0], [], []
-    for d in docs:
+    """Sublinear-tf TF-IDF rows, L2-normalised (knowledge.tfidf; same arithmetic at fit and query time)."""
+
+    def row(d: list[str]) -> tuple[np.ndarray, np.ndarray]:
         c = Counter(vocab[t] for t in d if t in vocab)
-        if c:
-            idx = np.fromiter(c.keys(), dtype=np.int64, count=len(c))
-            tf = 1 + np.log(np.fromiter(c.values(), dtype=np.float32, count=len(c)))
-            v = tf * idf[idx]
-            v /= np.linalg.norm(v)
-            indices.extend(idx.tolist())
-            data.extend(v.tolist())
-        indptr.append(len(indices))
-    return sparse.csr_matrix((np.array(data, dtype=np.float32), np.array(indices, dtype=np.int64), indptr),
-                             shape=(len(docs), len(vocab)))
+        idx = np.fromiter(c.keys(), dtype=np.int64, count=len(c))
+        return idx, sublinear_row(idx, np.fromiter(c.values(), dtype=np.float32, count=len(c)), idf)
+
+    return rows_to_csr((row(d) for d in docs), len(vocab))
 
 
 class SentenceTransformerEmbeddings(EmbeddingBackend):

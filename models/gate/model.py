@@ -17,7 +17,6 @@ names written out looks like what the model was fit on; the explicit names are t
 from __future__ import annotations
 
 import io
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import scipy.sparse as sp
 from knowledge.charges import all_charges, charge_info, find_charges
 from knowledge.gate import HERE, LEARNED, cues, params
 from knowledge.statutes import get_article
+from knowledge.tfidf import rows_to_csr, smooth_idf, sublinear_row
 
 __all__ = ["Blend", "CharTfidf", "Learned", "Prior", "blend", "mask_charges", "prior_text", "zuizhuang"]
 
@@ -125,36 +125,28 @@ class CharTfidf:
         if max_features and len(terms) > max_features:
             terms = sorted(terms, key=lambda w: (-tf[w], w))[:max_features]
         terms.sort()
-        n = len(texts)
-        idf = np.array([math.log((1 + n) / (1 + df[w])) + 1 for w in terms], dtype=np.float32)
-        return cls({w: i for i, w in enumerate(terms)}, idf, ngram)
+        return cls({w: i for i, w in enumerate(terms)}, smooth_idf((df[w] for w in terms), len(texts)), ngram)
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
-        data: list[float] = []
-        cols: list[int] = []
-        ptr = [0]
+        return rows_to_csr((self._row(t) for t in texts), len(self.idf))
+
+    def _row(self, t: str) -> tuple[np.ndarray, np.ndarray]:
         voc = self.vocab
         lo, hi = self.ngram
-        for t in texts:
-            # n-gram counts are shared by the vectorizers reading the same text (gate, prior, term
-            # model); the vocabulary lookup is a C-level key intersection
-            c: dict[int, int] = {}
-            for n in range(lo, hi + 1):
-                cn = _gram_counts(t, n)
-                for g in cn.keys() & voc.keys():
-                    c[voc[g]] = cn[g]
-            if c:
-                # columns in index order: the set intersection above follows the string hash seed, and
-                # the float sums below must not (a rebuilt model is then the same on every run)
-                keys = sorted(c)
-                idx = np.array(keys, dtype=np.int64)
-                v = (1 + np.log(np.array([c[k] for k in keys], dtype=np.float32))) * self.idf[idx]
-                v /= np.sqrt((v * v).sum()) or 1.0
-                cols.extend(idx.tolist())
-                data.extend(v.tolist())
-            ptr.append(len(cols))
-        return sp.csr_matrix((np.array(data, dtype=np.float32), np.array(cols, dtype=np.int64), np.array(ptr)),
-                             shape=(len(texts), len(self.idf)))
+        # n-gram counts are shared by the vectorizers reading the same text (gate, prior, term
+        # model); the vocabulary lookup is a C-level key intersection
+        c: dict[int, int] = {}
+        for n in range(lo, hi + 1):
+            cn = _gram_counts(t, n)
+            for g in cn.keys() & voc.keys():
+                c[voc[g]] = cn[g]
+        if not c:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        # columns in index order: the set intersection above follows the string hash seed, and
+        # the float sums must not (a rebuilt model is then the same on every run)
+        keys = sorted(c)
+        idx = np.array(keys, dtype=np.int64)
+        return idx, sublinear_row(idx, [c[k] for k in keys], self.idf)
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         vocab = sorted(self.vocab, key=self.vocab.__getitem__)

@@ -1,0 +1,39 @@
+"""Sublinear-tf TF-IDF, written once: smoothed idf ``ln((1 + n) / (1 + df)) + 1`` and rows
+``(1 + ln tf) · idf``, L2-normalised — the numbers of scikit-learn's
+``TfidfVectorizer(sublinear_tf=True)`` without importing scikit-learn at run time.
+
+Used by the gate's char n-gram vectoriser (``models.gate.model.CharTfidf``, also the learned term
+model's) and by the similar-case embeddings (``knowledge.cases.embeddings``), which differ only in
+what they count (char n-grams vs words + char bigrams) and how they choose the vocabulary.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from scipy import sparse
+
+
+def smooth_idf(dfs: Iterable[int], n_docs: int) -> np.ndarray:
+    """idf of terms with document frequencies ``dfs`` among ``n_docs`` documents (float32)."""
+    return np.array([math.log((1 + n_docs) / (1 + d)) + 1 for d in dfs], dtype=np.float32)
+
+
+def sublinear_row(idx: np.ndarray, counts: Sequence[int] | np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """Weights of one document's terms (columns ``idx`` with raw ``counts``), L2-normalised."""
+    v = (1 + np.log(np.asarray(counts, dtype=np.float32))) * idf[idx]
+    v /= np.sqrt((v * v).sum()) or 1.0
+    return v
+
+
+def rows_to_csr(rows: Iterable[tuple[np.ndarray, np.ndarray]], n_cols: int) -> sparse.csr_matrix:
+    """A CSR matrix from per-document (column indices, weights); an empty document is an empty row."""
+    indptr, indices, data = [0], [], []
+    for idx, v in rows:
+        indices.extend(idx.tolist())
+        data.extend(v.tolist())
+        indptr.append(len(indices))
+    return sparse.csr_matrix((np.array(data, dtype=np.float32), np.array(indices, dtype=np.int64), np.array(indptr)),
+                             shape=(len(indptr) - 1, n_cols))
