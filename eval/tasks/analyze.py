@@ -37,6 +37,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bench-n", type=int, default=1000)
     p.add_argument("--bench-only", action="store_true", help="only the throughput benchmark (prints, no write)")
     p.add_argument("--amount-only", action="store_true", help="only the amount accuracy (prints, no write)")
+    p.add_argument("--given-only", action="store_true",
+                   help="only the scores with the gold charge given (articles, term by group; prints, no write)")
     p.add_argument("--amount-groups", default="train+dev",
                    help="label groups for --amount-only, comma-separated: "
                         "train+dev,test,blind test,blind test (first labeller),blind test other charges,"
@@ -357,6 +359,86 @@ def term_eval(lines: list[str], split: str = "test") -> dict[str, Any]:
     return out
 
 
+def _special(arts: list[int]) -> list[int]:
+    return sorted({int(a) for a in arts if 102 <= int(a) <= 451})
+
+
+def _judgment_terms() -> dict[str, int]:
+    """Single-defendant judgments' fixed-term sentence (months; 有期徒刑/拘役/管制) read by the eval's
+    own judgment parser (eval/jparse.py, no product code)."""
+    from eval.datasets import load_judgments
+    from eval.jparse import parse_judgment
+
+    out: dict[str, int] = {}
+    for r in load_judgments():
+        pj = parse_judgment(r["id"], r["judgment"])
+        if pj is None or len(pj.defendants) != 1 or pj.defendants[0].sentence is None:
+            continue
+        out[r["id"]] = pj.defendants[0].sentence.term_months
+    return out
+
+
+def given_eval() -> dict[str, Any]:
+    """With the gold charges given (``analyze`` with ``charges``): special-part article F1 (刑法
+    第102–451条, sets per case) on the CAIL test split and the 501 judgments, and the term's CAIL score
+    by group — the ten experts' charges, all other charges, and (judgments) charges without any CAIL
+    case. The analysis is the product's path (run_jsonl, as ``analyze --jsonl`` with a charges field)."""
+    from eval.analyze import load_cail, load_judgment_facts
+    from eval.datasets import load_judgments
+    from models.commands.analyze import run_jsonl
+    from models.experts import for_charge
+
+    def ten(charges: list[str]) -> bool:
+        return all(for_charge(c) is not None for c in charges)
+
+    res: dict[str, Any] = {}
+    seen = {c for r in load_cail("train", "dev") for c in r["charges"]}
+    test = [r for r in load_cail("test") if r["charges"]]
+    out = list(run_jsonl([(r["id"], r["fact"], r["charges"]) for r in test], workers=2))
+    res["cail_articles"] = f1_scores([[str(a) for a in _special(r["articles"])] for r in test],
+                                     [[str(a) for a in _special(o["articles"])] for o in out])
+    groups: dict[str, list[tuple[float | None, float]]] = {}
+    for r, o in zip(test, out, strict=True):
+        if r["life"] or r["death"]:
+            continue
+        g = "CAIL test, ten experts' charges" if ten(r["charges"]) else "CAIL test, other charges"
+        groups.setdefault(g, []).append((o["term_months"], float(r["prison_months"])))
+    jf = [r for r in load_judgment_facts() if r["charges"]]
+    arts = {r["id"]: r["articles"] for r in load_judgments()}
+    jout = list(run_jsonl([(r["id"], r["facts"], r["charges"]) for r in jf], workers=2))
+    res["judgment_articles"] = f1_scores([[str(a) for a in _special(arts.get(r["id"], []))] for r in jf],
+                                         [[str(a) for a in _special(o["articles"])] for o in jout])
+    jt = [(r, o) for r, o in zip(jf, jout, strict=True) if r["split"] == "test"]
+    res["judgment_articles_test"] = f1_scores([[str(a) for a in _special(arts.get(r["id"], []))] for r, _ in jt],
+                                              [[str(a) for a in _special(o["articles"])] for _, o in jt])
+    terms = _judgment_terms()
+    for r, o in zip(jf, jout, strict=True):
+        if r["id"] not in terms:
+            continue
+        pair = (o["term_months"], float(terms[r["id"]]))
+        groups.setdefault("judgments, ten experts' charges" if ten(r["charges"])
+                          else "judgments, other charges", []).append(pair)
+        if not set(r["charges"]) & seen:
+            groups.setdefault("judgments, charges without any CAIL case", []).append(pair)
+    res["terms"] = {k: term_scores(v) for k, v in groups.items()}
+    return res
+
+
+def given_lines(gv: dict[str, Any]) -> list[str]:
+    md = ["### With the charge given (`analyze` with the gold charges as a `charges` field)", "",
+          f"- special-part articles (刑法第102–451条, per-case sets), CAIL test: {_fmt(gv['cail_articles'])}",
+          f"- special-part articles, 501 judgments (gold: the judgment's cited articles): "
+          f"{_fmt(gv['judgment_articles'])}",
+          f"  - of which the judgments' test split: {_fmt(gv['judgment_articles_test'])}", "",
+          "| term, charge given | n | predicted | CAIL score | within ±25% |", "|---|---:|---:|---:|---:|"]
+    for k, v in gv["terms"].items():
+        if v.get("n"):
+            md.append(f"| {k} | {v['n']} | {v['predicted']} | {v['cail_score']:.1f} | {v['within_25pct']:.3f} |")
+    md += ["", "(Judgment terms: single-defendant judgments, the fixed term read by eval/jparse.py; the ten experts' "
+           "charges = every gold charge has a crime expert.)"]
+    return md
+
+
 AMOUNT_GROUPS = ("train+dev", "test", "blind test", "blind test (first labeller)", "blind test other charges",
                  "judgments dev", "judgments test")
 
@@ -510,9 +592,13 @@ def run(args: argparse.Namespace) -> int:
     if args.amount_only:
         print("\n".join(amount_lines(amount_eval(tuple(args.amount_groups.split(",")), args.amount_tag))))
         return 0
+    if args.given_only:
+        print("\n".join(given_lines(given_eval())))
+        return 0
     t0 = time.perf_counter()
     ch = charge_eval(args.quick, lines)
     tm = term_eval(lines)
+    gv = given_eval()
     am = amount_eval()
     bn = bench(args.bench_n)
     day = dt.date.today().isoformat()
@@ -562,6 +648,7 @@ def run(args: argparse.Namespace) -> int:
                f"report, `python -m models.sentencing.learned`): engine {rep.get('dev_engine')}, learned "
                f"{rep.get('dev_learned')}, combined (w_engine={w}) {comb}; the shipped model is the same "
                f"recipe refit on train+dev ({rep.get('shipped_fit_on')} cases)."]
+    md += [""] + given_lines(gv)
     md += ["", "### Amount (exact to the yuan) on hand-labelled real facts (CAIL: eval/data/amount_labels*.jsonl; the "
            "501 judgments' money cases: eval/data/amount_labels_judgments.jsonl; how they are labelled: "
            "eval/data/AMOUNT_LABELS.md)", ""]
