@@ -1,7 +1,7 @@
 """`python -m eval analyze`: charge prediction (seen / held-out charges / judgments), gate top-1 on
 the ten experts' charges, term prediction (CAIL2018 score), amount accuracy on hand labels, speed.
 
-Data: eval/data/cail.jsonl.gz (fixed split train/dev/test, eval/analyze/__init__.py),
+Data: knowledge/training/cail.jsonl.gz (fixed split train/dev/test, eval/analyze/__init__.py),
 eval/analyze/judgment_facts.jsonl.gz, eval/data/amount_labels.jsonl. ``--tune`` searches the
 multi-charge thresholds on the dev part with a model fit on train only (never on test).
 """
@@ -605,7 +605,7 @@ def run(args: argparse.Namespace) -> int:
     cmd = "python -m eval analyze" + (" --quick" if args.quick else "")
     md = [f"## Analyze: gate, charges, term, amount, speed (eval/tasks/analyze.py) — {day}", "",
           f"Command: `{cmd}` ({time.perf_counter() - t0:.0f} s). Data: CAIL2018 exercise cases "
-          "(eval/data/cail.jsonl.gz, fixed split by sha1(id): train 60% / dev 10% / test 30%; the shipped "
+          "(knowledge/training/cail.jsonl.gz, fixed split by sha1(id): train 60% / dev 10% / test 30%; the shipped "
           "model `python -m models.gate.build` is fit on train+dev; thresholds tuned on dev with "
           "`python -m eval analyze --tune`); the 501 judgments' facts (eval/analyze/judgment_facts.jsonl.gz, "
           "labels = charges of the verdict).", "",

@@ -355,7 +355,7 @@ def fit(out: Path = ARTIFACT, verbose: bool = True, cv: int = 5) -> dict[str, An
     """Report dev with a train-only fit, choose the combination weight by ``cv``-fold CV over
     train + dev (on dev when ``cv`` is 0), then refit the recipe on train + dev and write the
     artifact. The test part is never read."""
-    from eval.analyze import load_cail
+    from knowledge.training import load_cail
 
     def rows_of(*splits: str) -> list[dict[str, Any]]:
         return [r for r in load_cail(*splits) if r["charges"] and not r["life"] and not r["death"]]
