@@ -311,7 +311,7 @@ def charge_eval(quick: bool, lines: list[str]) -> dict[str, Any]:
     from models.commands.analyze import analyze_many
 
     out = analyze_many([(r["id"], r["facts"]) for r in jf])
-    res["judgments"] = f1_scores([r["charges"] for r in jf], [o["charges"] for o in out])
+    res["judgments"] = f1_scores([r["charges"] for r in jf], [o["charges_current"] for o in out])
     masked = [mask_charges(r["facts"]) for r in jf]
     res["judgments_masked"] = f1_scores([r["charges"] for r in jf], _names(model.predict(masked)))
     jtest = [(r, m) for r, m in zip(jf, masked, strict=True) if r["split"] == "test"]

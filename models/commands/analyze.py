@@ -1,14 +1,16 @@
 """``jiancha analyze``: facts or a whole document → charges, articles, amount, suggested sentence.
 
 Output per input (DESIGN.md contract): ``{"id", "expert", "experts": [[name, score]…], "charges",
-"charges_source", "articles", "amount_yuan", "term_months", "term_range_months", "fine_yuan",
+"charges_current", "charges_source", "articles", "amount_yuan", "term_months", "term_range_months", "fine_yuan",
 "probation", "circumstances", "similar_cases"}``. ``--jsonl`` reads ``{"id", "text"[, "charges"]}``
 lines and writes one line per input in the same order; large inputs are spread over the CPU cores.
 
 Charges given by the user (``--charge``, a ``"charges"`` field, a ``罪名：…`` / ``案由：…`` line at the
 head or tail of the text) are not predicted: articles, amount and sentence are computed for them.
 ``charges_source`` says where the charges came from: ``given``, ``documents`` (named in the text:
-以/犯/构成/涉嫌…罪) or ``predicted`` (the charge classifier).
+以/犯/构成/涉嫌…罪) or ``predicted`` (the charge classifier). ``charges`` are the names in force on the
+day of the latest act (刑法第十二条: 强制猥亵、侮辱妇女 for acts before 2015-11-01), ``charges_current``
+the names in force today (the same unless a charge was renamed since).
 """
 
 from __future__ import annotations
@@ -131,7 +133,7 @@ def _analyze_batch(items: list[Item], offset: int, similar: bool = False) -> lis
         out = [assist_analysis(r, f) for r, f in zip(out, facts, strict=True)]
     if similar:
         for o, f in zip(out, facts, strict=True):
-            o["similar_cases"] = _similar_ids(f, o["charges"])
+            o["similar_cases"] = _similar_ids(f, o["charges_current"])
     return out
 
 
@@ -139,7 +141,8 @@ def _result(cid: str, facts: str, el, g, source: str = "predicted") -> dict[str,
     charges = [c for c, _ in g.charges]
     out: dict[str, Any] = {
         "id": cid, "expert": g.expert, "experts": [[n, round(s, 4)] for n, s in g.experts],
-        "charges": charges, "charges_source": source, "articles": _articles(charges), "amount_yuan": None, "term_months": None,
+        "charges": charges, "charges_current": charges, "charges_source": source,
+        "articles": _articles(charges), "amount_yuan": None, "term_months": None,
         "term_range_months": None, "fine_yuan": None, "probation": None,
         "circumstances": list(dict.fromkeys(c.name for c in el.circumstances if not c.negated)),
         "similar_cases": [],
@@ -160,7 +163,21 @@ def _result(cid: str, facts: str, el, g, source: str = "predicted") -> dict[str,
         rng = out["term_range_months"]
         if rng:  # the range still holds the suggested term
             out["term_range_months"] = [min(rng[0], learned), max(rng[1], learned)]
+    out["charges"] = _names_in_force(charges, facts)
     return out
+
+
+def _names_in_force(charges: list[str], facts: str) -> list[str]:
+    """The charges' names in force on the day of the latest act (刑法第十二条): 强制猥亵、侮辱妇女 for acts
+    before 2015-11-01. The facts are dated only when a charge was renamed (cheap otherwise)."""
+    from knowledge.charges.in_force import former_names, name_in_force
+
+    if not any(former_names(c) for c in charges):
+        return charges
+    from models.extract.act_date import latest_act_date
+
+    day = latest_act_date(facts)
+    return list(dict.fromkeys(n for c in charges for n in name_in_force(c, day, facts)))
 
 
 def _articles(charges: list[str]) -> list[int]:
