@@ -121,3 +121,12 @@ def test_check_reads_heading_line() -> None:
     case = build_case([parse_text("案由：诈骗\n" + text, source="x", kind="indictment")])
     assert case.given_charges == ["诈骗"]
     assert build_case([parse_text(text, source="x", kind="indictment")]).given_charges == []
+
+
+def test_article_cues() -> None:
+    # 刑法 356 (毒品再犯) and 269 (转化型抢劫) go with the charge when the facts tell of their condition
+    prior = "被告人曾因贩卖毒品罪被判处有期徒刑一年。2019年3月1日，被告人向吸毒人员贩卖甲基苯丙胺0.5克。"
+    assert 356 in analyze_one(prior, charges=["贩卖毒品"])["articles"]
+    assert 356 not in analyze_one(prior.split("。", 1)[1], charges=["贩卖毒品"])["articles"]
+    turned = "被告人在超市窃取商品，被发现后为抗拒抓捕，当场殴打保安。"
+    assert 269 in analyze_one(turned, charges=["抢劫"])["articles"]

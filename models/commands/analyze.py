@@ -15,8 +15,10 @@ the names in force today (the same unless a charge was renamed since).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -142,7 +144,7 @@ def _result(cid: str, facts: str, el, g, source: str = "predicted") -> dict[str,
     out: dict[str, Any] = {
         "id": cid, "expert": g.expert, "experts": [[n, round(s, 4)] for n, s in g.experts],
         "charges": charges, "charges_current": charges, "charges_source": source,
-        "articles": _articles(charges), "amount_yuan": None, "term_months": None,
+        "articles": _articles(charges, facts), "amount_yuan": None, "term_months": None,
         "term_range_months": None, "fine_yuan": None, "probation": None,
         "circumstances": list(dict.fromkeys(c.name for c in el.circumstances if not c.negated)),
         "similar_cases": [],
@@ -180,10 +182,26 @@ def _names_in_force(charges: list[str], facts: str) -> list[str]:
     return list(dict.fromkeys(n for c in charges for n in name_in_force(c, day, facts)))
 
 
-def _articles(charges: list[str]) -> list[int]:
+def _articles(charges: list[str], facts: str = "") -> list[int]:
     from knowledge.charges import articles_for
 
-    return list(dict.fromkeys(a for c in charges for a, _ in articles_for(c)))
+    out = list(dict.fromkeys(a for c in charges for a, _ in articles_for(c)))
+    for art, charge_set, pattern in _article_cues():
+        if art not in out and charge_set & set(charges) and pattern.search(facts):
+            out.append(art)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _article_cues() -> list[tuple[int, frozenset[str], re.Pattern[str]]]:
+    """Articles that apply besides the charges' own when the facts tell of their condition (毒品再犯 356,
+    转化型抢劫 269): ``knowledge/charges/article_cues.yaml``."""
+    import yaml
+
+    from knowledge.charges import HERE
+
+    raw = yaml.safe_load((HERE / "article_cues.yaml").read_text(encoding="utf-8")) or {}
+    return [(int(k), frozenset(v["charges"]), re.compile(v["pattern"])) for k, v in raw.items()]
 
 
 def _suggest(facts: str, charges: list[str], el):
@@ -226,8 +244,6 @@ def _chunks(items: list[Item], size: int) -> list[list[Item]]:
 
 def run_jsonl(items: list[Item], workers: int | None = None, similar: bool = False):
     """Results in input order; several processes (fork, model loaded once before) for large inputs."""
-    import functools
-
     workers = workers or min(os.cpu_count() or 1, 8)
     if workers <= 1 or len(items) < _MIN_PARALLEL:
         for chunk in _chunks(items, _BATCH):
@@ -250,7 +266,7 @@ def register(app: typer.Typer) -> None:
     def analyze(
         path: Annotated[str, typer.Argument(help="事实描述或文书文件；- 表示标准输入")] = "-",
         as_json: Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象")] = False,
-        jsonl: Annotated[bool, typer.Option("--jsonl", help='逐行读入 {"id","text"}，逐行输出')] = False,
+        jsonl: Annotated[bool, typer.Option("--jsonl", help='逐行读入 {"id","text"[,"charges"]}，逐行输出')] = False,
         workers: Annotated[int, typer.Option("--workers", help="并行进程数（默认 CPU 核数）")] = 0,
         similar: Annotated[bool, typer.Option("--similar/--no-similar",
                                               help="检索类案填入 similar_cases（每条约 20 毫秒，默认关闭）")] = False,
@@ -262,7 +278,8 @@ def register(app: typer.Typer) -> None:
 
         罪名来源（输出 charges_source）：given = 用户给出（--charge、JSONL/API 的 charges 字段、
         文首或文末的“罪名：…”/“案由：…”行）；documents = 文中写明（构成/犯/涉嫌…罪）；
-        predicted = 由案情预测。
+        predicted = 由案情预测。charges 为行为时（最后一次行为之日）有效的罪名（刑法第十二条，
+        如 2015年11月1日前的行为为“强制猥亵、侮辱妇女”），charges_current 为现行罪名。
         """
         try:
             given = given_charges(charge or [], "--charge ")
