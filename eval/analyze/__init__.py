@@ -103,6 +103,29 @@ def copy_judgment_facts(src: Path = JUDGE_SOURCE, dst: Path = JFACTS) -> int:
 load_cail = _training.load_cail
 
 
+def copy_judgment_terms(dst: Path = _training.JUDGMENTS) -> int:
+    """The single-defendant judgments' facts, verdict charges and fixed term (months, read by the
+    eval's own judgment parser eval/jparse.py) into knowledge/training, with the judgments' fixed
+    split: the term model is fit on the ``dev`` part, the ``test`` part is only measured."""
+    from eval.datasets import load_judgments
+    from eval.jparse import parse_judgment
+
+    facts = {r["id"]: r for r in load_judgment_facts()}
+    rows = []
+    for r in load_judgments():
+        f = facts.get(r["id"])
+        pj = parse_judgment(r["id"], r["judgment"])
+        if f is None or not f["charges"] or pj is None or len(pj.defendants) != 1:
+            continue
+        s = pj.defendants[0].sentence
+        if s is None:
+            continue
+        rows.append({"id": r["id"], "split": f["split"], "fact": f["facts"], "charges": f["charges"],
+                     "prison_months": s.term_months, "penalty": s.penalty, "life": False, "death": False})
+    return _write_gz(dst, rows)
+
+
+
 def load_judgment_facts(*splits: str) -> list[dict[str, Any]]:
     return [r for r in _read_gz(JFACTS) if not splits or r["split"] in splits]
 

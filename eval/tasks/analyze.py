@@ -412,14 +412,16 @@ def given_eval() -> dict[str, Any]:
     res["judgment_articles_test"] = f1_scores([[str(a) for a in _special(arts.get(r["id"], []))] for r, _ in jt],
                                               [[str(a) for a in _special(o["articles"])] for _, o in jt])
     terms = _judgment_terms()
+    # the term model is fit on the judgments' dev part too (knowledge/training/judgments.jsonl.gz): only
+    # their test part is scored
     for r, o in zip(jf, jout, strict=True):
-        if r["id"] not in terms:
+        if r["id"] not in terms or r["split"] != "test":
             continue
         pair = (o["term_months"], float(terms[r["id"]]))
-        groups.setdefault("judgments, ten experts' charges" if ten(r["charges"])
-                          else "judgments, other charges", []).append(pair)
+        groups.setdefault("judgments test, ten experts' charges" if ten(r["charges"])
+                          else "judgments test, other charges", []).append(pair)
         if not set(r["charges"]) & seen:
-            groups.setdefault("judgments, charges without any CAIL case", []).append(pair)
+            groups.setdefault("judgments test, charges without any CAIL case", []).append(pair)
     res["terms"] = {k: term_scores(v) for k, v in groups.items()}
     return res
 
@@ -434,8 +436,9 @@ def given_lines(gv: dict[str, Any]) -> list[str]:
     for k, v in gv["terms"].items():
         if v.get("n"):
             md.append(f"| {k} | {v['n']} | {v['predicted']} | {v['cail_score']:.1f} | {v['within_25pct']:.3f} |")
-    md += ["", "(Judgment terms: single-defendant judgments, the fixed term read by eval/jparse.py; the ten experts' "
-           "charges = every gold charge has a crime expert.)"]
+    md += ["", "(Judgment terms: single-defendant judgments of the judgments' test split, the fixed term read by "
+           "eval/jparse.py; the ten experts' charges = every gold charge has a crime expert; the term model "
+           "(`python -m models.sentencing.learned`) is fit on CAIL train+dev and the judgments' dev part.)"]
     return md
 
 

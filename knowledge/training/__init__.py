@@ -6,6 +6,11 @@
 ``{"id": "cail-NNNN", "split", "fact", "charges", "articles", "prison_months", "fine_yuan", "life",
 "death"}``. The split is fixed by ``sha1(id)[:8] % 100``: < 60 ``train``, < 70 ``dev`` (choices),
 else ``test`` (reported by the evaluation, never used to fit or choose).
+
+``judgments.jsonl.gz``: the single-defendant real judgments with a fixed term (有期徒刑/拘役/管制):
+``{"id", "split", "fact", "charges", "prison_months", "penalty", "life", "death"}``, the judgments'
+own fixed split (``dev`` may be fit on, ``test`` is held out); copied by
+``eval.analyze.copy_judgment_terms``.
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CAIL", "cail_split", "load_cail"]
+__all__ = ["CAIL", "JUDGMENTS", "cail_split", "load_cail", "load_judgments"]
 
 HERE = Path(__file__).resolve().parent
 CAIL = HERE / "cail.jsonl.gz"
+JUDGMENTS = HERE / "judgments.jsonl.gz"
 
 
 def cail_split(case_id: str) -> str:
@@ -37,3 +43,16 @@ def _cail() -> tuple[dict[str, Any], ...]:
 def load_cail(*splits: str) -> list[dict[str, Any]]:
     """CAIL cases of the given splits (all when none given)."""
     return [r for r in _cail() if not splits or r["split"] in splits]
+
+
+@lru_cache(maxsize=1)
+def _judgments() -> tuple[dict[str, Any], ...]:
+    if not JUDGMENTS.exists():
+        return ()
+    with gzip.open(JUDGMENTS, "rt", encoding="utf-8") as f:
+        return tuple(json.loads(x) for x in f if x.strip())
+
+
+def load_judgments(*splits: str) -> list[dict[str, Any]]:
+    """Judgment cases (term model rows) of the given splits (all when none given)."""
+    return [r for r in _judgments() if not splits or r["split"] in splits]
