@@ -37,6 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bench-n", type=int, default=1000)
     p.add_argument("--bench-only", action="store_true", help="only the throughput benchmark (prints, no write)")
     p.add_argument("--amount-only", action="store_true", help="only the amount accuracy (prints, no write)")
+    p.add_argument("--term-lco", action="store_true",
+                   help="term CAIL score of charges with no training case: leave-charges-out refits of the term "
+                        "model (3 folds of CAIL's charges; prints, no write; a few minutes)")
     p.add_argument("--given-only", action="store_true",
                    help="only the scores with the gold charge given (articles, term by group; prints, no write)")
     p.add_argument("--amount-groups", default="train+dev",
@@ -426,6 +429,33 @@ def given_eval() -> dict[str, Any]:
     return res
 
 
+def term_lco() -> dict[str, Any]:
+    """Term with the charge given for charges with no training case at all: the charges of CAIL
+    train+dev in ``FOLDS`` folds; for each fold the term model's recipe is refit on the rows (CAIL
+    train+dev, judgments dev) without any case of the fold's charges and scored (combined with the
+    engine at the shipped weight) on the CAIL test cases of those charges."""
+    from knowledge.training import load_cail, load_judgments
+    from models.sentencing import learned as L
+
+    def ok(r: dict[str, Any]) -> bool:
+        return bool(r["charges"]) and not r["life"] and not r["death"]
+
+    rows = [r for r in load_cail("train", "dev") + load_judgments("dev") if ok(r)]
+    test = [r for r in load_cail("test") if ok(r)]
+    charges = sorted({c for r in load_cail("train", "dev") for c in r["charges"]})
+    w = float(L.model().w_engine if L.model() is not None else 0.2)
+    pairs: list[tuple[float | None, float]] = []
+    for k in range(FOLDS):
+        fold = set(charges[k::FOLDS])
+        f = L._fit([r for r in rows if not set(r["charges"]) & fold])
+        held = [r for r in test if set(r["charges"]) & fold]
+        pl, eng, _ = L._predict(f, held)
+        for r, p, e in zip(held, pl, eng, strict=True):
+            v = p if e is None else w * math.log1p(e) + (1 - w) * p
+            pairs.append((float(L._months(v)), float(r["prison_months"])))
+    return {"folds": FOLDS, "w_engine": w, **term_scores(pairs)}
+
+
 def given_lines(gv: dict[str, Any]) -> list[str]:
     md = ["### With the charge given (`analyze` with the gold charges as a `charges` field)", "",
           f"- special-part articles (刑法第102–451条, per-case sets), CAIL test: {_fmt(gv['cail_articles'])}",
@@ -594,6 +624,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.amount_only:
         print("\n".join(amount_lines(amount_eval(tuple(args.amount_groups.split(",")), args.amount_tag))))
+        return 0
+    if args.term_lco:
+        print(json.dumps(term_lco(), ensure_ascii=False))
         return 0
     if args.given_only:
         print("\n".join(given_lines(given_eval())))

@@ -1,8 +1,8 @@
 """``jiancha analyze``: facts or a whole document → charges, articles, amount, suggested sentence.
 
 Output per input (DESIGN.md contract): ``{"id", "expert", "experts": [[name, score]…], "charges",
-"charges_current", "charges_source", "articles", "amount_yuan", "term_months", "term_range_months", "fine_yuan",
-"probation", "circumstances", "similar_cases"}``. ``--jsonl`` reads ``{"id", "text"[, "charges"]}``
+"charges_current", "charges_source", "articles", "amount_yuan", "term_months", "term_range_months",
+"fine_yuan", "probation", "circumstances", "similar_cases"}``. ``--jsonl`` reads ``{"id", "text"[, "charges"]}``
 lines and writes one line per input in the same order; large inputs are spread over the CPU cores.
 
 Charges given by the user (``--charge``, a ``"charges"`` field, a ``罪名：…`` / ``案由：…`` line at the
