@@ -33,18 +33,22 @@ def check(
     recommendation: Annotated[Path | None, typer.Option("--recommendation", help="量刑建议书")] = None,
     judgment: Annotated[Path | None, typer.Option("--judgment", help="刑事判决书")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON 报告")] = False,
+    charge: Annotated[list[str] | None, typer.Option(
+        "--charge", help="已知罪名（可重复；新旧罪名、CAIL 简称均可）：量刑建议按此罪名计算")] = None,
 ) -> None:
     """三书比对与法定检查：核查一个案件的起诉书、量刑建议书、刑事判决书。"""
+    from models.commands.analyze import given_charges
     from models.pipeline import check_documents, check_paths
 
     try:
+        given = given_charges(charge or [], "--charge ")
         if paths and [str(p) for p in paths] == ["-"]:
-            report = check_documents([_stdin_document()])
+            report = check_documents([_stdin_document()], charges=given)
         elif not paths and not (indictment or recommendation or judgment):
             _fail("请指定案件文书：jiancha check 文件夹|zip|文件… 或 --indictment/--recommendation/--judgment")
             return
         else:
-            report = check_paths(list(paths or []), indictment, recommendation, judgment)
+            report = check_paths(list(paths or []), indictment, recommendation, judgment, given)
     except BadInput as e:
         _fail(f"输入有误：{e}")
         return

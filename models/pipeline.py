@@ -18,11 +18,20 @@ from models.types import Case, Document, Finding, Report
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
-def build_case(documents: list[Document], case_id: str = "") -> Case:
+def build_case(documents: list[Document], case_id: str = "", charges: list[str] | None = None) -> Case:
+    """Extract the documents' elements. ``charges``: charges given by the user (official names); when
+    absent, those of 罪名：/案由： lines at the head or tail of a document."""
+    from models.extract.given import given_charges_in_text
+
     case = Case(case_id=case_id, documents=list(documents))
     for doc in documents:
         if doc.kind in ("indictment", "recommendation", "judgment"):
             case.elements[doc.kind] = extract(doc)
+    given = list(charges or [])
+    if not given:
+        for doc in documents:
+            given += [c for c in given_charges_in_text(doc.text).charges if c not in given]
+    case.given_charges = given
     if not case.case_id:
         case.case_id = _case_id(case)
     return case
@@ -63,11 +72,11 @@ def _quote_spans(case: Case, findings: list[Finding]) -> None:
                 sp.text = text[sp.start : sp.end]
 
 
-def check_documents(documents: list[Document], case_id: str = "") -> Report:
+def check_documents(documents: list[Document], case_id: str = "", charges: list[str] | None = None) -> Report:
     t0 = time.perf_counter()
     if not any(d.kind in ("indictment", "recommendation", "judgment") for d in documents):
         raise BadInput("未找到起诉书、量刑建议书或刑事判决书")
-    case = build_case(documents, case_id)
+    case = build_case(documents, case_id, charges)
     t1 = time.perf_counter()
     report = check_case(case)
     report.timings_ms["extract"] = round((t1 - t0) * 1000, 3)
@@ -75,14 +84,14 @@ def check_documents(documents: list[Document], case_id: str = "") -> Report:
     return report
 
 
-def check_texts(texts: dict[str, str], case_id: str = "") -> Report:
+def check_texts(texts: dict[str, str], case_id: str = "", charges: list[str] | None = None) -> Report:
     """Check documents given as kind → text (kinds: indictment, recommendation, judgment)."""
     docs = [parse_text(t, source=k, kind=k) for k, t in texts.items() if t]  # type: ignore[arg-type]
-    return check_documents(docs, case_id)
+    return check_documents(docs, case_id, charges)
 
 
 def check_paths(paths: list[Path], indictment: Path | None = None, recommendation: Path | None = None,
-                judgment: Path | None = None) -> Report:
+                judgment: Path | None = None, charges: list[str] | None = None) -> Report:
     docs: list[Document] = []
     if indictment or recommendation or judgment:
         docs += load_named(indictment, recommendation, judgment)
@@ -92,4 +101,4 @@ def check_paths(paths: list[Path], indictment: Path | None = None, recommendatio
     dup = {k for k in kinds if kinds.count(k) > 1}
     if dup:
         raise BadInput(f"同一案件中有多份同类文书：{'、'.join(sorted(dup))}")
-    return check_documents(docs)
+    return check_documents(docs, charges=charges)

@@ -239,6 +239,9 @@ class Case:
     case_id: str
     documents: list[Document] = field(default_factory=list)
     elements: dict[str, DocElements] = field(default_factory=dict)  # by DocKind
+    # charges the user gave (official names: --charge, a "charges" field, a 罪名：/案由： line); they
+    # take the place of the documents' charges in the sentence suggestion
+    given_charges: list[str] = field(default_factory=list)
 
     def document(self, kind: str) -> Document | None:
         for d in self.documents:

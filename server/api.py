@@ -20,6 +20,7 @@ from server.access import can_batch_folder, can_see_batch, can_see_case
 from server.db import ApiToken, AuditLog, CheckedCase, User
 from server.deps import DB, ApiUser, BatchId, CasePk, FindingIdx, client_ip, require_admin
 from server.schemas import (
+    AnalyzeIn,
     BatchFolderIn,
     CaseDetail,
     CaseList,
@@ -80,19 +81,23 @@ async def _json_body(request: Request, model: type) -> Any:
         raise HTTPException(422, f"请求参数有误（{where}）：{first.get('msg', 'JSON 格式错误')}") from None
 
 
-async def read_case_input(request: Request) -> tuple[list, str]:
-    """Documents of one case from a JSON body of texts or a multipart upload."""
+async def read_case_input(request: Request) -> tuple[list, str, list[str]]:
+    """Documents of one case from a JSON body of texts or a multipart upload, and the charges given
+    (``charges``: official names; BadInput for an unknown name)."""
+    from models.commands.analyze import given_charges
+
     settings = _settings(request)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "application/json":
         body: CheckTexts = await _json_body(request, CheckTexts)
         texts = {"indictment": body.indictment, "recommendation": body.recommendation, "judgment": body.judgment}
-        return await run_in_threadpool(sv.documents_from_texts, texts), body.case_id
+        return await run_in_threadpool(sv.documents_from_texts, texts), body.case_id, given_charges(body.charges)
     if ctype == "multipart/form-data":
         form = await request.form(max_files=1000, max_fields=100)
         uploads: list[sv.Upload] = []
         texts: dict[str, str | None] = {}
         case_id = ""
+        charges: list[str] = []
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
                 uploads.append(sv.Upload(value.filename or "", await value.read()))
@@ -100,6 +105,8 @@ async def read_case_input(request: Request) -> tuple[list, str]:
                 texts[key] = value
             elif key == "case_id":
                 case_id = value[:200]
+            elif key == "charges":
+                charges += given_charges(value[:2000])
         docs: list = []
         if uploads:
             docs += await run_in_threadpool(sv.documents_from_uploads, uploads, settings)
@@ -110,12 +117,13 @@ async def read_case_input(request: Request) -> tuple[list, str]:
         kinds = [d.kind for d in docs]
         if len(set(kinds)) < len(kinds):
             raise sv.UploadError("同一案件中有多份同类文书")
-        return docs, case_id
+        return docs, case_id, charges
     raise HTTPException(415, "请求格式不支持：请用 multipart/form-data 上传文件，或用 application/json 提交文本")
 
 
-def check_and_store(db: Session, user: User, docs: list, case_id: str, ip: str) -> dict[str, Any]:
-    case, report = sv.run_check(docs, case_id)
+def check_and_store(db: Session, user: User, docs: list, case_id: str, ip: str,
+                    charges: list[str] | None = None) -> dict[str, Any]:
+    case, report = sv.run_check(docs, case_id, charges)
     row = sv.save_case(db, user, case, report)
     sv.audit(db, user.username, "check", f"case:{row.id}", f"{row.case_id}；{report.grade}", ip)
     db.commit()
@@ -164,8 +172,8 @@ async def create_token(request: Request, user: ApiUser, db: DB) -> TokenOut:
 @router.post("/check", tags=["核查"], openapi_extra=_CHECK_BODY)
 async def check(request: Request, user: ApiUser, db: DB) -> dict[str, Any]:
     """核查一个案件：上传文书（multipart：files，或一个 zip）或提交文本（JSON）→ 核查报告。"""
-    docs, case_id = await read_case_input(request)
-    return await run_in_threadpool(check_and_store, db, user, docs, case_id, client_ip(request))
+    docs, case_id, charges = await read_case_input(request)
+    return await run_in_threadpool(check_and_store, db, user, docs, case_id, client_ip(request), charges)
 
 
 @router.post("/proofread", tags=["核查"])
@@ -181,12 +189,12 @@ async def proofread(body: TextIn, request: Request, user: ApiUser,
 
 
 @router.post("/analyze", tags=["核查"])
-async def analyze(body: TextIn, request: Request, user: ApiUser,
+async def analyze(body: AnalyzeIn, request: Request, user: ApiUser,
                   db: DB) -> dict[str, Any]:
-    """案情分析：罪名、法条、数额、量刑建议。"""
-    from models.commands.analyze import analyze_one
+    """案情分析：罪名、法条、数额、量刑建议（charges：已知罪名，给出后不再预测）。"""
+    from models.commands.analyze import analyze_one, given_charges
 
-    res = await run_in_threadpool(analyze_one, body.text, body.id or "")
+    res = await run_in_threadpool(analyze_one, body.text, body.id or "", charges=given_charges(body.charges))
     sv.audit(db, user.username, "analyze", body.id or "", f"{len(body.text)}字", client_ip(request))
     db.commit()
     return res

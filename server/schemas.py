@@ -14,11 +14,17 @@ class CheckTexts(BaseModel):
     recommendation: str | None = Field(None, description="量刑建议书全文", max_length=2_000_000)
     judgment: str | None = Field(None, description="刑事判决书全文", max_length=2_000_000)
     case_id: str = Field("", description="案件编号（可空：取文书中的案号）", max_length=200)
+    charges: list[str] | str | None = Field(None, description="已知罪名（量刑建议按此罪名计算）", max_length=20)
 
 
 class TextIn(BaseModel):
     text: str = Field(..., description="文本", min_length=1, max_length=2_000_000)
     id: str | None = Field(None, max_length=200)
+
+
+class AnalyzeIn(TextIn):
+    charges: list[str] | str | None = Field(
+        None, description="已知罪名（给出后不再预测；新旧罪名、CAIL 简称均可）", max_length=20)
 
 
 class SimilarIn(TextIn):

@@ -116,14 +116,14 @@ def documents_from_texts(texts: dict[str, str | None]) -> list:
     return docs
 
 
-def run_check(documents: list, case_id: str = "") -> tuple[Any, Any]:
-    """(case, report) of the pipeline for these documents."""
+def run_check(documents: list, case_id: str = "", charges: list[str] | None = None) -> tuple[Any, Any]:
+    """(case, report) of the pipeline for these documents (``charges``: given by the user)."""
     from models.pipeline import build_case, check_case
 
     if not any(d.kind in KINDS for d in documents):
         raise BadInput("未找到起诉书、量刑建议书或刑事判决书")
     t0 = time.perf_counter()
-    case = build_case(documents, case_id)
+    case = build_case(documents, case_id, charges)
     t1 = time.perf_counter()
     report = check_case(case)
     report.timings_ms["extract"] = round((t1 - t0) * 1000, 3)

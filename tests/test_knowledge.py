@@ -314,3 +314,25 @@ def test_tier_quotes_are_verbatim_penalty_phrases_of_their_clause() -> None:
             a = get_article("刑法", t.article, t.sub)
             text = a.clause_text(t.clause) if t.clause else a.text
             assert t.quote.startswith("处") and t.quote in text, (art, sub, t.label)
+
+
+# articles of the special part with no penalty of their own, read from the statute by hand: rules on
+# 从重 / 数罪 / 共犯 (106, 113, 149, 155, 156, 212, 287, 356, 449), definitions (357, 367, 420, 450,
+# 451), and the 单位犯罪 articles that refer to the penalties of other articles (150, 200, 211, 220,
+# 231, 346, 366)
+NO_OWN_PENALTY = {106, 113, 149, 150, 155, 156, 200, 211, 212, 220, 231, 287, 346, 356, 357, 366, 367, 420,
+                  449, 450, 451}
+
+
+def test_every_special_part_article_has_tiers() -> None:
+    from knowledge.statutes import all_articles
+
+    missing = [(a, s) for a, s in all_articles("刑法") if 102 <= a <= 451 and not penalty_tiers(a, s)]
+    assert {a for a, _ in missing} == NO_OWN_PENALTY and all(s == 0 for _, s in missing)
+    # spot checks against the statute's words, by hand
+    assert [(t.min_months, t.max_months) for t in penalty_tiers(234)][:1] == [(1, 36)]  # 故意伤害: 三年以下
+    t = penalty_tiers(293)  # 寻衅滋事: 五年以下 …; 纠集他人多次 … 五年以上十年以下
+    assert (t[0].max_months, t[-1].min_months, t[-1].max_months) == (60, 60, 120)
+    assert penalty_tiers(265) == penalty_tiers(264)  # 依照本法第二百六十四条的规定定罪处罚
+    t = penalty_tiers(245)  # 非法搜查、非法侵入住宅: 三年以下有期徒刑或者拘役
+    assert (t[0].min_months, t[0].max_months, set(t[0].penalties)) == (1, 36, {"有期徒刑", "拘役"})

@@ -286,6 +286,15 @@ def test_proofread_and_analyze(env):
     r = client.post("/api/v1/analyze", json={"text": text}, headers=_auth(tokens["p1"]))
     assert r.status_code == 200 and "盗窃" in r.json()["charges"]
     assert client.post("/api/v1/analyze", json={"text": ""}, headers=_auth(tokens["p1"])).status_code == 422
+    facts = "被告人张某以投资为名骗取被害人李某人民币5万元。"
+    r = client.post("/api/v1/analyze", json={"text": facts, "charges": ["盗窃罪"]}, headers=_auth(tokens["p1"]))
+    assert r.status_code == 200 and r.json()["charges"] == ["盗窃"] and r.json()["charges_source"] == "given"
+    r = client.post("/api/v1/analyze", json={"text": facts, "charges": "飞天罪"}, headers=_auth(tokens["p1"]))
+    assert r.status_code == 400 and "飞天" in r.text
+    r = client.post("/api/v1/check", json={**sample_texts(), "charges": "诈骗"}, headers=_auth(tokens["p1"]))
+    assert r.status_code == 200, r.text
+    assert r.json()["sentence_suggestion"]["charges"] == ["诈骗"]
+    assert r.json()["sentence_suggestion"]["charges_source"] == "given"
 
 
 def test_similar_without_store_is_503(env, monkeypatch):

@@ -9,17 +9,17 @@ train + dev. The judgments keep the split of ``eval/data/split.json``.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import knowledge.training as _training
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent / "data"
-CAIL = DATA / "cail.jsonl.gz"
+CAIL = _training.CAIL  # the product's copy (knowledge/training): the shipped models are fit on it
 JFACTS = HERE / "judgment_facts.jsonl.gz"
 AMOUNTS = DATA / "amount_labels.jsonl"
 AMOUNTS_BLIND = DATA / "amount_labels_blind.jsonl"  # test-split labels written without seeing predictions
@@ -30,9 +30,7 @@ JUDGE_SOURCE = Path("/work/shared/data/cases/judgments_judge.jsonl")
 _VERDICT_END = re.compile(r"如不服本判决|如不服本裁定|审\s*判\s*长|审\s*判\s*员")
 
 
-def cail_split(case_id: str) -> str:
-    h = int(hashlib.sha1(case_id.encode()).hexdigest()[:8], 16) % 100
-    return "train" if h < 60 else "dev" if h < 70 else "test"
+cail_split = _training.cail_split
 
 
 def _write_gz(path: Path, rows: Iterable[dict[str, Any]]) -> int:
@@ -102,14 +100,30 @@ def copy_judgment_facts(src: Path = JUDGE_SOURCE, dst: Path = JFACTS) -> int:
     return _write_gz(dst, rows)
 
 
-@lru_cache(maxsize=1)
-def _cail() -> tuple[dict[str, Any], ...]:
-    return tuple(_read_gz(CAIL))
+load_cail = _training.load_cail
 
 
-def load_cail(*splits: str) -> list[dict[str, Any]]:
-    """CAIL cases of the given splits (all when none given)."""
-    return [r for r in _cail() if not splits or r["split"] in splits]
+def copy_judgment_terms(dst: Path = _training.JUDGMENTS) -> int:
+    """The single-defendant judgments' facts, verdict charges and fixed term (months, read by the
+    eval's own judgment parser eval/jparse.py) into knowledge/training, with the judgments' fixed
+    split: the term model is fit on the ``dev`` part, the ``test`` part is only measured."""
+    from eval.datasets import load_judgments
+    from eval.jparse import parse_judgment
+
+    facts = {r["id"]: r for r in load_judgment_facts()}
+    rows = []
+    for r in load_judgments():
+        f = facts.get(r["id"])
+        pj = parse_judgment(r["id"], r["judgment"])
+        if f is None or not f["charges"] or pj is None or len(pj.defendants) != 1:
+            continue
+        s = pj.defendants[0].sentence
+        if s is None:
+            continue
+        rows.append({"id": r["id"], "split": f["split"], "fact": f["facts"], "charges": f["charges"],
+                     "prison_months": s.term_months, "penalty": s.penalty, "life": False, "death": False})
+    return _write_gz(dst, rows)
+
 
 
 def load_judgment_facts(*splits: str) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """`python -m eval analyze`: charge prediction (seen / held-out charges / judgments), gate top-1 on
 the ten experts' charges, term prediction (CAIL2018 score), amount accuracy on hand labels, speed.
 
-Data: eval/data/cail.jsonl.gz (fixed split train/dev/test, eval/analyze/__init__.py),
+Data: knowledge/training/cail.jsonl.gz (fixed split train/dev/test, eval/analyze/__init__.py),
 eval/analyze/judgment_facts.jsonl.gz, eval/data/amount_labels.jsonl. ``--tune`` searches the
 multi-charge thresholds on the dev part with a model fit on train only (never on test).
 """
@@ -37,6 +37,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bench-n", type=int, default=1000)
     p.add_argument("--bench-only", action="store_true", help="only the throughput benchmark (prints, no write)")
     p.add_argument("--amount-only", action="store_true", help="only the amount accuracy (prints, no write)")
+    p.add_argument("--term-lco", action="store_true",
+                   help="term CAIL score of charges with no training case: leave-charges-out refits of the term "
+                        "model (3 folds of CAIL's charges; prints, no write; a few minutes)")
+    p.add_argument("--given-only", action="store_true",
+                   help="only the scores with the gold charge given (articles, term by group; prints, no write)")
     p.add_argument("--amount-groups", default="train+dev",
                    help="label groups for --amount-only, comma-separated: "
                         "train+dev,test,blind test,blind test (first labeller),blind test other charges,"
@@ -309,7 +314,7 @@ def charge_eval(quick: bool, lines: list[str]) -> dict[str, Any]:
     from models.commands.analyze import analyze_many
 
     out = analyze_many([(r["id"], r["facts"]) for r in jf])
-    res["judgments"] = f1_scores([r["charges"] for r in jf], [o["charges"] for o in out])
+    res["judgments"] = f1_scores([r["charges"] for r in jf], [o["charges_current"] for o in out])
     masked = [mask_charges(r["facts"]) for r in jf]
     res["judgments_masked"] = f1_scores([r["charges"] for r in jf], _names(model.predict(masked)))
     jtest = [(r, m) for r, m in zip(jf, masked, strict=True) if r["split"] == "test"]
@@ -355,6 +360,116 @@ def term_eval(lines: list[str], split: str = "test") -> dict[str, Any]:
         m = learned.model()
         out["_report"] = m.report if m is not None else {}
     return out
+
+
+def _special(arts: list[int]) -> list[int]:
+    return sorted({int(a) for a in arts if 102 <= int(a) <= 451})
+
+
+def _judgment_terms() -> dict[str, int]:
+    """Single-defendant judgments' fixed-term sentence (months; 有期徒刑/拘役/管制) read by the eval's
+    own judgment parser (eval/jparse.py, no product code)."""
+    from eval.datasets import load_judgments
+    from eval.jparse import parse_judgment
+
+    out: dict[str, int] = {}
+    for r in load_judgments():
+        pj = parse_judgment(r["id"], r["judgment"])
+        if pj is None or len(pj.defendants) != 1 or pj.defendants[0].sentence is None:
+            continue
+        out[r["id"]] = pj.defendants[0].sentence.term_months
+    return out
+
+
+def given_eval() -> dict[str, Any]:
+    """With the gold charges given (``analyze`` with ``charges``): special-part article F1 (刑法
+    第102–451条, sets per case) on the CAIL test split and the 501 judgments, and the term's CAIL score
+    by group — the ten experts' charges, all other charges, and (judgments) charges without any CAIL
+    case. The analysis is the product's path (run_jsonl, as ``analyze --jsonl`` with a charges field)."""
+    from eval.analyze import load_cail, load_judgment_facts
+    from eval.datasets import load_judgments
+    from models.commands.analyze import run_jsonl
+    from models.experts import for_charge
+
+    def ten(charges: list[str]) -> bool:
+        return all(for_charge(c) is not None for c in charges)
+
+    res: dict[str, Any] = {}
+    seen = {c for r in load_cail("train", "dev") for c in r["charges"]}
+    test = [r for r in load_cail("test") if r["charges"]]
+    out = list(run_jsonl([(r["id"], r["fact"], r["charges"]) for r in test], workers=2))
+    res["cail_articles"] = f1_scores([[str(a) for a in _special(r["articles"])] for r in test],
+                                     [[str(a) for a in _special(o["articles"])] for o in out])
+    groups: dict[str, list[tuple[float | None, float]]] = {}
+    for r, o in zip(test, out, strict=True):
+        if r["life"] or r["death"]:
+            continue
+        g = "CAIL test, ten experts' charges" if ten(r["charges"]) else "CAIL test, other charges"
+        groups.setdefault(g, []).append((o["term_months"], float(r["prison_months"])))
+    jf = [r for r in load_judgment_facts() if r["charges"]]
+    arts = {r["id"]: r["articles"] for r in load_judgments()}
+    jout = list(run_jsonl([(r["id"], r["facts"], r["charges"]) for r in jf], workers=2))
+    res["judgment_articles"] = f1_scores([[str(a) for a in _special(arts.get(r["id"], []))] for r in jf],
+                                         [[str(a) for a in _special(o["articles"])] for o in jout])
+    jt = [(r, o) for r, o in zip(jf, jout, strict=True) if r["split"] == "test"]
+    res["judgment_articles_test"] = f1_scores([[str(a) for a in _special(arts.get(r["id"], []))] for r, _ in jt],
+                                              [[str(a) for a in _special(o["articles"])] for _, o in jt])
+    terms = _judgment_terms()
+    # the term model is fit on the judgments' dev part too (knowledge/training/judgments.jsonl.gz): only
+    # their test part is scored
+    for r, o in zip(jf, jout, strict=True):
+        if r["id"] not in terms or r["split"] != "test":
+            continue
+        pair = (o["term_months"], float(terms[r["id"]]))
+        groups.setdefault("judgments test, ten experts' charges" if ten(r["charges"])
+                          else "judgments test, other charges", []).append(pair)
+        if not set(r["charges"]) & seen:
+            groups.setdefault("judgments test, charges without any CAIL case", []).append(pair)
+    res["terms"] = {k: term_scores(v) for k, v in groups.items()}
+    return res
+
+
+def term_lco() -> dict[str, Any]:
+    """Term with the charge given for charges with no training case at all: the charges of CAIL
+    train+dev in ``FOLDS`` folds; for each fold the term model's recipe is refit on the rows (CAIL
+    train+dev, judgments dev) without any case of the fold's charges and scored (combined with the
+    engine at the shipped weight) on the CAIL test cases of those charges."""
+    from knowledge.training import load_cail, load_judgments
+    from models.sentencing import learned as L
+
+    def ok(r: dict[str, Any]) -> bool:
+        return bool(r["charges"]) and not r["life"] and not r["death"]
+
+    rows = [r for r in load_cail("train", "dev") + load_judgments("dev") if ok(r)]
+    test = [r for r in load_cail("test") if ok(r)]
+    charges = sorted({c for r in load_cail("train", "dev") for c in r["charges"]})
+    w = float(L.model().w_engine if L.model() is not None else 0.2)
+    pairs: list[tuple[float | None, float]] = []
+    for k in range(FOLDS):
+        fold = set(charges[k::FOLDS])
+        f = L._fit([r for r in rows if not set(r["charges"]) & fold])
+        held = [r for r in test if set(r["charges"]) & fold]
+        pl, eng, _ = L._predict(f, held)
+        for r, p, e in zip(held, pl, eng, strict=True):
+            v = p if e is None else w * math.log1p(e) + (1 - w) * p
+            pairs.append((float(L._months(v)), float(r["prison_months"])))
+    return {"folds": FOLDS, "w_engine": w, **term_scores(pairs)}
+
+
+def given_lines(gv: dict[str, Any]) -> list[str]:
+    md = ["### With the charge given (`analyze` with the gold charges as a `charges` field)", "",
+          f"- special-part articles (刑法第102–451条, per-case sets), CAIL test: {_fmt(gv['cail_articles'])}",
+          f"- special-part articles, 501 judgments (gold: the judgment's cited articles): "
+          f"{_fmt(gv['judgment_articles'])}",
+          f"  - of which the judgments' test split: {_fmt(gv['judgment_articles_test'])}", "",
+          "| term, charge given | n | predicted | CAIL score | within ±25% |", "|---|---:|---:|---:|---:|"]
+    for k, v in gv["terms"].items():
+        if v.get("n"):
+            md.append(f"| {k} | {v['n']} | {v['predicted']} | {v['cail_score']:.1f} | {v['within_25pct']:.3f} |")
+    md += ["", "(Judgment terms: single-defendant judgments of the judgments' test split, the fixed term read by "
+           "eval/jparse.py; the ten experts' charges = every gold charge has a crime expert; the term model "
+           "(`python -m models.sentencing.learned`) is fit on CAIL train+dev and the judgments' dev part.)"]
+    return md
 
 
 AMOUNT_GROUPS = ("train+dev", "test", "blind test", "blind test (first labeller)", "blind test other charges",
@@ -510,16 +625,23 @@ def run(args: argparse.Namespace) -> int:
     if args.amount_only:
         print("\n".join(amount_lines(amount_eval(tuple(args.amount_groups.split(",")), args.amount_tag))))
         return 0
+    if args.term_lco:
+        print(json.dumps(term_lco(), ensure_ascii=False))
+        return 0
+    if args.given_only:
+        print("\n".join(given_lines(given_eval())))
+        return 0
     t0 = time.perf_counter()
     ch = charge_eval(args.quick, lines)
     tm = term_eval(lines)
+    gv = given_eval()
     am = amount_eval()
     bn = bench(args.bench_n)
     day = dt.date.today().isoformat()
     cmd = "python -m eval analyze" + (" --quick" if args.quick else "")
     md = [f"## Analyze: gate, charges, term, amount, speed (eval/tasks/analyze.py) — {day}", "",
           f"Command: `{cmd}` ({time.perf_counter() - t0:.0f} s). Data: CAIL2018 exercise cases "
-          "(eval/data/cail.jsonl.gz, fixed split by sha1(id): train 60% / dev 10% / test 30%; the shipped "
+          "(knowledge/training/cail.jsonl.gz, fixed split by sha1(id): train 60% / dev 10% / test 30%; the shipped "
           "model `python -m models.gate.build` is fit on train+dev; thresholds tuned on dev with "
           "`python -m eval analyze --tune`); the 501 judgments' facts (eval/analyze/judgment_facts.jsonl.gz, "
           "labels = charges of the verdict).", "",
@@ -562,6 +684,7 @@ def run(args: argparse.Namespace) -> int:
                f"report, `python -m models.sentencing.learned`): engine {rep.get('dev_engine')}, learned "
                f"{rep.get('dev_learned')}, combined (w_engine={w}) {comb}; the shipped model is the same "
                f"recipe refit on train+dev ({rep.get('shipped_fit_on')} cases)."]
+    md += [""] + given_lines(gv)
     md += ["", "### Amount (exact to the yuan) on hand-labelled real facts (CAIL: eval/data/amount_labels*.jsonl; the "
            "501 judgments' money cases: eval/data/amount_labels_judgments.jsonl; how they are labelled: "
            "eval/data/AMOUNT_LABELS.md)", ""]

@@ -1,6 +1,6 @@
 """`python -m eval sentencing` — the guideline engine alone, per expert, on the real CAIL cases
 (charge given): CAIL2018 term score and the share within ±25%. Uses the fixed split of
-eval/data/cail.jsonl.gz (eval/analyze); dev by default — report test only once, never tune on it."""
+knowledge/training/cail.jsonl.gz (eval/analyze); dev by default — report test only once, never tune on it."""
 
 from __future__ import annotations
 

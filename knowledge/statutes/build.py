@@ -110,7 +110,13 @@ def main() -> None:
     ap.add_argument("--laws", type=Path, help="directory with the statute .md files")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--draft-tiers", nargs="+", metavar="ART", help="print tier drafts, e.g. 264 133之1")
+    ap.add_argument("--draft-all", action="store_true",
+                    help="append drafted tiers of every special-part article missing from penalty_tiers.yaml")
     args = ap.parse_args()
+    if args.draft_all:
+        n, none = write_drafts()
+        print(f"added {n} articles; no penalty of their own: {' '.join(none)}")
+        return
     if args.draft_tiers:
         _draft_main(args.draft_tiers)
         return
@@ -154,6 +160,92 @@ def draft_tiers(article: int, sub: int = 0) -> list[dict]:
                 tier["penalties"] = list(tier["penalties"])
                 out.append(tier)
     return out
+
+
+_REF_RE = re.compile(r"依照本法第([一二三四五六七八九十百零]+)条(?:之([一二三四五六七八九十]))?"
+                     r"(?:第[一二三四五六七八九十]+款)?(?:、第[一二三四五六七八九十百零]+条)*的规定(?:定罪)?(?:从重)?处罚")
+
+
+# articles that only set the penalty of units for crimes of other articles (对单位判处罚金 + 各该条 / the
+# persons' penalty of 194/195 again)
+_UNIT_RULES = {150, 200, 211, 220, 231, 346, 366}
+# "以…论处" articles: the penalties of the crime they deem (388 以受贿论处 → 386 → 383)
+_DEEMED = {"388": "383"}
+
+
+def _unit_segment(label: str) -> bool:
+    return "单位" in label and "直接负责的主管人员" in label
+
+
+def draft_all() -> tuple[dict[str, object], list[str]]:
+    """Tiers of every special-part article (刑法第102–451条, 之X included) that ``penalty_tiers.yaml``
+    does not have yet: drafted from the text (``draft_tiers``, each marked ``review: draft``), or
+    ``same_as`` the article whose penalties an article applies (依照本法第X条的规定定罪处罚); and the
+    articles with no penalty of their own (definitions, 单位犯罪 and 从重 rules, …)."""
+    from knowledge.statutes import all_articles, get_article
+    from knowledge.statutes.cnnum import from_cn
+    from knowledge.statutes.tiers import all_tier_articles
+
+    have = set(all_tier_articles())
+    out: dict[str, object] = {}
+    none: list[str] = []
+    for art, sub in all_articles("刑法"):
+        if not 102 <= art <= 451 or (art, sub) in have:
+            continue
+        key = f"{art}之{sub}" if sub else str(art)
+        drafted = draft_tiers(art, sub)
+        # 单位犯罪 phrases are left out, unless the crime is one only a unit commits (逃汇 190)
+        tiers = [t for t in drafted if not _unit_segment(t["label"])] or drafted
+        if tiers and art in _UNIT_RULES:
+            tiers = []
+        if tiers:
+            out[key] = [{**t, "review": "draft"} for t in tiers]
+            continue
+        a = get_article("刑法", art, sub)
+        m = _REF_RE.search(a.text) if a else None
+        if key in _DEEMED:
+            out[key] = {"same_as": _DEEMED[key]}
+        elif m:
+            target = f"{from_cn(m.group(1))}之{from_cn(m.group(2))}" if m.group(2) else str(from_cn(m.group(1)))
+            out[key] = {"same_as": target}
+        else:
+            none.append(key)
+    return out, none
+
+
+def _flow(t: dict) -> str:
+    parts = []
+    for k, v in t.items():
+        if isinstance(v, list):
+            v = "[" + ", ".join(str(x) for x in v) + "]"
+        elif isinstance(v, bool):
+            v = "true" if v else "false"
+        elif isinstance(v, str) and k in ("label", "quote"):
+            v = '"' + v.replace('"', "'") + '"'
+        parts.append(f"{k}: {v}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def write_drafts(path: Path | None = None) -> tuple[int, list[str]]:
+    """Append ``draft_all``'s entries to penalty_tiers.yaml (the hand-reviewed entries stay as they
+    are); returns (articles added, articles with no penalty of their own)."""
+    from knowledge.statutes.tiers import TIERS_FILE
+
+    path = path or TIERS_FILE
+    out, none = draft_all()
+    # a same_as target must itself have tiers (or be added now)
+    lines = ["", "# ---- drafted from the statute text by `python -m knowledge.statutes.build --draft-all`",
+             "# (parse_penalty_phrase on each \"……的，处……\" phrase; review: draft = numbers checked by the tests",
+             "# against the quote, label not yet reviewed by hand; 单位犯罪 phrases left out)"]
+    for key, spec in out.items():
+        if isinstance(spec, dict):
+            lines.append(f'"{key}": {{same_as: "{spec["same_as"]}"}}')
+        else:
+            lines.append(f'"{key}":')
+            lines += [f"  - {_flow(t)}" for t in spec]
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    return len(out), none
 
 
 def _draft_main(keys: list[str]) -> None:

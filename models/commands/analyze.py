@@ -1,15 +1,24 @@
 """``jiancha analyze``: facts or a whole document → charges, articles, amount, suggested sentence.
 
 Output per input (DESIGN.md contract): ``{"id", "expert", "experts": [[name, score]…], "charges",
-"articles", "amount_yuan", "term_months", "term_range_months", "fine_yuan", "probation",
-"circumstances", "similar_cases"}``. ``--jsonl`` reads ``{"id", "text"}`` lines and writes one line
-per input in the same order; large inputs are spread over the CPU cores.
+"charges_current", "charges_source", "articles", "amount_yuan", "term_months", "term_range_months",
+"fine_yuan", "probation", "circumstances", "similar_cases"}``. ``--jsonl`` reads ``{"id", "text"[, "charges"]}``
+lines and writes one line per input in the same order; large inputs are spread over the CPU cores.
+
+Charges given by the user (``--charge``, a ``"charges"`` field, a ``罪名：…`` / ``案由：…`` line at the
+head or tail of the text) are not predicted: articles, amount and sentence are computed for them.
+``charges_source`` says where the charges came from: ``given``, ``documents`` (named in the text:
+以/犯/构成/涉嫌…罪) or ``predicted`` (the charge classifier). ``charges`` are the names in force on the
+day of the latest act (刑法第十二条: 强制猥亵、侮辱妇女 for acts before 2015-11-01), ``charges_current``
+the names in force today (the same unless a charge was renamed since).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -42,16 +51,38 @@ def _elements(text: str, source: str):
     return case, el
 
 
-def analyze_one(text: str, case_id: str = "", *, similar: bool = False) -> dict[str, Any]:
-    """Analyze one fact description or document (``similar``: fill ``similar_cases``)."""
-    return analyze_many([(case_id, text)], similar=similar)[0]
+Item = tuple[str, str] | tuple[str, str, list[str]]  # (id, text[, given charges])
 
 
-def analyze_many(items: list[tuple[str, str]], *, similar: bool = False) -> list[dict[str, Any]]:
-    """Analyze ``(id, text)`` pairs in one process (the gate's classifier is batched, 64 at a time so
-    the n-gram counts it computes are still cached when the term model reads the same facts).
-    ``similar``: ask the similar-case store for ``similar_cases`` (``models.similar``; about 20 ms
-    per item, so off by default)."""
+def given_charges(values: Any, where: str = "") -> list[str]:
+    """Official names of charges given by the user (a string or a list of strings, each may hold
+    several names separated by ；;，,、); BadInput naming the first unknown item."""
+    from knowledge.charges.given import normalize_given
+
+    if values is None or values == "" or values == []:
+        return []
+    if not isinstance(values, (str, list)):
+        raise BadInput(f"{where}charges 应为罪名或罪名列表")
+    names, unknown = normalize_given(values)
+    if unknown:
+        raise BadInput(f"{where}无法识别的罪名：{unknown[0][:40]}")
+    return names
+
+
+def analyze_one(text: str, case_id: str = "", *, similar: bool = False,
+                charges: list[str] | None = None) -> dict[str, Any]:
+    """Analyze one fact description or document (``similar``: fill ``similar_cases``; ``charges``:
+    charges given by the user, any accepted written form)."""
+    given = given_charges(charges)
+    return analyze_many([(case_id, text, given) if given else (case_id, text)], similar=similar)[0]
+
+
+def analyze_many(items: list[Item], *, similar: bool = False) -> list[dict[str, Any]]:
+    """Analyze ``(id, text[, given charges])`` items in one process (the gate's classifier is batched,
+    64 at a time so the n-gram counts it computes are still cached when the term model reads the
+    same facts). Given charges must be official names (``given_charges``). ``similar``: ask the
+    similar-case store for ``similar_cases`` (``models.similar``; about 20 ms per item, so off by
+    default)."""
     if len(items) > _BATCH:
         return [r for i in range(0, len(items), _BATCH)
                 for r in _analyze_batch(items[i : i + _BATCH], i, similar)]
@@ -71,19 +102,31 @@ def _similar_ids(facts: str, charges: list[str]) -> list[str]:
         return []
 
 
-def _analyze_batch(items: list[tuple[str, str]], offset: int, similar: bool = False) -> list[dict[str, Any]]:
+def _analyze_batch(items: list[Item], offset: int, similar: bool = False) -> list[dict[str, Any]]:
+    from models.extract.given import given_charges_in_text
     from models.gate import explicit_charges, facts_of, route_many
 
-    cases, els, facts = [], [], []
-    for cid, text in items:
+    cases, els, facts, named, sources = [], [], [], [], []
+    for item in items:
+        cid, text = item[0], item[1]
         if not isinstance(text, str) or not text.strip():
             raise BadInput(f"第{offset + len(cases) + 1}条输入没有文本" if len(items) > 1 or offset else "输入为空")
-        case, el = _elements(text, cid or "-")
+        given = list(item[2]) if len(item) > 2 else []  # type: ignore[misc]
+        head = given_charges_in_text(text)
+        given = given or head.charges
+        if not head.text.strip():
+            raise BadInput(f"第{offset + len(cases) + 1}条输入只有罪名，没有案情" if len(items) > 1 or offset
+                           else "输入只有罪名，没有案情")
+        case, el = _elements(head.text, cid or "-")
         cases.append(case)
         els.append(el)
         facts.append(facts_of(case))
-    gates = route_many(facts, [explicit_charges([el]) for el in els])
-    out = [_result(cid, f, el, g) for (cid, _), f, el, g in zip(items, facts, els, gates, strict=True)]
+        doc = explicit_charges([el])
+        named.append(given or doc)
+        sources.append("given" if given else "documents" if doc else "predicted")
+    gates = route_many(facts, named)
+    out = [_result(item[0], f, el, g, src)
+           for item, f, el, g, src in zip(items, facts, els, gates, sources, strict=True)]
     from models.llm import enabled as llm_enabled  # LLM extraction fallback, only when configured
 
     if llm_enabled():
@@ -92,15 +135,16 @@ def _analyze_batch(items: list[tuple[str, str]], offset: int, similar: bool = Fa
         out = [assist_analysis(r, f) for r, f in zip(out, facts, strict=True)]
     if similar:
         for o, f in zip(out, facts, strict=True):
-            o["similar_cases"] = _similar_ids(f, o["charges"])
+            o["similar_cases"] = _similar_ids(f, o["charges_current"])
     return out
 
 
-def _result(cid: str, facts: str, el, g) -> dict[str, Any]:
+def _result(cid: str, facts: str, el, g, source: str = "predicted") -> dict[str, Any]:
     charges = [c for c, _ in g.charges]
     out: dict[str, Any] = {
         "id": cid, "expert": g.expert, "experts": [[n, round(s, 4)] for n, s in g.experts],
-        "charges": charges, "articles": _articles(charges), "amount_yuan": None, "term_months": None,
+        "charges": charges, "charges_current": charges, "charges_source": source,
+        "articles": _articles(charges, facts), "amount_yuan": None, "term_months": None,
         "term_range_months": None, "fine_yuan": None, "probation": None,
         "circumstances": list(dict.fromkeys(c.name for c in el.circumstances if not c.negated)),
         "similar_cases": [],
@@ -121,13 +165,43 @@ def _result(cid: str, facts: str, el, g) -> dict[str, Any]:
         rng = out["term_range_months"]
         if rng:  # the range still holds the suggested term
             out["term_range_months"] = [min(rng[0], learned), max(rng[1], learned)]
+    out["charges"] = _names_in_force(charges, facts)
     return out
 
 
-def _articles(charges: list[str]) -> list[int]:
+def _names_in_force(charges: list[str], facts: str) -> list[str]:
+    """The charges' names in force on the day of the latest act (刑法第十二条): 强制猥亵、侮辱妇女 for acts
+    before 2015-11-01. The facts are dated only when a charge was renamed (cheap otherwise)."""
+    from knowledge.charges.in_force import former_names, name_in_force
+
+    if not any(former_names(c) for c in charges):
+        return charges
+    from models.extract.act_date import latest_act_date
+
+    day = latest_act_date(facts)
+    return list(dict.fromkeys(n for c in charges for n in name_in_force(c, day, facts)))
+
+
+def _articles(charges: list[str], facts: str = "") -> list[int]:
     from knowledge.charges import articles_for
 
-    return list(dict.fromkeys(a for c in charges for a, _ in articles_for(c)))
+    out = list(dict.fromkeys(a for c in charges for a, _ in articles_for(c)))
+    for art, charge_set, pattern in _article_cues():
+        if art not in out and charge_set & set(charges) and pattern.search(facts):
+            out.append(art)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _article_cues() -> list[tuple[int, frozenset[str], re.Pattern[str]]]:
+    """Articles that apply besides the charges' own when the facts tell of their condition (毒品再犯 356,
+    转化型抢劫 269): ``knowledge/charges/article_cues.yaml``."""
+    import yaml
+
+    from knowledge.charges import HERE
+
+    raw = yaml.safe_load((HERE / "article_cues.yaml").read_text(encoding="utf-8")) or {}
+    return [(int(k), frozenset(v["charges"]), re.compile(v["pattern"])) for k, v in raw.items()]
 
 
 def _suggest(facts: str, charges: list[str], el):
@@ -164,14 +238,12 @@ def _learned_term(facts: str, charges: list[str], el, engine_months: int | None,
 # --------------------------------------------------------------------------- CLI
 
 
-def _chunks(items: list[tuple[str, str]], size: int) -> list[list[tuple[str, str]]]:
+def _chunks(items: list[Item], size: int) -> list[list[Item]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def run_jsonl(items: list[tuple[str, str]], workers: int | None = None, similar: bool = False):
+def run_jsonl(items: list[Item], workers: int | None = None, similar: bool = False):
     """Results in input order; several processes (fork, model loaded once before) for large inputs."""
-    import functools
-
     workers = workers or min(os.cpu_count() or 1, 8)
     if workers <= 1 or len(items) < _MIN_PARALLEL:
         for chunk in _chunks(items, _BATCH):
@@ -194,21 +266,35 @@ def register(app: typer.Typer) -> None:
     def analyze(
         path: Annotated[str, typer.Argument(help="事实描述或文书文件；- 表示标准输入")] = "-",
         as_json: Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象")] = False,
-        jsonl: Annotated[bool, typer.Option("--jsonl", help='逐行读入 {"id","text"}，逐行输出')] = False,
+        jsonl: Annotated[bool, typer.Option("--jsonl", help='逐行读入 {"id","text"[,"charges"]}，逐行输出')] = False,
         workers: Annotated[int, typer.Option("--workers", help="并行进程数（默认 CPU 核数）")] = 0,
         similar: Annotated[bool, typer.Option("--similar/--no-similar",
                                               help="检索类案填入 similar_cases（每条约 20 毫秒，默认关闭）")] = False,
+        charge: Annotated[list[str] | None, typer.Option(
+            "--charge", help="已知罪名（可重复；一项内可用；、，分隔多个罪名；新旧罪名、CAIL 简称均可）。"
+                             "给出后不再预测罪名，按此罪名计算法条、数额与量刑；--jsonl 时用于没有 charges 字段的行")] = None,
     ) -> None:
-        """案情分析：罪名、法条、涉案金额、量刑建议（专家路由）。"""
+        """案情分析：罪名、法条、涉案金额、量刑建议（专家路由）。
+
+        罪名来源（输出 charges_source）：given = 用户给出（--charge、JSONL/API 的 charges 字段、
+        文首或文末的“罪名：…”/“案由：…”行）；documents = 文中写明（构成/犯/涉嫌…罪）；
+        predicted = 由案情预测。charges 为行为时（最后一次行为之日）有效的罪名（刑法第十二条，
+        如 2015年11月1日前的行为为“强制猥亵、侮辱妇女”），charges_current 为现行罪名。
+        """
         try:
+            given = given_charges(charge or [], "--charge ")
             if jsonl:
-                items = [(str(row.get("id", n)), row["text"]) for n, row in read_jsonl(path)]
+                items: list[Item] = []
+                for n, row in read_jsonl(path):
+                    own = given_charges(row.get("charges"), f"第{n}行 ") if "charges" in row else []
+                    items.append((str(row.get("id", n)), row["text"], own or given))
                 out = sys.stdout
                 for res in run_jsonl(items, workers or None, similar):
                     out.write(json.dumps(res, ensure_ascii=False) + "\n")
                 out.flush()
                 return
-            res = analyze_one(read_text(path), "-" if path == "-" else Path(path).name, similar=similar)
+            res = analyze_one(read_text(path), "-" if path == "-" else Path(path).name, similar=similar,
+                              charges=given)
         except BadInput as e:
             sys.stderr.write(f"输入有误：{e}".replace("\n", " ") + "\n")
             raise typer.Exit(2) from None
@@ -223,7 +309,8 @@ def _print(res: dict[str, Any]) -> None:
 
     c = Console(highlight=False)
     c.print(f"[bold]专家[/bold] {res['expert']}　" + "、".join(f"{n}({s:.2f})" for n, s in res["experts"]))
-    c.print(f"[bold]罪名[/bold] {'、'.join(x + '罪' for x in res['charges']) or '—'}")
+    src = {"given": "（用户给出）", "documents": "（文中写明）", "predicted": "（预测）"}.get(res.get("charges_source", ""), "")
+    c.print(f"[bold]罪名[/bold] {'、'.join(x + '罪' for x in res['charges']) or '—'}{src if res['charges'] else ''}")
     c.print(f"[bold]法条[/bold] {'、'.join(f'第{a}条' for a in res['articles']) or '—'}")
     if res["amount_yuan"] is not None:
         c.print(f"[bold]涉案金额[/bold] {res['amount_yuan']:,.0f}元")

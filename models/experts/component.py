@@ -57,6 +57,8 @@ def _main_elements(case: Case) -> DocElements | None:
 
 
 def _charges_of(case: Case, d: Defendant) -> list[str]:
+    if case.given_charges:  # the user's statement of the charge outranks the documents'
+        return list(case.given_charges)
     for kind in ("judgment", "indictment", "recommendation"):
         el = case.elements.get(kind)
         if el is None:
@@ -110,6 +112,8 @@ def experts_component(case: Case, report: Report) -> None:
             "probation": first["probation"],
             "penalty": first["penalty"],
             "steps": first["steps"],
+            "charges": first["charges"],
+            "charges_source": "given" if case.given_charges else "documents",
             "defendants": rows,
         }
 

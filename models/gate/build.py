@@ -1,7 +1,7 @@
 """Fit the learned charge model on the CAIL train + dev parts and write ``knowledge/gate/learned.npz``.
 
 ``python -m models.gate.build`` (a few seconds). The data is the project's copy of the real cases
-(eval/data/cail.jsonl.gz); the test part is never used.
+(knowledge/training/cail.jsonl.gz); the test part is never used.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from models.gate.model import PRIOR, Learned, Prior
 
 
 def main() -> None:
-    from eval.analyze import load_cail
+    from knowledge.training import load_cail
 
     Prior.build().save(PRIOR)
     print(f"prior → {PRIOR} ({PRIOR.stat().st_size // 1024} KiB)")

@@ -1,5 +1,6 @@
-"""A learned term model (charge given), fitted on the train part of the real CAIL cases, and its
-combination with the guideline engine.
+"""A learned term model (charge given), fitted on the train part of the real CAIL cases (the shipped
+artifact: CAIL train + dev and the dev part of the real judgments, every charge — data in
+``knowledge/training``), and its combination with the guideline engine.
 
 Two stages, both stored in ``knowledge/guidelines/learned_term.npz`` (numpy only at run time, no
 scikit-learn, no torch):
@@ -355,13 +356,16 @@ def fit(out: Path = ARTIFACT, verbose: bool = True, cv: int = 5) -> dict[str, An
     """Report dev with a train-only fit, choose the combination weight by ``cv``-fold CV over
     train + dev (on dev when ``cv`` is 0), then refit the recipe on train + dev and write the
     artifact. The test part is never read."""
-    from eval.analyze import load_cail
+    from knowledge.training import load_cail, load_judgments
 
     def rows_of(*splits: str) -> list[dict[str, Any]]:
         return [r for r in load_cail(*splits) if r["charges"] and not r["life"] and not r["death"]]
 
-    train, dev = rows_of("train"), rows_of("dev")
-    full = rows_of("train", "dev")
+    # the real judgments' dev part (every charge, not only CAIL's) joins the fit; their test part and
+    # CAIL's test part are never read
+    jdev = [r for r in load_judgments("dev") if r["charges"]]
+    train, dev = rows_of("train"), rows_of("dev") + jdev
+    full = rows_of("train", "dev") + jdev
     f = _fit(train)
     pl, eng_dev, Fdv = _predict(f, dev)
     dcurve = _curve(pl, eng_dev, [float(r["prison_months"]) for r in dev])

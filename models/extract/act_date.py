@@ -1,0 +1,39 @@
+"""The day of the latest act told in a fact description, for the law (and the charge's name) in force
+at the time of the acts (刑法第十二条).
+
+Dates of the facts whose clause tells of something other than the acts (抓获, 投案, 鉴定, a prior
+sentence, 刑满释放, 赔偿/谅解, procedure) are left out; the latest of the others is the last act. None
+when the facts date nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from models.extract.dates import extract_dates
+
+__all__ = ["latest_act_date"]
+
+_NOT_ACT = re.compile(
+    r"抓获|抓捕|归案|投案|到案|自首|鉴定|评估|认定|检验|检测|判处|判决|裁定|释放|假释|缓刑|立案|报案|报警|扣押|"
+    r"冻结|退赔|退还|退缴|退赃|赔偿|谅解|出生|拘留|逮捕|取保|监视居住|起诉|开庭|审理|通知|传唤|出具|作出")
+_CLAUSE = re.compile(r"[。；;]")
+_ROLES = {"offence", "other"}
+
+
+def latest_act_date(facts: str, today: dt.date | None = None) -> dt.date | None:
+    today = today or dt.date.today()
+    best: dt.date | None = None
+    for m in extract_dates(facts, first_role="offence", timed_role="offence"):
+        if m.role not in _ROLES or not (dt.date(1979, 1, 1) <= m.date <= today):
+            continue
+        stop = _CLAUSE.search(facts, m.end)
+        clause = facts[m.end : stop.start() if stop else len(facts)]
+        back = facts.rfind("。", 0, m.start)
+        before = facts[max(back + 1, m.start - 12) : m.start]
+        if _NOT_ACT.search(clause[:40]) or re.search(r"曾于|曾因|前科", before):
+            continue
+        if best is None or m.date > best:
+            best = m.date
+    return best

@@ -1,0 +1,132 @@
+"""A charge given by the user is honoured: --charge, the "charges" field, 罪名：/案由： lines; the
+output says where the charges came from. Expected names and articles are the catalogue's (最高检
+罪名意见 / 两高补充规定) and the 刑法's, written here by hand."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from knowledge.charges.given import parse_charge_list
+from models.commands.analyze import analyze_many, analyze_one
+from models.errors import BadInput
+from models.extract.given import given_charges_in_text
+
+ROOT = Path(__file__).resolve().parents[1]
+FRAUD = "被告人张某以投资为名骗取被害人李某人民币5万元。"
+
+
+@pytest.mark.parametrize(("written", "names"), [
+    ("诈骗", ["诈骗"]),
+    ("盗窃罪", ["盗窃"]),
+    ("盗窃罪；诈骗罪", ["盗窃", "诈骗"]),
+    ("盗窃、诈骗", ["盗窃", "诈骗"]),
+    ("盗窃罪,故意伤害罪", ["盗窃", "故意伤害"]),
+    ("强制猥亵、侮辱妇女罪", ["强制猥亵、侮辱"]),  # former name (补充规定（六）, 2015)
+    ("盗窃、强制猥亵、侮辱妇女罪", ["盗窃", "强制猥亵、侮辱"]),  # 、 inside and between names
+    ("投毒罪", ["投放危险物质"]),
+    ("生产、销售假药罪", ["生产、销售、提供假药"]),  # renamed 2021-03-01
+    ("贩卖毒品", ["走私、贩卖、运输、制造毒品"]),  # part of a selective charge
+    ("[走私、贩卖、运输、制造]毒品", ["走私、贩卖、运输、制造毒品"]),  # CAIL label
+    ("醉驾", ["危险驾驶"]),
+    ("涉嫌盗窃罪", ["盗窃"]),
+    ("盗窃一案", ["盗窃"]),
+])
+def test_parse_charge_list(written: str, names: list[str]) -> None:
+    assert parse_charge_list(written) == (names, [])
+
+
+def test_parse_charge_list_unknown() -> None:
+    assert parse_charge_list("盗窃；飞天") == (["盗窃"], ["飞天"])
+
+
+def test_heading_and_closing_lines() -> None:
+    g = given_charges_in_text("罪名：诈骗\n" + FRAUD)
+    assert g.charges == ["诈骗"] and g.text.strip() == FRAUD
+    g = given_charges_in_text(FRAUD + "\n案由：盗窃罪、故意伤害罪\n")
+    assert g.charges == ["盗窃", "故意伤害"] and "案由" not in g.text
+    # a 案由 in the middle of long facts is not the user's statement
+    body = "\n".join([FRAUD] * 6)
+    g = given_charges_in_text(body + "\n案由：盗窃\n" + body)
+    assert g.charges == [] and g.text.count("案由") == 1
+
+
+def test_analyze_given_beats_prediction() -> None:
+    r = analyze_one(FRAUD, "x", charges=["合同诈骗罪"])
+    assert r["charges"] == ["合同诈骗"] and r["charges_source"] == "given"
+    assert 224 in r["articles"] and 266 not in r["articles"]
+    r = analyze_one("案由：诈骗\n" + FRAUD, "x")
+    assert r["charges"] == ["诈骗"] and r["charges_source"] == "given" and 266 in r["articles"]
+    assert r["amount_yuan"] == 50000 and r["term_months"] is not None
+
+
+def test_sources() -> None:
+    named = "被告人张某以投资为名骗取被害人李某人民币5万元，其行为构成诈骗罪。"
+    a, b, c = analyze_many([("a", named), ("b", FRAUD), ("c", FRAUD, ["盗窃"])])
+    assert a["charges_source"] == "documents" and a["charges"] == ["诈骗"]
+    assert b["charges_source"] == "predicted"
+    assert c["charges"] == ["盗窃"] and c["charges_source"] == "given"
+
+
+def test_unknown_given_charge_is_bad_input() -> None:
+    with pytest.raises(BadInput):
+        analyze_one(FRAUD, charges=["飞天罪"])
+    with pytest.raises(BadInput):
+        analyze_one("罪名：诈骗\n")  # a label and no facts
+
+
+def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "models.cli", *args], input=stdin, capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+
+
+def test_cli_charge_option_and_jsonl_field() -> None:
+    p = _cli("analyze", "-", "--json", "--charge", "盗窃罪", "--charge", "诈骗", stdin=FRAUD)
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert r["charges"] == ["盗窃", "诈骗"] and r["charges_source"] == "given"
+    lines = "\n".join(json.dumps(x, ensure_ascii=False) for x in [
+        {"id": "a", "text": FRAUD, "charges": ["合同诈骗罪"]},
+        {"id": "b", "text": FRAUD, "charges": "盗窃；故意伤害"},
+        {"id": "c", "text": FRAUD}])
+    p = _cli("analyze", "-", "--jsonl", "--charge", "抢劫", stdin=lines)
+    assert p.returncode == 0, p.stderr
+    out = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [o["charges"] for o in out] == [["合同诈骗"], ["盗窃", "故意伤害"], ["抢劫"]]
+    p = _cli("analyze", "-", "--json", "--charge", "飞天罪", stdin=FRAUD)
+    assert p.returncode == 2 and "飞天" in p.stderr and "Traceback" not in p.stderr
+    bad = json.dumps({"id": "a", "text": FRAUD, "charges": 5})
+    p = _cli("analyze", "-", "--jsonl", stdin=bad)
+    assert p.returncode == 2 and "第1行" in p.stderr
+
+
+def test_check_sentence_uses_given_charge() -> None:
+    case = str(ROOT / "knowledge/samples/case-001")
+    p = _cli("check", case, "--json", "--charge", "诈骗")
+    assert p.returncode == 0, p.stderr
+    s = json.loads(p.stdout)["sentence_suggestion"]
+    assert s["charges"] == ["诈骗"] and s["charges_source"] == "given"
+    assert all(d["charges"] == ["诈骗"] for d in s["defendants"])
+
+
+def test_check_reads_heading_line() -> None:
+    from models.documents import parse_text
+    from models.pipeline import build_case
+
+    text = (ROOT / "knowledge/samples/case-001/起诉书.txt").read_text(encoding="utf-8")
+    case = build_case([parse_text("案由：诈骗\n" + text, source="x", kind="indictment")])
+    assert case.given_charges == ["诈骗"]
+    assert build_case([parse_text(text, source="x", kind="indictment")]).given_charges == []
+
+
+def test_article_cues() -> None:
+    # 刑法 356 (毒品再犯) and 269 (转化型抢劫) go with the charge when the facts tell of their condition
+    prior = "被告人曾因贩卖毒品罪被判处有期徒刑一年。2019年3月1日，被告人向吸毒人员贩卖甲基苯丙胺0.5克。"
+    assert 356 in analyze_one(prior, charges=["贩卖毒品"])["articles"]
+    assert 356 not in analyze_one(prior.split("。", 1)[1], charges=["贩卖毒品"])["articles"]
+    turned = "被告人在超市窃取商品，被发现后为抗拒抓捕，当场殴打保安。"
+    assert 269 in analyze_one(turned, charges=["抢劫"])["articles"]
