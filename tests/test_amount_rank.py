@@ -71,3 +71,24 @@ def test_analyze_fields() -> None:
     assert 0.0 <= r["amount_confidence"] <= 1.0
     assert isinstance(r["amount_uncertain"], bool)
     assert r["amount_yuan"] == 3000  # 共计窃取财物价值3000元 (read by hand)
+
+
+def test_amounts_by_charge_for_two_charges() -> None:
+    from models.commands.analyze import _amount_fields
+    from models.sentencing.engine import suggest
+
+    facts = "2019年3月1日，被告人张某窃取被害人李某现金1000元。2019年4月2日，张某以帮忙办事为由骗取被害人王某5000元。"
+    parts = [suggest(facts, "盗窃"), suggest(facts, "诈骗")]
+    out = _amount_fields(facts, parts, parts[0].amount_yuan)
+    assert [x["charge"] for x in out["amounts_by_charge"]] == ["盗窃", "诈骗"]
+    assert [x["amount_yuan"] for x in out["amounts_by_charge"]] == [p.amount_yuan for p in parts]
+    cands, _ = candidates(facts, [p.expert for p in parts], [p.amount_yuan for p in parts], ["盗窃", "诈骗"])
+    assert 6000.0 in {c.value for c in cands}  # both charges' money together (1000 + 5000)
+
+
+def test_no_money_charge_keeps_no_amount() -> None:
+    from models.commands.analyze import analyze_one
+
+    dui = "2019年5月1日22时许，被告人李某酒后驾驶小型轿车在道路上行驶，被民警查获，经鉴定其血液中乙醇含量为156mg/100ml。"
+    r = analyze_one(dui, "d")
+    assert r["amount_yuan"] is None and r["amount_confidence"] is None

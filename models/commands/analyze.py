@@ -140,7 +140,7 @@ def _amount_fields(facts: str, parts, rule_amount: float | None) -> dict[str, An
     try:
         from models.experts.amounts.rank import pick
 
-        got = pick(facts, [p.expert for p in parts], [p.amount_yuan for p in parts])
+        got = pick(facts, [p.expert for p in parts], [p.amount_yuan for p in parts], [p.charge for p in parts])
     except Exception as e:  # noqa: BLE001 - the rules' amount stands
         _warn_once(f"金额排序模型失败（{type(e).__name__}: {e}），采用规则读出的金额")
         return out

@@ -35,7 +35,7 @@ from models.experts.amounts.read import _evidence_spans, read_amounts
 from models.extract.amounts import extract_amounts
 
 ROLES = ("facts", "accusation", "findings", "reasoning", "evidence", "civil")
-SOURCES = ("literal", "rule_items", "verb_sum", "parts_sum", "engine")
+SOURCES = ("literal", "rule_items", "verb_sum", "clean_sum", "value_sum", "parts_sum", "engine")
 _ACCUSATION = re.compile(r"指控|公诉机关|检察院起诉")
 _CLAUSE = "，,。；;：:（）()"
 _VERB_GROUPS = ("steal", "rob", "defraud", "embezzle", "extort", "transfer", "take_cash", "value", "loss")
@@ -53,6 +53,13 @@ def _cue_res() -> tuple[tuple[str, re.Pattern[str]], ...]:
 
 
 @cache
+def _amount_kinds() -> dict[str, list[str]]:
+    """Charge → the kinds of sums its amount is (knowledge/guidelines/generic.yaml ``amount_kinds``)."""
+    path = Path(__file__).resolve().parents[3] / "knowledge" / "guidelines" / "generic.yaml"
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("amount_kinds") or {}
+
+
+@cache
 def feature_names() -> tuple[str, ...]:
     cfg = cue_config()
     groups = list(cfg["cues"])
@@ -60,7 +67,7 @@ def feature_names() -> tuple[str, ...]:
              "rank_desc", "ratio_to_max", "sums_others", "others_sum_below", "part_of_other",
              "in_paren", "list_item", "rule_excluded", "rule_item", "n_sources", "votes",
              "n_figures", "log_n_figures", "n_candidates", "has_findings", "n_charges", "n_rule_totals",
-             "all_rules_none", "penalty"]
+             "all_rules_none", "penalty", "n_parts", "multiple_of_literal", "below_ratio", "literal"]
     names += [f"src:{s}" for s in SOURCES]
     names += [f"role:{r}" for r in ROLES]
     names += [f"role_first:{r}" for r in ROLES]
@@ -69,6 +76,7 @@ def feature_names() -> tuple[str, ...]:
     names += ["vote:engine_first", "vote:engine_sum", "vote_none:engine"]
     names += [f"before:{g}" for g in groups] + [f"after:{g}" for g in groups] + [f"first_before:{g}" for g in groups]
     names += [f"expert:{e}" for e in cfg["experts"]] + [f"expert_first:{e}" for e in cfg["experts"]]
+    names += [f"charge:{c}" for c in cfg["charges"]]
     return tuple(names)
 
 
@@ -76,6 +84,7 @@ def feature_names() -> tuple[str, ...]:
 class Candidate:
     value: float | None  # None: "no amount"
     sources: set[str] = field(default_factory=set)
+    n_parts: int = 0  # the figures a composite candidate adds up
     occ: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -117,24 +126,30 @@ def _clauses(text: str, s: int, e: int) -> tuple[str, str]:
     return pre, text[e : (min(his) if his else e + 10)]
 
 
-def _run_sum(vals: list[float], v: float) -> bool:
-    """Two or more consecutive ``vals`` add up to ``v``."""
+def _run_sums(vals: list[float]) -> np.ndarray:
+    """The sums of two or more consecutive ``vals``, sorted."""
+    out = []
     for i in range(len(vals)):
-        acc = 0.0
-        for j in range(i, len(vals)):
+        acc = vals[i]
+        for j in range(i + 1, min(len(vals), i + 40)):
             acc += vals[j]
-            if j > i and abs(acc - v) < 0.5:
-                return True
-            if acc > v + 0.5:
-                break
-    return False
+            out.append(acc)
+    return np.sort(np.array(out, dtype=np.float64))
 
 
-def candidates(facts: str, experts: list[str], engine_amounts: list[float | None]) -> tuple[list[Candidate], np.ndarray]:
+def _member(sorted_vals: np.ndarray, v: float) -> bool:
+    """``v`` is in ``sorted_vals`` (to half a yuan)."""
+    i = int(np.searchsorted(sorted_vals, v - 0.5))
+    return i < len(sorted_vals) and sorted_vals[i] <= v + 0.5
+
+
+def candidates(facts: str, experts: list[str], engine_amounts: list[float | None],
+               charges: list[str] | tuple[str, ...] = ()) -> tuple[list[Candidate], np.ndarray]:
     """The candidates of a facts text and their feature matrix (rows in ``feature_names()`` order).
 
     ``experts``: the expert of each charge the gate gives (first = the gate's first charge);
-    ``engine_amounts``: the amount the sentencing engine read for each of those charges."""
+    ``engine_amounts``: the amount the sentencing engine read for each of those charges; ``charges``:
+    the charges' names (those listed in ``cues.yaml`` are one-hot)."""
     cfg = cue_config()
     text = facts
     norm = normalize_digits(text)
@@ -161,39 +176,60 @@ def candidates(facts: str, experts: list[str], engine_amounts: list[float | None
                       "paren": text.rfind("（", 0, a.start) > text.rfind("）", 0, a.start),
                       "list": 0 <= a.start - prev_end <= 1})
         prev_end = a.end
-    kinds = list(cfg["rule_kinds"])
-    reads = {k: read_amounts(text, k) for k in kinds}
-    totals = {k: r.total for k, r in reads.items()}
+    # the rules' reading for the kinds the charges call for (the experts' kinds — generic reads the
+    # default —, the amount kinds of knowledge/guidelines/generic.yaml; the default when none of them);
+    # the other kinds vote "not read" (speed: the engine has read these already, so they are cached)
+    wanted = {"default" if e == "generic" else e for e in experts} | {
+        k for ch in charges for k in _amount_kinds().get(ch, ())}
+    if not wanted & set(cfg["rule_kinds"]):
+        wanted.add("default")
+    reads = {k: read_amounts(text, k) for k in cfg["rule_kinds"] if k in wanted}
+    totals = {k: (reads[k].total if k in reads else None) for k in cfg["rule_kinds"]}
     for k, v in totals.items():
         if v is not None:
             cand(v).sources.add("rule:" + k)
-    items = reads["default"].items
+    items = next(iter(reads.values())).items
     if len(items) > 1:
-        cand(float(sum(items))).sources.add("rule_items")
+        c = cand(float(sum(items)))
+        c.sources.add("rule_items")
+        c.n_parts = max(c.n_parts, len(items))
     cues = dict(_cue_res())
     verb_re = re.compile("|".join(cues[g].pattern for g in _VERB_GROUPS))
     excl_re = re.compile("|".join(cues[g].pattern for g in ("return", "compensate", "share", "penalty", "fee")))
-    verb_vals: list[float] = []
+    # sums over the figures of the main part (the court's findings when there are some, else the facts):
+    # those told with a crime verb, those with no exclusion cue, those valued (价值/鉴定)
+    main = ("findings",) if any(r == "findings" for _, r in bounds) else ("facts", "accusation")
+    value_re = cues["value"]
+    sums: dict[str, list[float]] = {"verb_sum": [], "clean_sum": [], "value_sum": []}
     for a in found:
+        if a.penalty or _role_at(bounds, evidence, a.start) not in main:
+            continue
         pre, _ = _clauses(text, a.start, a.end)
-        role = _role_at(bounds, evidence, a.start)
-        if role in ("facts", "findings", "accusation") and verb_re.search(pre) and not excl_re.search(pre) \
-                and not a.penalty and not any(abs(a.yuan - x) < 0.5 for x in verb_vals):
-            verb_vals.append(a.yuan)
-    if len(verb_vals) > 1:
-        cand(float(sum(verb_vals))).sources.add("verb_sum")
+        if excl_re.search(pre):
+            continue
+        for key, ok in (("verb_sum", verb_re.search(pre)), ("clean_sum", True), ("value_sum", value_re.search(pre))):
+            if ok and not any(abs(a.yuan - x) < 0.5 for x in sums[key]):
+                sums[key].append(a.yuan)
+    for key, vals in sums.items():
+        if len(vals) > 1:
+            c = cand(float(sum(vals)))
+            c.sources.add(key)
+            c.n_parts = max(c.n_parts, len(vals))
     eng = [v for v in engine_amounts if v is not None]
     if eng:
         cand(eng[0]).sources.add("engine")
     if len(eng) > 1:
-        cand(float(sum(eng))).sources.add("parts_sum")
+        c = cand(float(sum(eng)))
+        c.sources.add("parts_sum")
+        c.n_parts = max(c.n_parts, len(eng))
     cands = list(by_val.values()) + [Candidate(None, {"none"})]
-    feats = _features(cands, found, reads, totals, experts, engine_amounts, bounds)
+    feats = _features(cands, found, reads, totals, experts, engine_amounts, bounds, charges)
     return cands, feats
 
 
 def _features(cands: list[Candidate], found: list, reads: dict, totals: dict, experts: list[str],
-              engine_amounts: list[float | None], bounds: list[tuple[int, str]]) -> np.ndarray:
+              engine_amounts: list[float | None], bounds: list[tuple[int, str]],
+              charges: list[str] | tuple[str, ...] = ()) -> np.ndarray:
     cfg = cue_config()
     names = feature_names()
     idx = {k: i for i, k in enumerate(names)}
@@ -201,9 +237,13 @@ def _features(cands: list[Candidate], found: list, reads: dict, totals: dict, ex
     X = np.zeros((len(cands), len(names)), dtype=np.float32)
     lit = [a.yuan for a in found if not a.penalty]
     vmax = max(lit) if lit else 0.0
+    runs = _run_sums(lit)
+    lits = set(lit)
+    summed = [w for w in lits if _member(runs, w)]
     vals_desc = sorted({c.value for c in cands if c.value is not None}, reverse=True)
-    excluded = reads["default"].excluded
-    rule_items = reads["default"].items
+    first = next(iter(reads.values()))  # the first kind read (rule_kinds order)
+    excluded = first.excluded
+    rule_items = first.items
     eng = [v for v in engine_amounts if v is not None]
     n_totals = len({round(v) for v in totals.values() if v is not None})
     case = {"n_figures": len(found), "log_n_figures": math.log1p(len(found)), "n_candidates": len(cands),
@@ -215,6 +255,9 @@ def _features(cands: list[Candidate], found: list, reads: dict, totals: dict, ex
     for e in experts:
         if f"expert:{e}" in idx:
             case[f"expert:{e}"] = 1.0
+    for ch in charges:
+        if f"charge:{ch}" in idx:
+            case[f"charge:{ch}"] = 1.0
     for k in cfg["rule_kinds"]:
         if totals[k] is None:
             case[f"vote_none:{k}"] = 1.0
@@ -231,9 +274,15 @@ def _features(cands: list[Candidate], found: list, reads: dict, totals: dict, ex
             f["is_max"] = float(abs(v - vmax) < 0.5)
             f["rank_desc"] = vals_desc.index(v) if v in vals_desc else len(vals_desc)
             f["ratio_to_max"] = v / vmax if vmax else 0.0
-            f["sums_others"] = float(_run_sum(lit, v))
-            f["others_sum_below"] = float(sum(x for x in set(lit) if x < v - 0.5) < v - 0.5)
-            f["part_of_other"] = float(any(_run_sum(lit, w) and v < w for w in set(lit)))
+            f["sums_others"] = float(_member(runs, v))
+            f["others_sum_below"] = float(sum(x for x in lits if x < v - 0.5) < v - 0.5)
+            f["part_of_other"] = float(any(v < w for w in summed))
+            f["literal"] = float("literal" in c.sources)
+            f["n_parts"] = c.n_parts
+            f["multiple_of_literal"] = float("literal" not in c.sources and any(
+                abs(v - m * x) < 0.5 for x in lits for m in (2, 3, 4)))
+            below = [x for x in lits if x < v - 0.5]
+            f["below_ratio"] = max(below) / v if below and v else 0.0
             f["rule_excluded"] = float(any(abs(x - v) < 0.5 for x in excluded))
             f["rule_item"] = float(any(abs(x - v) < 0.5 for x in rule_items))
             votes = 0

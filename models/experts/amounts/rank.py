@@ -91,12 +91,13 @@ def ranker() -> Ranker | None:
     return r
 
 
-def pick(facts: str, experts: list[str], engine_amounts: list[float | None]) -> Pick | None:
+def pick(facts: str, experts: list[str], engine_amounts: list[float | None],
+         charges: list[str] | tuple[str, ...] = ()) -> Pick | None:
     """The ranker's crime amount of the facts (None when there is no ranker)."""
     r = ranker()
     if r is None:
         return None
-    cands, X = candidates(facts, experts, engine_amounts)
+    cands, X = candidates(facts, experts, engine_amounts, charges)
     i, share = r.share(X)
     conf = r.calibrated(share)
     return Pick(cands[i].value, round(conf, 4), conf < r.threshold)

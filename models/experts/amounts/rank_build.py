@@ -50,7 +50,7 @@ def training_labels() -> list[dict[str, Any]]:
     return out
 
 
-def case_inputs(texts: list[str]) -> list[tuple[str, list[str], list[float | None], float | None]]:
+def case_inputs(texts: list[str]) -> list[tuple[str, list[str], list[float | None], float | None, list[str]]]:
     """(facts, experts of the charges, the engine's amount per charge, analyze's rule amount) of each
     text, as ``jiancha analyze`` computes them."""
     from models.commands.analyze import _elements, _suggest
@@ -67,7 +67,7 @@ def case_inputs(texts: list[str]) -> list[tuple[str, list[str], list[float | Non
             sug, parts = _suggest(f, charges, el)
             parts = parts or []
             out.append((f, [p.expert for p in parts], [p.amount_yuan for p in parts],
-                        sug.amount_yuan if sug is not None else None))
+                        sug.amount_yuan if sug is not None else None, [p.charge for p in parts]))
     return out
 
 
@@ -79,9 +79,9 @@ def design(labels: list[dict[str, Any]]) -> dict[str, Any]:
     inputs = case_inputs([x["fact"] for x in labels])
     X, y, case, values = [], [], [], []
     rule_ok = cover = 0
-    for k, (x, (f, experts, eng, rule)) in enumerate(zip(labels, inputs, strict=True)):
+    for k, (x, (f, experts, eng, rule, charges)) in enumerate(zip(labels, inputs, strict=True)):
         gold = None if x["amount"] is None else float(x["amount"])
-        cands, F = candidates(f, experts, eng)
+        cands, F = candidates(f, experts, eng, charges)
         hit = [_right(gold, c.value) for c in cands]
         cover += any(hit)
         rule_ok += _right(gold, rule)
