@@ -144,12 +144,14 @@ def _member(sorted_vals: np.ndarray, v: float) -> bool:
 
 
 def candidates(facts: str, experts: list[str], engine_amounts: list[float | None],
-               charges: list[str] | tuple[str, ...] = ()) -> tuple[list[Candidate], np.ndarray]:
+               charges: list[str] | tuple[str, ...] = (),
+               votes: dict[str, float | None] | None = None) -> tuple[list[Candidate], np.ndarray]:
     """The candidates of a facts text and their feature matrix (rows in ``feature_names()`` order).
 
     ``experts``: the expert of each charge the gate gives (first = the gate's first charge);
     ``engine_amounts``: the amount the sentencing engine read for each of those charges; ``charges``:
-    the charges' names (those listed in ``cues.yaml`` are one-hot)."""
+    the charges' names (those listed in ``cues.yaml`` are one-hot). ``votes`` (build time only) replaces
+    the rules' totals per kind by those of an older version of the rules (``rank_build``)."""
     cfg = cue_config()
     text = facts
     norm = normalize_digits(text)
@@ -185,6 +187,8 @@ def candidates(facts: str, experts: list[str], engine_amounts: list[float | None
         wanted.add("default")
     reads = {k: read_amounts(text, k) for k in cfg["rule_kinds"] if k in wanted}
     totals = {k: (reads[k].total if k in reads else None) for k in cfg["rule_kinds"]}
+    if votes is not None:
+        totals = {k: (votes.get(k) if k in reads else None) for k in cfg["rule_kinds"]}
     for k, v in totals.items():
         if v is not None:
             cand(v).sources.add("rule:" + k)
