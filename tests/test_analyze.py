@@ -12,7 +12,8 @@ from models.commands.analyze import analyze_one, run_jsonl
 ROOT = Path(__file__).resolve().parents[1]
 DUI = "2019年5月1日22时许，被告人李某酒后驾驶小型轿车在道路上行驶，被民警查获，经鉴定其血液中乙醇含量为156mg/100ml。到案后如实供述。"
 KEYS = {"id", "expert", "experts", "charges", "charges_current", "charges_source", "articles", "amount_yuan", "term_months", "term_range_months",
-        "fine_yuan", "probation", "circumstances", "similar_cases"}
+        "fine_yuan", "probation", "circumstances", "similar_cases",
+        "amount_confidence", "amount_uncertain", "amounts_by_charge"}
 
 
 def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

@@ -511,14 +511,16 @@ def amount_eval(groups: tuple[str, ...] = AMOUNT_GROUPS, tag: str | None = None)
     labels = [(g, x) for g, x in labels if g in groups and x["id"] in by_id]
     # each case analysed once (the blind cases are scored against two label versions)
     ids = list(dict.fromkeys(x["id"] for _, x in labels))
-    pred = dict(zip(ids, (o["amount_yuan"] for o in analyze_many([(i, by_id[i]["fact"]) for i in ids])), strict=True))
+    outs = dict(zip(ids, analyze_many([(i, by_id[i]["fact"]) for i in ids]), strict=True))
+    pred = {i: o["amount_yuan"] for i, o in outs.items()}
     res: dict[str, Any] = {}
 
     def right(gold: float | None, p: float | None) -> bool:
         return (gold is None and p is None) or (gold is not None and p is not None and abs(p - gold) < 0.5)
 
     for grp, x in labels:
-        g = res.setdefault(grp, {"n": 0, "ok": 0, "ok_expert": 0, "misses": []})
+        g = res.setdefault(grp, {"n": 0, "ok": 0, "ok_expert": 0, "misses": [], "confident": 0, "ok_confident": 0,
+                                 "by_charge": {}})
         fact = by_id[x["id"]]["fact"]
         gold = None if x["amount"] is None else float(x["amount"])
         p = pred[x["id"]]
@@ -527,6 +529,12 @@ def amount_eval(groups: tuple[str, ...] = AMOUNT_GROUPS, tag: str | None = None)
         pe = e.crime_amount(fact)
         g["n"] += 1
         g["ok_expert"] += right(gold, pe)
+        sure = outs[x["id"]].get("amount_confidence") is not None and not outs[x["id"]].get("amount_uncertain")
+        g["confident"] += sure
+        g["ok_confident"] += sure and right(gold, p)
+        bc = g["by_charge"].setdefault(by_id[x["id"]]["charges"][0] or "—", [0, 0])
+        bc[0] += 1
+        bc[1] += right(gold, p)
         if right(gold, p):
             g["ok"] += 1
         else:
@@ -562,8 +570,34 @@ def amount_lines(am: dict[str, Any]) -> list[str]:
     held = [am[g] for g in HELD_OUT if g in am]
     if len(held) > 1:
         ok, n = sum(a["ok"] for a in held), sum(a["n"] for a in held)
-        out.append(f"- all held-out labels pooled ({', '.join(g for g in HELD_OUT if g in am)}; none was used to develop the rules): "
-                   f"**{ok / n:.3f}** ({ok}/{n})")
+        out.append(f"- all held-out labels pooled ({', '.join(g for g in HELD_OUT if g in am)}; none was used to develop the rules "
+                   f"or to fit the ranker): **{ok / n:.3f}** ({ok}/{n})")
+        conf, okc = sum(a["confident"] for a in held), sum(a["ok_confident"] for a in held)
+        out.append(f"- held-out pooled, amounts given with high confidence (`amount_uncertain` false): **{okc / max(1, conf):.3f}** "
+                   f"exact ({okc}/{conf}); share of cases that get one **{conf / n:.3f}**")
+        charges: dict[str, list[int]] = {}
+        for a in held:
+            for c, (k, o) in a["by_charge"].items():
+                charges.setdefault(c, [0, 0])
+                charges[c][0] += k
+                charges[c][1] += o
+        out += ["", "Held-out pooled, by the case's first gold charge:", "", "| charge | n | exact |", "|---|---:|---:|"]
+        out += [f"| {c} | {k} | {o / k:.3f} |" for c, (k, o) in sorted(charges.items(), key=lambda t: -t[1][0])]
+        out.append("")
+    for grp, a in am.items():
+        if grp not in HELD_OUT and a["confident"]:
+            out.append(f"- {grp}: high-confidence amounts {a['ok_confident']}/{a['confident']} exact, share {a['confident'] / a['n']:.3f}")
+    from models.experts.amounts.rank import ranker
+
+    r = ranker()
+    if r is not None:
+        rep = r.report
+        out.append(f"- the ranker's 5-fold cross-validation over its {rep['labels']} train/dev labels "
+                   f"(`python -m models.experts.amounts.rank_build`; cases split by id): **{rep['cv5_exact']:.3f}** "
+                   f"(the word rules on the same labels, which they were written on: {rep['rules_exact']:.3f}; gold among the "
+                   f"candidates {rep['gold_among_candidates']:.3f}; the shipped fit on its own training labels "
+                   f"{rep['train_exact']:.3f}); confidence threshold {rep['threshold']:.3f} chosen there: out-of-fold "
+                   f"{rep['cv5_confident_exact']:.3f} exact on the {rep['cv5_confident_share']:.3f} of cases above it")
     agree = {g: a for g, a in am.items() if a.get("labellers_n")}
     if agree:
         out.append("- two independent blind labellers agree (exact to the yuan; a third reader, shown both labels and "

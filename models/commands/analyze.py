@@ -159,6 +159,7 @@ def _result(cid: str, facts: str, el, g, source: str = "predicted") -> dict[str,
         out["probation"] = sug.probation
         if sug.circumstances:
             out["circumstances"] = list(dict.fromkeys(list(sug.circumstances) + out["circumstances"]))
+    out.update(_amount_fields(facts, parts, out["amount_yuan"]))
     learned = _learned_term(facts, charges, el, out["term_months"], parts)
     if learned is not None:
         out["term_months"] = learned
@@ -180,6 +181,40 @@ def _names_in_force(charges: list[str], facts: str) -> list[str]:
 
     day = latest_act_date(facts)
     return list(dict.fromkeys(n for c in charges for n in name_in_force(c, day, facts)))
+
+
+def _amount_fields(facts: str, parts, rule_amount: float | None) -> dict[str, Any]:
+    """The learned ranker's crime amount (models.experts.amounts.rank) over every figure of the facts,
+    with the engine's per-charge amounts among its votes: ``amount_yuan`` (the whole case, all charges),
+    ``amount_confidence`` (calibrated 0..1), ``amount_uncertain`` (below the threshold chosen on the
+    train/dev labels' cross-validation) and ``amounts_by_charge`` (each charge's own amount, read with
+    its expert). Without the ranker artifact the rules' amount stands, with no confidence."""
+    parts = parts or []
+    out: dict[str, Any] = {"amount_confidence": None, "amount_uncertain": None,
+                           "amounts_by_charge": [{"charge": p.charge, "amount_yuan": p.amount_yuan} for p in parts]}
+    if not _reads_amounts([p.expert for p in parts]):
+        out["amount_yuan"] = rule_amount  # no charge measured in money (drugs, injury, driving…)
+        return out
+    try:
+        from models.experts.amounts.rank import pick
+
+        got = pick(facts, [p.expert for p in parts], [p.amount_yuan for p in parts], [p.charge for p in parts])
+    except Exception as e:  # noqa: BLE001 - the rules' amount stands
+        _warn_once(f"金额排序模型失败（{type(e).__name__}: {e}），采用规则读出的金额")
+        return out
+    if got is not None:
+        out.update(amount_yuan=got.value, amount_confidence=got.confidence, amount_uncertain=got.uncertain)
+    else:
+        out["amount_yuan"] = rule_amount
+    return out
+
+
+def _reads_amounts(experts: list[str]) -> bool:
+    """Some charge's expert reads a crime amount in money."""
+    from models.experts import registry
+
+    reg = registry()
+    return any(e in reg and reg[e].amount_fn is not None for e in experts)
 
 
 def _articles(charges: list[str], facts: str = "") -> list[int]:
@@ -313,7 +348,12 @@ def _print(res: dict[str, Any]) -> None:
     c.print(f"[bold]罪名[/bold] {'、'.join(x + '罪' for x in res['charges']) or '—'}{src if res['charges'] else ''}")
     c.print(f"[bold]法条[/bold] {'、'.join(f'第{a}条' for a in res['articles']) or '—'}")
     if res["amount_yuan"] is not None:
-        c.print(f"[bold]涉案金额[/bold] {res['amount_yuan']:,.0f}元")
+        note = ""
+        if res.get("amount_confidence") is not None:
+            note = f"（置信度{res['amount_confidence']:.2f}" + ("，不确定，请人工核对" if res.get("amount_uncertain") else "") + "）"
+        c.print(f"[bold]涉案金额[/bold] {res['amount_yuan']:,.0f}元{note}")
+    elif res.get("amount_uncertain"):
+        c.print("[bold]涉案金额[/bold] 未读出（不确定，请人工核对）")
     if res["term_months"] is not None:
         rng = res["term_range_months"]
         c.print(f"[bold]建议刑期[/bold] {res['term_months']}个月" + (f"（{rng[0]}–{rng[1]}个月）" if rng else ""))

@@ -1,0 +1,94 @@
+"""The amount ranker: candidates and features of a hand-written fact, the numpy tree scorer against
+scikit-learn, the threshold choice, and the ranker's fields in ``analyze``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.experts.amounts.candidates import candidates, feature_names
+from models.experts.amounts.rank import Trees
+from models.experts.amounts.rank_build import choose_threshold
+
+THEFT = ("2019年3月1日，被告人张某窃取被害人李某现金1000元。3月5日，张某又窃取王某手机一部，经鉴定价值2000元。"
+         "张某共计窃取财物价值3000元。案发后，张某退还被害人李某500元。")
+
+
+def test_candidates_of_a_theft() -> None:
+    cands, X = candidates(THEFT, ["theft"], [3000.0])
+    names = feature_names()
+    assert X.shape == (len(cands), len(names))
+    vals = {c.value for c in cands}
+    assert {1000.0, 2000.0, 3000.0, 500.0, None} <= vals
+    row = {c.value: X[k] for k, c in enumerate(cands)}
+    f = {n: i for i, n in enumerate(names)}
+    assert row[500.0][f["before:return"]] == 1  # 退还…500元
+    assert row[3000.0][f["before:total"]] == 1  # 共计…3000元
+    assert row[3000.0][f["sums_others"]] == 1  # 1000 + 2000
+    assert row[2000.0][f["before:value"]] == 1  # 经鉴定价值2000元
+    assert row[3000.0][f["vote:engine_first"]] == 1
+    assert row[None][f["is_none"]] == 1 and row[1000.0][f["is_none"]] == 0
+    assert row[3000.0][f["expert:theft"]] == 1
+
+
+def test_numpy_trees_match_sklearn(tmp_path) -> None:
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from models.experts.amounts.rank_build import _save
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, len(feature_names()))).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(int)
+    m = GradientBoostingClassifier(n_estimators=20, max_depth=3, random_state=0).fit(X, y)
+
+    class Cal:  # an identity calibration
+        X_thresholds_ = np.array([0.0, 1.0])
+        y_thresholds_ = np.array([0.0, 1.0])
+
+    out = tmp_path / "r.npz"
+    _save(m, Cal(), 0.5, out, {})
+    t = Trees(np.load(out))
+    assert np.allclose(t.decision(X), m.decision_function(X), atol=1e-6)
+
+
+def test_threshold_is_the_lowest_meeting_the_target() -> None:
+    conf = [0.9, 0.8, 0.7, 0.6, 0.5]
+    ok = [True, True, True, False, True]
+    # at 0.7 three of three are right; at 0.6 three of four (0.75)
+    assert choose_threshold(conf, ok, 0.95) == pytest.approx(0.7)
+    assert choose_threshold(conf, ok, 0.7) == pytest.approx(0.5)  # 4/5 = 0.8 ≥ 0.7
+    assert choose_threshold([0.5], [False], 0.95) > 1.0  # never confident
+
+
+def test_analyze_fields() -> None:
+    from models.commands.analyze import analyze_one
+    from models.experts.amounts.rank import ranker
+
+    r = analyze_one(THEFT, "t")
+    assert [x["charge"] for x in r["amounts_by_charge"]] == r["charges"]
+    if ranker() is None:
+        pytest.skip("no ranker artifact")
+    assert 0.0 <= r["amount_confidence"] <= 1.0
+    assert isinstance(r["amount_uncertain"], bool)
+    assert r["amount_yuan"] == 3000  # 共计窃取财物价值3000元 (read by hand)
+
+
+def test_amounts_by_charge_for_two_charges() -> None:
+    from models.commands.analyze import _amount_fields
+    from models.sentencing.engine import suggest
+
+    facts = "2019年3月1日，被告人张某窃取被害人李某现金1000元。2019年4月2日，张某以帮忙办事为由骗取被害人王某5000元。"
+    parts = [suggest(facts, "盗窃"), suggest(facts, "诈骗")]
+    out = _amount_fields(facts, parts, parts[0].amount_yuan)
+    assert [x["charge"] for x in out["amounts_by_charge"]] == ["盗窃", "诈骗"]
+    assert [x["amount_yuan"] for x in out["amounts_by_charge"]] == [p.amount_yuan for p in parts]
+    cands, _ = candidates(facts, [p.expert for p in parts], [p.amount_yuan for p in parts], ["盗窃", "诈骗"])
+    assert 6000.0 in {c.value for c in cands}  # both charges' money together (1000 + 5000)
+
+
+def test_no_money_charge_keeps_no_amount() -> None:
+    from models.commands.analyze import analyze_one
+
+    dui = "2019年5月1日22时许，被告人李某酒后驾驶小型轿车在道路上行驶，被民警查获，经鉴定其血液中乙醇含量为156mg/100ml。"
+    r = analyze_one(dui, "d")
+    assert r["amount_yuan"] is None and r["amount_confidence"] is None
