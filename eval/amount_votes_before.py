@@ -1,7 +1,7 @@
 """Regenerate eval/data/amount_rule_votes_before.jsonl: the word rules' amounts on each labelling round's
 train/dev cases, computed with the rules as they were *before* that round was used to develop them.
 
-Why: the amount ranker (models/experts/amounts/rank_build.py) takes the rules' votes as features. On the
+Why: the amount ranker (eval/amount_rank_build.py) takes the rules' votes as features. On the
 train/dev labels the current rules are right 88% of the time because they were written on those labels;
 on unseen facts they are right 64–75% of the time. Trained on the current votes, the ranker learns to
 trust them as on the labels they were fitted to; trained on the votes of the rules before each round
@@ -43,7 +43,7 @@ json.dump(res, open(sys.argv[2], "w"))
 
 
 def main() -> int:
-    from models.experts.amounts.rank_build import training_labels
+    from eval.amount_rank_build import training_labels
 
     groups: dict[str, list[tuple[str, str]]] = {}
     for x in training_labels():

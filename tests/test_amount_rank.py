@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from eval.amount_rank_build import choose_threshold
 from models.experts.amounts.candidates import candidates, feature_names
 from models.experts.amounts.rank import Trees
-from models.experts.amounts.rank_build import choose_threshold
 
 THEFT = ("2019年3月1日，被告人张某窃取被害人李某现金1000元。3月5日，张某又窃取王某手机一部，经鉴定价值2000元。"
          "张某共计窃取财物价值3000元。案发后，张某退还被害人李某500元。")
@@ -34,7 +34,7 @@ def test_candidates_of_a_theft() -> None:
 def test_numpy_trees_match_sklearn(tmp_path) -> None:
     from sklearn.ensemble import GradientBoostingClassifier
 
-    from models.experts.amounts.rank_build import _save
+    from eval.amount_rank_build import _save
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, len(feature_names()))).astype(np.float32)

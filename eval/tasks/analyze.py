@@ -593,7 +593,7 @@ def amount_lines(am: dict[str, Any]) -> list[str]:
     if r is not None:
         rep = r.report
         out.append(f"- the ranker's 5-fold cross-validation over its {rep['labels']} train/dev labels "
-                   f"(`python -m models.experts.amounts.rank_build`; cases split by id): **{rep['cv5_exact']:.3f}** "
+                   f"(`python -m eval.amount_rank_build`; cases split by id): **{rep['cv5_exact']:.3f}** "
                    f"(the word rules on the same labels, which they were written on: {rep['rules_exact']:.3f}; gold among the "
                    f"candidates {rep['gold_among_candidates']:.3f}; the shipped fit on its own training labels "
                    f"{rep['train_exact']:.3f}); confidence threshold {rep['threshold']:.3f} chosen there: out-of-fold "

@@ -151,7 +151,7 @@ def candidates(facts: str, experts: list[str], engine_amounts: list[float | None
     ``experts``: the expert of each charge the gate gives (first = the gate's first charge);
     ``engine_amounts``: the amount the sentencing engine read for each of those charges; ``charges``:
     the charges' names (those listed in ``cues.yaml`` are one-hot). ``votes`` (build time only) replaces
-    the rules' totals per kind by those of an older version of the rules (``rank_build``)."""
+    the rules' totals per kind by those of an older version of the rules (``eval.amount_rank_build``)."""
     cfg = cue_config()
     text = facts
     norm = normalize_digits(text)

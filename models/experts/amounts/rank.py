@@ -1,5 +1,5 @@
 """The learned amount ranker at run time (numpy only): scores every candidate of ``candidates`` with
-boosted trees fitted by ``rank_build`` (scikit-learn, at build time only) and picks the best.
+boosted trees fitted by ``eval.amount_rank_build`` (scikit-learn, at build time only) and picks the best.
 
 ``knowledge/guidelines/amount_ranker.npz`` holds the trees (flattened as the term model's are), the
 feature names they were fitted on, the isotonic calibration of the top candidate's share of the

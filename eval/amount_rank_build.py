@@ -1,6 +1,6 @@
 """Fit the amount ranker (scikit-learn, build time only) and write ``knowledge/guidelines/amount_ranker.npz``.
 
-`python -m models.experts.amounts.rank_build` reads every train/dev amount label (CAIL
+`python -m eval.amount_rank_build` reads every train/dev amount label (CAIL
 eval/data/amount_labels.jsonl train/dev, the judgments' dev part, and the train groups added later),
 runs the gate and the sentencing engine on each facts text as ``jiancha analyze`` does (so the
 features see the charges the product sees), and
@@ -28,11 +28,11 @@ from models.experts.amounts.rank import ARTIFACT, Ranker, Trees
 GBC = {"n_estimators": 300, "max_depth": 3, "learning_rate": 0.05, "min_samples_leaf": 5, "random_state": 0}
 FOLDS = 5
 TARGET = 0.96  # out-of-fold exactness wanted above the threshold (the claim made is ≥ 0.95)
-EXTRA_TRAIN = Path(__file__).resolve().parents[3] / "eval" / "data" / "amount_labels_train_more.jsonl"
+EXTRA_TRAIN = Path(__file__).resolve().parent / "data" / "amount_labels_train_more.jsonl"
 # the rules' votes on each labelling round's cases as the rules were before that round was used to develop
 # them (eval/amount_votes_before.py), read only with ``--votes-before`` (tried, not shipped: CV 0.795 with
 # those votes, but 0.738 held out against 0.756 for the ranker trained on the current votes; eval/RESULTS.md)
-VOTES_BEFORE = Path(__file__).resolve().parents[3] / "eval" / "data" / "amount_rule_votes_before.jsonl"
+VOTES_BEFORE = Path(__file__).resolve().parent / "data" / "amount_rule_votes_before.jsonl"
 
 
 def old_votes() -> dict[str, dict[str, Any]]:
