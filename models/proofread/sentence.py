@@ -27,9 +27,11 @@ HERE = Path(__file__).resolve().parent
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 _SPLIT = re.compile(r"[^。！？；\n\r]+[。！？；]?")
 _KIND_RULE = {"word": "PROOF.TYPO", "char": "PROOF.TYPO", "shape": "PROOF.TYPO", "phrase": "PROOF.TYPO",
+              "conf": "PROOF.TYPO", "legal": "PROOF.TYPO",
               "missing": "PROOF.MISSING", "redundant": "PROOF.REDUNDANT", "order": "PROOF.ORDER"}
-_KIND_TYPE = {"word": "typo", "char": "typo", "shape": "typo", "phrase": "typo",
+_KIND_TYPE = {"word": "typo", "char": "typo", "shape": "typo", "phrase": "typo", "conf": "typo", "legal": "typo",
               "missing": "missing", "redundant": "redundant", "order": "order"}
+CONFUSION_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "confusion"
 
 # names after a role word, anonymised names (张某某, 张3), places/organisations before a suffix,
 # quotations of other documents, numbers and case numbers: never edited
@@ -55,7 +57,7 @@ class Edit:
     end: int
     original: str
     suggestion: str
-    kind: str  # word | char | shape | phrase | missing | redundant | order
+    kind: str  # word | char | shape | phrase | conf | legal | missing | redundant | order
     gain: float  # LM log10 gain of the sentence
     confidence: float
 
@@ -101,6 +103,43 @@ class Lexicon:
                     self.shapes.setdefault(c, []).extend(x for x in line if x != c)
         spec = yaml.safe_load((HERE / "phrases.yaml").read_text(encoding="utf-8"))
         self.confusions: dict[str, str] = dict(spec.get("confusions") or {})
+        # sound / shape confusion sets (ECSpell, MIT): only characters the lexicon knows, most frequent first
+        rank = {c: i for i, c in enumerate(self.char_py)}
+        self.char_rank = rank
+        self.conf_sound = self._confusion("sound.json.gz", rank)
+        self.conf_shape = self._confusion("shape.json.gz", rank)
+        self.conf_cands: dict[str, str] = {}
+        cap = int(config()["confusion_max"])
+        for c in set(self.conf_sound) | set(self.conf_shape):
+            both = dict.fromkeys(self.conf_sound.get(c, "")[:cap] + self.conf_shape.get(c, "")[:cap])
+            self.conf_cands[c] = "".join(both)
+        # legal terms: protected when written right, repaired when one character is a confusable near miss
+        from knowledge.lexicon import DICT_FILE
+
+        terms = {ln.split()[0] for ln in DICT_FILE.read_text(encoding="utf-8").splitlines() if ln.strip()}
+        terms |= set(spec.get("phrases") or ())
+        terms |= set(yaml.safe_load((HERE / "legal_terms.yaml").read_text(encoding="utf-8"))["terms"])
+        self.legal_terms: frozenset[str] = frozenset(t for t in terms if len(t) >= 2 and _CJK_RE.match(t[0]))
+        self.legal_re = re.compile("|".join(re.escape(t) for t in sorted(
+            (t for t in self.legal_terms if len(t) >= 3), key=len, reverse=True)))
+        self.legal_near: dict[str, list[tuple[str, int]]] = {}
+        for t in self.legal_terms:
+            if 4 <= len(t) <= 10:
+                for i in range(len(t)):
+                    self.legal_near.setdefault(t[:i] + "?" + t[i + 1 :], []).append((t, i))
+        self.legal_lens = sorted({len(t) for t in self.legal_terms if 4 <= len(t) <= 10})
+
+    @staticmethod
+    def _confusion(name: str, rank: dict[str, int]) -> dict[str, str]:
+        with gzip.open(CONFUSION_DIR / name, "rt", encoding="utf-8") as f:
+            raw: dict[str, str] = json.load(f)
+        out = {}
+        for c, alts in raw.items():
+            if c in rank:
+                keep = sorted((x for x in dict.fromkeys(alts) if x in rank and x != c), key=rank.__getitem__)
+                if keep:
+                    out[c] = "".join(keep)
+        return out
         # missing-character index: the word with one character dropped → (word, index)
         self.deletions: dict[str, list[tuple[str, int]]] = {}
         for w in sorted(self.words, key=lambda x: -self.freq[x]):
@@ -178,6 +217,18 @@ def _candidates(s: str, mask: np.ndarray, susp: np.ndarray, lex: Lexicon, cfg: d
         if wrong in s:
             for m in re.finditer(re.escape(wrong), s):
                 add(m.start(), m.end(), right, "phrase")
+    # near misses of a legal term: one character replaced by a confusable one (依法制国 → 依法治国)
+    near, cc = lex.legal_near, lex.conf_cands
+    for ln in lex.legal_lens:
+        for st in range(0, n - ln + 1):
+            w = s[st : st + ln]
+            for i in range(ln):
+                hits = near.get(w[:i] + "?" + w[i + 1 :])
+                if hits:
+                    for t, k in hits:
+                        a = st + k
+                        if t[k] != w[i] and not mask[a] and (t[k] in cc.get(w[i], "") or t[k] in lex.shapes.get(w[i], ())):
+                            add(a, a + 1, t[k], "legal")
     words = lex.words
     sus = [i for i, x in enumerate(susp.tolist()) if x]
     starts = sorted({a for j in sus for a in range(j - 4, j + 1) if 0 <= a < n})
@@ -203,6 +254,9 @@ def _candidates(s: str, mask: np.ndarray, susp: np.ndarray, lex: Lexicon, cfg: d
                 add(a, a + 1, c, "char")
         for c in lex.shapes.get(s[a], ()):
             add(a, a + 1, c, "shape")
+        for c in lex.conf_cands.get(s[a], ""):
+            if (prev_c + c) in bigrams or (c + next_c) in bigrams:
+                add(a, a + 1, c, "conf")
         add(a, a + 1, "", "redundant")
         if a + 1 < n and not mask[a + 1] and s[a] != s[a + 1]:
             add(a, a + 2, s[a + 1] + s[a], "order")
@@ -233,12 +287,15 @@ class SentenceChecker:
         if thresholds:
             self.thr.update(thresholds)
         self.bigrams = _bigrams(self.lm, int(self.cfg["insert_min_count"]))
+        self._uni: dict[str, float] | None = None
 
-    def score_edits(self, texts: list[str], masks: list[np.ndarray]) -> list[list[tuple]]:
-        """All candidate edits of each text with their LM gain: [(a, b, r, kind, gain)…] per text."""
+    def score_edits(self, texts: list[str], masks: list[np.ndarray], with_lp: bool = False):
+        """All candidate edits of each text with their LM gain: [(a, b, r, kind, gain)…] per text
+        (and, with ``with_lp``, the LM log10 p of every character of each text, EOS last)."""
         lm = self.lm
         if lm is None:
-            return [[] for _ in texts]
+            empty: list[list[tuple]] = [[] for _ in texts]
+            return (empty, [np.zeros(len(t) + 1) for t in texts]) if with_lp else empty
         order = lm.order
         cfg = self.cfg
         encs = [lm.encode(t) for t in texts]
@@ -280,7 +337,7 @@ class SentenceChecker:
                 meta.append((ti, a, b, r, kind, csum[old_end] - csum[a]))
         out: list[list[tuple]] = [[] for _ in texts]
         if not locs:
-            return out
+            return (out, lps) if with_lp else out
         width = max(len(x) for x in locs)
         arr = np.full((len(locs), width), -2, dtype=np.int64)
         for i, loc in enumerate(locs):
@@ -291,19 +348,93 @@ class SentenceChecker:
         new_sum = np.bincount(np.nonzero(valid)[0], weights=new_lp, minlength=len(locs))
         for (ti, a, b, r, kind, old), ns in zip(meta, new_sum.tolist(), strict=True):
             out[ti].append((a, b, r, kind, ns - old))
+        return (out, lps) if with_lp else out
+
+    def protect_legal(self, text: str, mask: np.ndarray) -> np.ndarray:
+        """``mask`` plus every legal term (3+ characters) written correctly: never edited."""
+        out = mask
+        for m in self.lex.legal_re.finditer(text):
+            if out is mask:
+                out = mask.copy()
+            out[m.start() : m.end()] = True
         return out
 
     def check(self, texts: list[str], masks: list[np.ndarray] | None = None) -> list[list[Edit]]:
-        """Accepted edits per sentence (offsets within each sentence)."""
+        """Accepted edits per sentence (offsets within each sentence). With the learned decider a
+        sentence that received corrections is checked once more (a second error near the first one
+        is scored against the corrected context)."""
         if masks is None:
             masks = [protected_mask(t) for t in texts]
-        scored = self.score_edits(texts, masks)
-        result = []
-        for t, cands in zip(texts, scored, strict=True):
-            result.append(self.decide(t, cands))
+        masks = [self.protect_legal(t, m) for t, m in zip(texts, masks, strict=True)]
+        trees = self.trees()
+        scored, lps = self.score_edits(texts, masks, with_lp=True)
+        result = [self.decide(t, c, lp) for t, c, lp in zip(texts, scored, lps, strict=True)]
+        if trees is None or not self.cfg["decider"]["second_pass"]:
+            return result
+        again = [i for i, es in enumerate(result) if es and all(len(e.suggestion) == e.end - e.start for e in es)]
+        if not again:
+            return result
+        new_texts = [_apply_edits(texts[i], result[i]) for i in again]
+        new_masks = [masks[i] for i in again]  # same length: the protected positions are unchanged
+        scored2, lps2 = self.score_edits(new_texts, new_masks, with_lp=True)
+        for i, t2, c2, lp2 in zip(again, new_texts, scored2, lps2, strict=True):
+            done = {(e.start, e.end) for e in result[i]}
+            busy = [(e.start, e.end) for e in result[i]]
+            extra = [e for e in self.decide(t2, c2, lp2)
+                     if (e.start, e.end) not in done and len(e.suggestion) == e.end - e.start
+                     and not any(e.start < b and a < e.end for a, b in busy)]
+            if extra:
+                orig = texts[i]
+                extra = [Edit(e.start, e.end, orig[e.start : e.end], e.suggestion, e.kind, e.gain, e.confidence)
+                         for e in extra]
+                result[i] = sorted(result[i] + extra, key=lambda e: e.start)
         return result
 
-    def decide(self, t: str, cands: list[tuple]) -> list[Edit]:
+    def trees(self):
+        if not self.cfg["decider"]["enabled"]:
+            return None
+        from models.proofread.decider import load
+
+        return load()
+
+    def decide(self, t: str, cands: list[tuple], lp: np.ndarray | None = None) -> list[Edit]:
+        trees = self.trees()
+        if trees is not None and lp is not None:
+            return self.decide_learned(t, cands, lp, trees)
+        return self.decide_thresholds(t, cands)
+
+    def candidate_matrix(self, t: str, cands: list[tuple], lp: np.ndarray) -> tuple[list[tuple], np.ndarray]:
+        """The candidates worth a decision (LM gain above the floor) and their feature matrix."""
+        from models.proofread.features import candidate_features, seg_multi_mask
+
+        floor = float(self.cfg["decider"]["min_gain"])
+        keep = [c for c in cands if c[4] > floor]
+        if not keep:
+            return keep, np.zeros((0, 0), dtype=np.float32)
+        seg = seg_multi_mask(t, _cut)
+        return keep, candidate_features(t, lp, keep, self.lex, self.unigram(), seg)
+
+    def decide_learned(self, t: str, cands: list[tuple], lp: np.ndarray, trees) -> list[Edit]:
+        keep, x = self.candidate_matrix(t, cands, lp)
+        if not keep:
+            return []
+        prob = trees.proba(x)
+        return select(t, keep, prob.tolist(), trees.decision, int(self.cfg["decider"]["gap"]),
+                      int(self.cfg["decider"]["max_edits"]))
+
+    def unigram(self) -> dict[str, float]:
+        if self._uni is None:
+            inv = {i: c for c, i in self.lm.vocab.items()} if self.lm else {}
+            uni: dict[str, float] = {}
+            if self.lm is not None:
+                for k, p in zip(self.lm.keys[0].tolist(), self.lm.probs[0].tolist(), strict=True):
+                    c = inv.get(int(k))
+                    if c:
+                        uni[c] = float(p)
+            self._uni = uni
+        return self._uni
+
+    def decide_thresholds(self, t: str, cands: list[tuple]) -> list[Edit]:
         acc = []
         for a, b, r, kind, gain in cands:
             margin = gain - self.thr[kind]
@@ -321,6 +452,34 @@ class SentenceChecker:
             chosen.append(Edit(a, b, t[a:b], r, kind, gain, conf))
         chosen.sort(key=lambda e: e.start)
         return chosen
+
+
+def select(t: str, cands: list[tuple], prob: list[float], decision: float, gap: int, max_edits: int) -> list[Edit]:
+    """Edits whose probability reaches ``decision``, most probable first, none within ``gap``
+    characters of an edit already chosen."""
+    acc = sorted((p, i) for i, p in enumerate(prob) if p >= decision)
+    chosen: list[Edit] = []
+    for p, i in reversed(acc):
+        if len(chosen) >= max_edits:
+            break
+        a, b, r, kind, gain = cands[i]
+        if any(a < e.end + gap and e.start < b + gap for e in chosen):
+            continue
+        chosen.append(Edit(a, b, t[a:b], r, kind, gain, 0.5 + 0.5 * p))
+    chosen.sort(key=lambda e: e.start)
+    return chosen
+
+
+def _apply_edits(t: str, edits: list[Edit]) -> str:
+    for e in sorted(edits, key=lambda e: -e.start):
+        t = t[: e.start] + e.suggestion + t[e.end :]
+    return t
+
+
+def _cut(s: str) -> list[str]:
+    from knowledge.lexicon import cut
+
+    return cut(s)
 
 
 def _windows(ids: np.ndarray, positions: np.ndarray, order: int) -> np.ndarray:
