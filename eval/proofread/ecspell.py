@@ -23,7 +23,7 @@ import difflib
 import gzip
 import json
 import random
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ def _read(name: str) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> tuple[dict[str, Any], ...]:
     if name.startswith("law_"):
         rows = _read("ecspell_law_train")

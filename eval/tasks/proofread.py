@@ -208,7 +208,17 @@ def run_real(name: str, limit: int | None = None) -> dict[str, Any]:
     t0, c0 = time.perf_counter(), time.process_time()
     outs = [proofread(r["source"]).corrected for r in rows]
     secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+    from models.proofread.sentence import default_checker
+
+    ch = default_checker()
+    texts = [r["source"] for r in rows]
+    t1, c1 = time.perf_counter(), time.process_time()
+    for i in range(0, len(texts), 64):  # sentence checker alone, 64 sentences per call (one document's worth)
+        ch.check(texts[i : i + 64])
+    batch_s, batch_cpu = time.perf_counter() - t1, time.process_time() - c1
     res = score(rows, outs)
+    res.update(batched_sentences_per_s=round(len(rows) / batch_s, 1),
+               batched_sentences_per_cpu_s=round(len(rows) / batch_cpu, 1))
     res.update(set=name, sentences_per_s=round(len(rows) / secs, 1), sentences_per_cpu_s=round(len(rows) / cpu, 1),
                load_avg=round(os.getloadavg()[0], 1))
     misses = [{"id": r["id"], "source": r["source"], "target": r["target"], "output": o}
@@ -363,7 +373,9 @@ def _render_real(state: dict[str, Any]) -> str:
              "(SIGHAN 2015): detection = exactly the gold positions changed, correction = output equals target; "
              "char level: changed positions vs gold positions. Half-width punctuation is folded to full width "
              "before scoring. False alarms = clean sentences changed. Speed: one process, wall clock, on the "
-             "shared 2-core machine (load average in the table); misses in `eval/out/proofread_<set>_misses.jsonl`.",
+             "shared 2-core machine (load average in the table), each sentence proofread on its own (`proofread(text)`, "
+             "as `jiancha proofread --jsonl` does) and, in brackets, the sentence checker on 64 sentences per "
+             "call (a document's worth); misses in `eval/out/proofread_<set>_misses.jsonl`.",
              "", "Command: `python -m eval proofread --set <set> [--label L --write]`", "",
              "| set | proofreader | sent. correction P / R / **F1** | sent. detection F1 | char detection F1 | "
              "char correction F1 | false alarms on clean | sentences/s wall (load avg) | per CPU-second | date |",
@@ -373,6 +385,7 @@ def _render_real(state: dict[str, Any]) -> str:
         sc = r["sent_correct"]
         lines.append(f"| {r['set']} | {r['label']} | {sc['p']} / {sc['r']} / **{sc['f1']}** | "
                      f"{r['sent_detect']['f1']} | {r['char_detect']['f1']} | {r['char_correct']['f1']} | "
-                     f"{r['false_alarm_rate']}% of {r['clean']} | {r['sentences_per_s']} ({r['load_avg']}) | {r.get('sentences_per_cpu_s', '–')} | "
+                     f"{r['false_alarm_rate']}% of {r['clean']} | {r['sentences_per_s']} ({r['load_avg']}) | "
+                     f"{r.get('sentences_per_cpu_s', '–')} [{r.get('batched_sentences_per_cpu_s', '–')}] | "
                      f"{r['date']} |")
     return "\n".join(lines) + "\n"

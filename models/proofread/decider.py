@@ -1,6 +1,6 @@
 """The learned decider: gradient-boosted trees over ``models.proofread.features`` → probability that a
 candidate edit is a real correction. Fitted with scikit-learn by ``models.proofread.train_decider``
-and stored as plain arrays (``decider.npz`` beside this file, or ``<data_dir>/lm/decider.npz`` after
+and stored as plain arrays (``decider.npz`` beside this file, or beside the retrained LM after
 ``jiancha lm train``); prediction here needs numpy only.
 
 The artifact also holds ``threshold``: the probability an edit must reach, chosen on out-of-fold
@@ -20,15 +20,12 @@ ARTIFACT = Path(__file__).resolve().parent / "decider.npz"
 
 
 def artifact_path() -> Path:
-    try:
-        from knowledge.settings import get_settings
+    """The decider trained with the LM in use: ``decider.npz`` beside the LM file when there is one
+    (written by ``jiancha lm train``), else the packaged one."""
+    from knowledge.lm import model_path
 
-        local = Path(get_settings().data_dir) / "lm" / "decider.npz"
-        if local.exists():
-            return local
-    except Exception:  # noqa: BLE001 - settings problems fall back to the packaged model
-        pass
-    return ARTIFACT
+    local = model_path().parent / "decider.npz"
+    return local if local.exists() else ARTIFACT
 
 
 class Trees:
@@ -53,38 +50,54 @@ class Trees:
         node = np.zeros((t, x.shape[0]), dtype=np.int64)
         rows = np.arange(t)[:, None]
         cols = np.arange(x.shape[0])[None, :]
-        for _ in range(self.depth):
+        for _ in range(self.depth):  # a leaf points to itself
             f = self.feature[rows, node]
-            leaf = f < 0
             go_left = x[cols, np.maximum(f, 0)] <= self.threshold[rows, node]
-            nxt = np.where(go_left, self.left[rows, node], self.right[rows, node])
-            node = np.where(leaf, node, nxt)
+            node = np.where(go_left, self.left[rows, node], self.right[rows, node])
         raw = self.init + self.rate * self.value[rows, node].sum(axis=0)
         return 1.0 / (1.0 + np.exp(-raw))
 
 
 def export(clf: Any, names: list[str], decision: float, path: Path) -> None:
-    """Store a fitted sklearn ``GradientBoostingClassifier`` (binary) as arrays."""
-    trees = [e[0].tree_ for e in clf.estimators_]
-    m = max(t.node_count for t in trees)
-    t_n = len(trees)
-    feature = np.full((t_n, m), -2, dtype=np.int16)
-    threshold = np.zeros((t_n, m), dtype=np.float32)
-    left = np.zeros((t_n, m), dtype=np.int16)
-    right = np.zeros((t_n, m), dtype=np.int16)
-    value = np.zeros((t_n, m), dtype=np.float32)
-    for i, t in enumerate(trees):
-        k = t.node_count
-        feature[i, :k] = t.feature
-        threshold[i, :k] = t.threshold
-        left[i, :k] = np.maximum(t.children_left, 0)
-        right[i, :k] = np.maximum(t.children_right, 0)
-        value[i, :k] = t.value[:, 0, 0]
-    x0 = np.zeros((1, len(names)), dtype=np.float32)
-    init = float(clf._raw_predict_init(x0)[0, 0])
+    """Store a fitted binary sklearn ``HistGradientBoostingClassifier`` or ``GradientBoostingClassifier``
+    as padded node arrays (a leaf has feature -1 and points to itself)."""
+    if hasattr(clf, "_predictors"):  # HistGradientBoosting: learning rate already in the leaf values
+        trees = [pred[0].nodes for pred in clf._predictors]
+        cols = [(t["feature_idx"], t["num_threshold"], t["left"], t["right"], t["value"], t["is_leaf"]) for t in trees]
+        init = float(np.ravel(clf._baseline_prediction)[0])
+        rate = 1.0
+    else:
+        cols = []
+        for e in clf.estimators_:
+            t = e[0].tree_
+            leaf = t.children_left < 0
+            cols.append((t.feature, t.threshold, t.children_left, t.children_right, t.value[:, 0, 0], leaf))
+        x0 = np.zeros((1, len(names)), dtype=np.float32)
+        init = float(clf._raw_predict_init(x0)[0, 0])
+        rate = float(clf.learning_rate)
+    m = max(len(c[0]) for c in cols)
+    t_n = len(cols)
+    feature = np.full((t_n, m), -1, dtype=np.int16)
+    threshold = np.zeros((t_n, m), dtype=np.float64)
+    left = np.zeros((t_n, m), dtype=np.int32)
+    right = np.zeros((t_n, m), dtype=np.int32)
+    value = np.zeros((t_n, m), dtype=np.float64)
+    depth = 1
+    for i, (f, thr, lc, rc, val, leaf) in enumerate(cols):
+        k = len(f)
+        own = np.arange(k)
+        feature[i, :k] = np.where(leaf, -1, f)
+        threshold[i, :k] = thr
+        left[i, :k] = np.where(leaf, own, lc)
+        right[i, :k] = np.where(leaf, own, rc)
+        value[i, :k] = val
+        d = np.zeros(k, dtype=int)  # node depths (children come after parents in both layouts)
+        for j in range(k):
+            if not leaf[j]:
+                d[lc[j]] = d[rc[j]] = d[j] + 1
+        depth = max(depth, int(d.max()) + 1)
     np.savez_compressed(path, feature=feature, threshold=threshold, left=left, right=right, value=value,
-                        init=init, rate=clf.learning_rate, depth=clf.max_depth + 1, decision=decision,
-                        names=np.array(names))
+                        init=init, rate=rate, depth=depth, decision=decision, names=np.array(names))
 
 
 @lru_cache(maxsize=1)

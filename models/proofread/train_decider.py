@@ -33,7 +33,8 @@ from models.proofread.sentence import CONFUSION_DIR, SentenceChecker, protected_
 from models.proofread.synth import noisy
 
 TRAIN_ERRORS = CONFUSION_DIR / "train_errors.jsonl.gz"
-GBC = {"n_estimators": 200, "max_depth": 4, "learning_rate": 0.08, "subsample": 0.7, "min_samples_leaf": 20}
+HGB = {"max_iter": 250, "max_depth": 5, "learning_rate": 0.08, "min_samples_leaf": 20, "l2_regularization": 1.0,
+       "early_stopping": False}
 
 
 def training_rows(extra: list[str] | None = None, seed: int = 17) -> list[dict[str, Any]]:
@@ -116,29 +117,45 @@ def choose_threshold(rows, per_row, probs_by_row, gap: int, max_edits: int, max_
     return best
 
 
-def train(out: Path = ARTIFACT, extra: list[str] | None = None, folds: int = 4, log=print) -> dict[str, Any]:
-    from sklearn.ensemble import GradientBoostingClassifier
+def train(out: Path = ARTIFACT, extra: list[str] | None = None, folds: int = 4, log=print,
+          lm_path: Path | None = None, limit: int | None = None, cache: Path | None = None) -> dict[str, Any]:
+    """Fit the decider for the LM at ``lm_path`` (default: the LM in use) and save it to ``out``."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import GroupKFold
 
     t0 = time.time()
-    ch = SentenceChecker()
+    from knowledge.lm import CharLM
+
+    ch = SentenceChecker(lm=CharLM(lm_path)) if lm_path else SentenceChecker()
     ch.cfg = dict(ch.cfg, decider=dict(ch.cfg["decider"], enabled=False))
     dcfg = ch.cfg["decider"]
-    rows = training_rows(extra)
-    per_row, x, y, idx = featurize(ch, rows)
+    if cache is not None and cache.exists():  # development: the featurized rows of an earlier run
+        import pickle
+
+        rows, per_row, x, y, idx = pickle.loads(cache.read_bytes())
+    else:
+        rows = training_rows(extra)
+        if limit:
+            rows = random.Random(0).sample(rows, min(limit, len(rows)))
+        per_row, x, y, idx = featurize(ch, rows)
+        if cache is not None:
+            import pickle
+
+            cache.write_bytes(pickle.dumps((rows, per_row, x, y, idx)))
     log(json.dumps({"sentences": len(rows), "candidates": len(y), "positives": int(y.sum()),
                     "featurize_s": round(time.time() - t0, 1)}))
     groups = np.asarray([hash(rows[k]["group"]) for k in idx.tolist()])
     oof = np.zeros(len(y))
     for tr, te in GroupKFold(n_splits=folds).split(x, y, groups):
-        clf = GradientBoostingClassifier(random_state=0, **GBC).fit(x[tr], y[tr])
+        clf = HistGradientBoostingClassifier(random_state=0, **HGB).fit(x[tr], y[tr])
         oof[te] = clf.predict_proba(x[te])[:, 1]
+        log(json.dumps({"fold_done_s": round(time.time() - t0, 1)}))
     probs_by_row: list[list[float]] = [[] for _ in rows]
     for k, p in zip(idx.tolist(), oof.tolist(), strict=True):
         probs_by_row[k].append(p)
     thr, cv = choose_threshold(rows, per_row, probs_by_row, int(dcfg["gap"]), int(dcfg["max_edits"]),
                                float(dcfg["max_false_alarms"]))
-    clf = GradientBoostingClassifier(random_state=0, **GBC).fit(x, y)
+    clf = HistGradientBoostingClassifier(random_state=0, **HGB).fit(x, y)
     out.parent.mkdir(parents=True, exist_ok=True)
     export(clf, list(NAMES), thr, out)
     stats = {"decider": str(out), "threshold": thr, "cv_real_first_pass": cv, "candidates": len(y),
@@ -154,8 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m models.proofread.train_decider")
     ap.add_argument("--out", type=Path, default=ARTIFACT)
     ap.add_argument("--folds", type=int, default=4)
+    ap.add_argument("--cache", type=Path, default=None, help="development: reuse / save the featurized rows")
     a = ap.parse_args(argv)
-    train(a.out, folds=a.folds, log=lambda s: sys.stderr.write(s + "\n"))
+    train(a.out, folds=a.folds, log=lambda s: sys.stderr.write(s + "\n"), cache=a.cache)
     return 0
 
 
