@@ -122,7 +122,7 @@ def test_lm_train_cli(tmp_path: Path) -> None:
     (corpus / "a.txt").write_text("被告人张某犯盗窃罪，判处有期徒刑六个月。\n本院认为，被告人的行为已构成盗窃罪。",
                                   encoding="utf-8")
     out = tmp_path / "lm.npz"
-    r = runner.invoke(app, ["lm", "train", "--corpus", str(corpus), "--out", str(out), "--no-base"])
+    r = runner.invoke(app, ["lm", "train", "--corpus", str(corpus), "--out", str(out), "--no-base", "--skip-decider"])
     assert r.exit_code == 0, r.output
     stats = json.loads(r.stdout)
     assert stats["sentences"] == 2 and out.exists()
