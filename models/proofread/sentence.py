@@ -1,9 +1,18 @@
-"""Sentence proofreading with the legal character LM: generate candidate edits from confusion sets
-(homophone words and characters via pinyin, similar shapes, legal phrases, missing / redundant
-characters, swapped neighbours) at the positions the LM finds unlikely, score each edit by the
-LM log-probability gain of the whole sentence, and keep the edits above a calibrated threshold.
+"""Sentence proofreading with the legal character LM: generate candidate edits (homophone words and
+characters via pinyin, the sound / shape confusion sets of ``knowledge/confusion``, two adjacent
+confusable characters forming a word, similar shapes, legal phrases, near misses of legal terms,
+missing / redundant characters, swapped neighbours) at the positions the LM finds unlikely, score
+each edit by the LM log-probability gain of the whole sentence, and decide:
 
-Everything for one text is scored in one vectorised LM call (``CharLM.windows_logp``).
+- with the learned decider (``models.proofread.decider``, the default): gradient-boosted trees over
+  the gain and word-level / lexicon / confusion features (``models.proofread.features``) give each
+  candidate a probability; edits above the trained threshold are kept; missing / redundant / swapped
+  characters and legal-term near misses keep their calibrated LM-gain thresholds (``threshold_kinds``);
+  a corrected sentence is checked once more;
+- without it: the per-kind LM-gain thresholds of ``config.yaml``.
+
+Correctly written legal terms (3+ characters) are protected like names and numbers.
+Everything for one batch of texts is scored in one vectorised LM call (``CharLM.windows_logp``).
 """
 
 from __future__ import annotations
