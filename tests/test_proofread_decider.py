@@ -91,3 +91,24 @@ def test_decider_training_small(tmp_path: Path) -> None:
     assert out.exists() and 0.3 <= stats["threshold"] <= 0.99
     with np.load(out) as z:
         assert T(z).names == list(NAMES)
+
+
+def test_lm_train_cli_retrains_the_decider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    import models.proofread.train_decider as td
+    from models.cli import app
+
+    full = td.training_rows
+    monkeypatch.setattr(td, "training_rows", lambda extra=None, seed=17: full(extra, seed)[:80])
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("被告人张某犯盗窃罪，判处有期徒刑六个月。\n本院认为，被告人的行为已构成盗窃罪。",
+                                  encoding="utf-8")
+    out = tmp_path / "lm" / "model.npz"
+    r = CliRunner().invoke(app, ["lm", "train", "--corpus", str(corpus), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    stats = json.loads(r.stdout.strip().splitlines()[-1])
+    assert (tmp_path / "lm" / "decider.npz").exists() and stats["decider"]["decider"].endswith("decider.npz")
