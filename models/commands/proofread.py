@@ -72,8 +72,9 @@ def register(app: typer.Typer) -> None:
         corpus: Annotated[Path, typer.Option("--corpus", help="语料目录：.txt/.md/.docx/.jsonl（text 字段）")],
         out: Annotated[Path | None, typer.Option("--out", help="模型文件（默认 <数据目录>/lm/model.npz，校对自动使用）")] = None,
         no_base: Annotated[bool, typer.Option("--no-base", help="不并入内置的法律基础语料")] = False,
+        skip_decider: Annotated[bool, typer.Option("--skip-decider", help="只训练语言模型，不重新训练纠错判定模型")] = False,
     ) -> None:
-        """用本单位文书（加内置法律语料）重新训练校对用的法律语言模型。"""
+        """用本单位文书（加内置法律语料）重新训练校对用的法律语言模型和纠错判定模型（同一目录）。"""
         from knowledge.lm.train import train_files
         from knowledge.settings import get_settings
 
@@ -85,6 +86,11 @@ def register(app: typer.Typer) -> None:
         except ValueError as e:
             fail(f"输入有误：{e}")
             return
+        if not skip_decider:
+            from models.proofread.train_decider import train as train_decider
+
+            stats["decider"] = train_decider(target.parent / "decider.npz", lm_path=target,
+                                             log=lambda s: sys.stderr.write(s + "\n"))
         sys.stdout.write(json.dumps(stats, ensure_ascii=False) + "\n")
 
     app.add_typer(lm_app, name="lm")

@@ -1,9 +1,18 @@
-"""Sentence proofreading with the legal character LM: generate candidate edits from confusion sets
-(homophone words and characters via pinyin, similar shapes, legal phrases, missing / redundant
-characters, swapped neighbours) at the positions the LM finds unlikely, score each edit by the
-LM log-probability gain of the whole sentence, and keep the edits above a calibrated threshold.
+"""Sentence proofreading with the legal character LM: generate candidate edits (homophone words and
+characters via pinyin, the sound / shape confusion sets of ``knowledge/confusion``, two adjacent
+confusable characters forming a word, similar shapes, legal phrases, near misses of legal terms,
+missing / redundant characters, swapped neighbours) at the positions the LM finds unlikely, score
+each edit by the LM log-probability gain of the whole sentence, and decide:
 
-Everything for one text is scored in one vectorised LM call (``CharLM.windows_logp``).
+- with the learned decider (``models.proofread.decider``, the default): gradient-boosted trees over
+  the gain and word-level / lexicon / confusion features (``models.proofread.features``) give each
+  candidate a probability; edits above the trained threshold are kept; missing / redundant / swapped
+  characters and legal-term near misses keep their calibrated LM-gain thresholds (``threshold_kinds``);
+  a corrected sentence is checked once more;
+- without it: the per-kind LM-gain thresholds of ``config.yaml``.
+
+Correctly written legal terms (3+ characters) are protected like names and numbers.
+Everything for one batch of texts is scored in one vectorised LM call (``CharLM.windows_logp``).
 """
 
 from __future__ import annotations
@@ -27,17 +36,22 @@ HERE = Path(__file__).resolve().parent
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 _SPLIT = re.compile(r"[^。！？；\n\r]+[。！？；]?")
 _KIND_RULE = {"word": "PROOF.TYPO", "char": "PROOF.TYPO", "shape": "PROOF.TYPO", "phrase": "PROOF.TYPO",
+              "conf": "PROOF.TYPO", "legal": "PROOF.TYPO",
               "missing": "PROOF.MISSING", "redundant": "PROOF.REDUNDANT", "order": "PROOF.ORDER"}
-_KIND_TYPE = {"word": "typo", "char": "typo", "shape": "typo", "phrase": "typo",
+_KIND_TYPE = {"word": "typo", "char": "typo", "shape": "typo", "phrase": "typo", "conf": "typo", "legal": "typo",
               "missing": "missing", "redundant": "redundant", "order": "order"}
+CONFUSION_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "confusion"
 
 # names after a role word, anonymised names (张某某, 张3), places/organisations before a suffix,
 # quotations of other documents, numbers and case numbers: never edited
 _PROTECT = [
     re.compile(r"(?:被告人|被害人|证人|辩护人|代理人|审判长|审判员|书记员|陪审员|公诉人|检察员|检察官|"
                r"上诉人|嫌疑人|罪犯|申请人|被申请人|原告人|法定代表人|驾驶员|司机)"
-               r"([\u4e00-\u9fff]{1,3}?)(?=[，,、。；：:（(的等系犯与和及在于将被因到驾持酒曾自供辩签]|$)"),
+               r"([\u4e00-\u9fff]{1,3}?)(?=[，,、。；：:（(的等系犯与和及在于将被因到驾持酒曾自供辩签同共向把对从又即还也便遂伙]|$)"),
     re.compile(r"[\u4e00-\u9fff]{1,2}(?:某+|[0-9０-９]+|[ＡＢＣＸＹA-Z]+)"),
+    re.compile(r"(?<=[\u4e00-\u9fff]某)[\u4e00-\u9fff](?=[，,、。；：:（(的等系犯与和及在于将被因到驾持酒曾自供辩签同共向把对从又即还也便遂伙])"),
+    re.compile(r"[\u4e00-\u9fff]{1,4}检[\u4e00-\u9fff]{0,6}(?=[（(〔\[])"),  # case numbers: 鼓检公诉刑诉〔…〕
+    re.compile(r"第[零一二三四五六七八九十百0-9]+[师团旅营连]"),  # units of 生产建设兵团
     re.compile(r"[\u4e00-\u9fff]{2,6}?(?:省|市|县|区|镇|乡|村|街道|路|街|巷|弄|号|小区|大厦|广场|公司|派出所|"
                r"公安局|分局|检察院|法院|看守所|医院|银行|酒店|宾馆|超市|商场|中心|集团|大学|学校)"),
     re.compile(r"“[^”]{0,80}”|\"[^\"]{0,80}\"|「[^」]{0,80}」"),
@@ -55,7 +69,7 @@ class Edit:
     end: int
     original: str
     suggestion: str
-    kind: str  # word | char | shape | phrase | missing | redundant | order
+    kind: str  # word | char | shape | phrase | conf | legal | missing | redundant | order
     gain: float  # LM log10 gain of the sentence
     confidence: float
 
@@ -101,6 +115,40 @@ class Lexicon:
                     self.shapes.setdefault(c, []).extend(x for x in line if x != c)
         spec = yaml.safe_load((HERE / "phrases.yaml").read_text(encoding="utf-8"))
         self.confusions: dict[str, str] = dict(spec.get("confusions") or {})
+        # sound / shape confusion sets (ECSpell, MIT): only characters the lexicon knows, most frequent first
+        uni = _unigram(get_lm())
+        rank = {c: i for i, c in enumerate(sorted(self.char_py, key=lambda c: -uni.get(c, -99.0)))}
+        self.char_rank = rank
+        self.conf_sound = self._confusion("sound.json.gz", rank)
+        self.conf_shape = self._confusion("shape.json.gz", rank)
+        self.conf_cands: dict[str, str] = {}
+        self.conf_set: dict[str, frozenset[str]] = {}
+        cap = int(config()["confusion_max"])
+        for c in set(self.conf_sound) | set(self.conf_shape) | set(self.char_py):
+            homo = "".join(sorted(self.homophone_chars(c), key=rank.__getitem__))
+            both = dict.fromkeys(self.conf_sound.get(c, "")[:cap] + homo[:cap] + self.conf_shape.get(c, "")[:cap])
+            self.conf_cands[c] = "".join(both)
+            self.conf_set[c] = frozenset(both)
+        # two-character words by first character (pair candidates: both characters confusable)
+        self.words_by_first: dict[str, list[str]] = {}
+        for w in self.words:
+            if len(w) == 2:
+                self.words_by_first.setdefault(w[0], []).append(w)
+        # legal terms: protected when written right, repaired when one character is a confusable near miss
+        from knowledge.lexicon import DICT_FILE
+
+        terms = {ln.split()[0] for ln in DICT_FILE.read_text(encoding="utf-8").splitlines() if ln.strip()}
+        terms |= set(spec.get("phrases") or ())
+        terms |= set(yaml.safe_load((HERE / "legal_terms.yaml").read_text(encoding="utf-8"))["terms"])
+        self.legal_terms: frozenset[str] = frozenset(t for t in terms if len(t) >= 2 and _CJK_RE.match(t[0]))
+        self.legal_re = re.compile("|".join(re.escape(t) for t in sorted(
+            (t for t in self.legal_terms if len(t) >= 3), key=len, reverse=True)))
+        # near-miss index: every 2-character piece of a term (4–10 characters) → (term, offset)
+        self.legal_near: dict[str, list[tuple[str, int]]] = {}
+        for t in self.legal_terms:
+            if 4 <= len(t) <= 10:
+                for i in range(len(t) - 1):
+                    self.legal_near.setdefault(t[i : i + 2], []).append((t, i))
         # missing-character index: the word with one character dropped → (word, index)
         self.deletions: dict[str, list[tuple[str, int]]] = {}
         for w in sorted(self.words, key=lambda x: -self.freq[x]):
@@ -109,6 +157,18 @@ class Lexicon:
                     lst = self.deletions.setdefault(w[:i] + w[i + 1 :], [])
                     if len(lst) < 4:
                         lst.append((w, i))
+
+    @staticmethod
+    def _confusion(name: str, rank: dict[str, int]) -> dict[str, str]:
+        with gzip.open(CONFUSION_DIR / name, "rt", encoding="utf-8") as f:
+            raw: dict[str, str] = json.load(f)
+        out = {}
+        for c, alts in raw.items():
+            if len(c) == 1:
+                keep = sorted((x for x in dict.fromkeys(alts) if x in rank and x != c), key=rank.__getitem__)
+                if keep:
+                    out[c] = "".join(keep)
+        return out
 
     def homophone_chars(self, c: str) -> set[str]:
         out: set[str] = set()
@@ -153,7 +213,8 @@ def split_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _candidates(s: str, mask: np.ndarray, susp: np.ndarray, lex: Lexicon, cfg: dict,
-                bigrams: frozenset[str]) -> list[tuple]:
+                bigrams: frozenset[str], low: np.ndarray | None = None,
+                seen2: frozenset[str] = frozenset()) -> list[tuple]:
     """(start, end, replacement, kind) edits of sentence ``s`` near suspicious positions."""
     n = len(s)
     out: dict[tuple[int, int, str], str] = {}
@@ -178,10 +239,25 @@ def _candidates(s: str, mask: np.ndarray, susp: np.ndarray, lex: Lexicon, cfg: d
         if wrong in s:
             for m in re.finditer(re.escape(wrong), s):
                 add(m.start(), m.end(), right, "phrase")
+    # near misses of a legal term: one character replaced by a confusable one (依法制国 → 依法治国)
+    lnear, cset = lex.legal_near, lex.conf_set
+    for j in range(n - 1):
+        for t, k in lnear.get(s[j : j + 2], ()):
+            st = j - k
+            if st < 0 or st + len(t) > n:
+                continue
+            w = s[st : st + len(t)]
+            diff = [i for i in range(len(t)) if w[i] != t[i]]
+            if len(diff) == 1:
+                i = diff[0]
+                a = st + i
+                if not mask[a] and t[i] in cset.get(w[i], ()):
+                    add(a, a + 1, t[i], "legal")
     words = lex.words
     sus = [i for i, x in enumerate(susp.tolist()) if x]
     starts = sorted({a for j in sus for a in range(j - 4, j + 1) if 0 <= a < n})
     mk = mask.tolist()
+    lowk = (low if low is not None else susp).tolist()
     for a in starts:
         if mk[a]:
             continue
@@ -203,6 +279,15 @@ def _candidates(s: str, mask: np.ndarray, susp: np.ndarray, lex: Lexicon, cfg: d
                 add(a, a + 1, c, "char")
         for c in lex.shapes.get(s[a], ()):
             add(a, a + 1, c, "shape")
+        for c in lex.conf_cands.get(s[a], ""):
+            if (prev_c + c) in seen2 or (c + next_c) in seen2:
+                add(a, a + 1, c, "conf")
+        if a + 1 < n and not mk[a + 1] and lowk[a] and lowk[a + 1]:  # both characters of a word wrong
+            second = lex.conf_set.get(s[a + 1], frozenset())
+            for c in lex.conf_cands.get(s[a], ""):
+                for w in lex.words_by_first.get(c, ()):
+                    if w[1] in second:
+                        add(a, a + 2, w, "conf")
         add(a, a + 1, "", "redundant")
         if a + 1 < n and not mask[a + 1] and s[a] != s[a + 1]:
             add(a, a + 2, s[a + 1] + s[a], "order")
@@ -233,12 +318,16 @@ class SentenceChecker:
         if thresholds:
             self.thr.update(thresholds)
         self.bigrams = _bigrams(self.lm, int(self.cfg["insert_min_count"]))
+        self._uni: dict[str, float] | None = None
+        self.seen2 = _bigrams(self.lm, 0, floor=-99.0)
 
-    def score_edits(self, texts: list[str], masks: list[np.ndarray]) -> list[list[tuple]]:
-        """All candidate edits of each text with their LM gain: [(a, b, r, kind, gain)…] per text."""
+    def score_edits(self, texts: list[str], masks: list[np.ndarray], with_lp: bool = False):
+        """All candidate edits of each text with their LM gain: [(a, b, r, kind, gain)…] per text
+        (and, with ``with_lp``, the LM log10 p of every character of each text, EOS last)."""
         lm = self.lm
         if lm is None:
-            return [[] for _ in texts]
+            empty: list[list[tuple]] = [[] for _ in texts]
+            return (empty, [np.zeros(len(t) + 1) for t in texts]) if with_lp else empty
         order = lm.order
         cfg = self.cfg
         encs = [lm.encode(t) for t in texts]
@@ -264,7 +353,8 @@ class SentenceChecker:
             low = lp < cfg["detect_logp"]
             susp = low.copy()
             susp[:-1] |= low[1:]
-            cands = _candidates(t, mask, susp, self.lex, cfg, self.bigrams)
+            cands = _candidates(t, mask, susp, self.lex, cfg, self.bigrams, lp < cfg["pair_logp"],
+                                self.seen2)
             if not cands:
                 continue
             csum = np.concatenate([[0.0], np.cumsum(lp)]).tolist()
@@ -280,7 +370,7 @@ class SentenceChecker:
                 meta.append((ti, a, b, r, kind, csum[old_end] - csum[a]))
         out: list[list[tuple]] = [[] for _ in texts]
         if not locs:
-            return out
+            return (out, lps) if with_lp else out
         width = max(len(x) for x in locs)
         arr = np.full((len(locs), width), -2, dtype=np.int64)
         for i, loc in enumerate(locs):
@@ -291,19 +381,117 @@ class SentenceChecker:
         new_sum = np.bincount(np.nonzero(valid)[0], weights=new_lp, minlength=len(locs))
         for (ti, a, b, r, kind, old), ns in zip(meta, new_sum.tolist(), strict=True):
             out[ti].append((a, b, r, kind, ns - old))
+        return (out, lps) if with_lp else out
+
+    def protect_legal(self, text: str, mask: np.ndarray) -> np.ndarray:
+        """``mask`` plus every legal term (3+ characters) written correctly: never edited."""
+        out = mask
+        for m in self.lex.legal_re.finditer(text):
+            if out is mask:
+                out = mask.copy()
+            out[m.start() : m.end()] = True
         return out
 
     def check(self, texts: list[str], masks: list[np.ndarray] | None = None) -> list[list[Edit]]:
-        """Accepted edits per sentence (offsets within each sentence)."""
+        """Accepted edits per sentence (offsets within each sentence). With the learned decider a
+        sentence that received corrections is checked once more (a second error near the first one
+        is scored against the corrected context)."""
         if masks is None:
             masks = [protected_mask(t) for t in texts]
-        scored = self.score_edits(texts, masks)
-        result = []
-        for t, cands in zip(texts, scored, strict=True):
-            result.append(self.decide(t, cands))
+        masks = [self.protect_legal(t, m) for t, m in zip(texts, masks, strict=True)]
+        trees = self.trees()
+        scored, lps = self.score_edits(texts, masks, with_lp=True)
+        if trees is None:
+            return [self.decide_thresholds(t, c) for t, c in zip(texts, scored, strict=True)]
+        result = self.decide_batch(texts, scored, lps, trees)
+        if not self.cfg["decider"]["second_pass"]:
+            return result
+        again = [i for i, es in enumerate(result) if es and all(len(e.suggestion) == e.end - e.start for e in es)]
+        if not again:
+            return result
+        new_texts = [_apply_edits(texts[i], result[i]) for i in again]
+        new_masks = [masks[i] for i in again]  # same length: the protected positions are unchanged
+        scored2, lps2 = self.score_edits(new_texts, new_masks, with_lp=True)
+        second = self.decide_batch(new_texts, scored2, lps2, trees)
+        for i, es2 in zip(again, second, strict=True):
+            done = {(e.start, e.end) for e in result[i]}
+            busy = [(e.start, e.end) for e in result[i]]
+            extra = [e for e in es2
+                     if (e.start, e.end) not in done and len(e.suggestion) == e.end - e.start
+                     and not any(e.start < b and a < e.end for a, b in busy)]
+            if extra:
+                orig = texts[i]
+                extra = [Edit(e.start, e.end, orig[e.start : e.end], e.suggestion, e.kind, e.gain, e.confidence)
+                         for e in extra]
+                result[i] = sorted(result[i] + extra, key=lambda e: e.start)
         return result
 
-    def decide(self, t: str, cands: list[tuple]) -> list[Edit]:
+    def trees(self):
+        if not self.cfg["decider"]["enabled"]:
+            return None
+        from models.proofread.decider import load
+
+        return load()
+
+    def decide(self, t: str, cands: list[tuple], lp: np.ndarray | None = None) -> list[Edit]:
+        trees = self.trees()
+        if trees is not None and lp is not None:
+            return self.decide_learned(t, cands, lp, trees)
+        return self.decide_thresholds(t, cands)
+
+    def candidate_matrix(self, t: str, cands: list[tuple], lp: np.ndarray) -> tuple[list[tuple], np.ndarray]:
+        """The candidates worth a decision (LM gain above the floor) and their feature matrix."""
+        from models.proofread.features import candidate_features, seg_multi_mask
+
+        floor = float(self.cfg["decider"]["min_gain"])
+        by_kind = self.cfg["decider"].get("min_gain_kind") or {}
+        keep = [c for c in cands if c[4] > by_kind.get(c[3], floor)]
+        if not keep:
+            return keep, np.zeros((0, 0), dtype=np.float32)
+        seg = seg_multi_mask(t, _cut)
+        return keep, candidate_features(t, lp, keep, self.lex, self.unigram(), seg)
+
+    def decide_batch(self, texts: list[str], scored: list[list[tuple]], lps: list[np.ndarray], trees) -> list[list[Edit]]:
+        """Learned decisions for many sentences with one call of the trees."""
+        mats = [self.candidate_matrix(t, c, lp) for t, c, lp in zip(texts, scored, lps, strict=True)]
+        xs = [x for keep, x in mats if keep]
+        if not xs:
+            return [[] for _ in texts]
+        prob = trees.proba(np.concatenate(xs)).tolist()
+        out, k = [], 0
+        gap, most = int(self.cfg["decider"]["gap"]), int(self.cfg["decider"]["max_edits"])
+        for t, (keep, _x) in zip(texts, mats, strict=True):
+            if not keep:
+                out.append([])
+                continue
+            out.append(select(t, keep, self._policy(keep, prob[k : k + len(keep)], trees.decision),
+                              trees.decision, gap, most))
+            k += len(keep)
+        return out
+
+    def _policy(self, keep: list[tuple], prob: list[float], decision: float) -> list[float]:
+        """Kinds listed in ``decider.threshold_kinds`` keep the calibrated LM-gain thresholds (the
+        decider saw few of them in training): accepted above their threshold, never otherwise."""
+        kinds = self.cfg["decider"].get("threshold_kinds") or ()
+        if not kinds:
+            return prob
+        return [(max(p, decision) if c[4] > self.thr[c[3]] else 0.0) if c[3] in kinds else p
+                for c, p in zip(keep, prob, strict=True)]
+
+    def decide_learned(self, t: str, cands: list[tuple], lp: np.ndarray, trees) -> list[Edit]:
+        keep, x = self.candidate_matrix(t, cands, lp)
+        if not keep:
+            return []
+        prob = self._policy(keep, trees.proba(x).tolist(), trees.decision)
+        return select(t, keep, prob, trees.decision, int(self.cfg["decider"]["gap"]),
+                      int(self.cfg["decider"]["max_edits"]))
+
+    def unigram(self) -> dict[str, float]:
+        if self._uni is None:
+            self._uni = _unigram(self.lm)
+        return self._uni
+
+    def decide_thresholds(self, t: str, cands: list[tuple]) -> list[Edit]:
         acc = []
         for a, b, r, kind, gain in cands:
             margin = gain - self.thr[kind]
@@ -323,19 +511,55 @@ class SentenceChecker:
         return chosen
 
 
+def select(t: str, cands: list[tuple], prob: list[float], decision: float, gap: int, max_edits: int) -> list[Edit]:
+    """Edits whose probability reaches ``decision``, most probable first, none within ``gap``
+    characters of an edit already chosen."""
+    acc = sorted((p, i) for i, p in enumerate(prob) if p >= decision)
+    chosen: list[Edit] = []
+    for p, i in reversed(acc):
+        if len(chosen) >= max_edits:
+            break
+        a, b, r, kind, gain = cands[i]
+        if any(a < e.end + gap and e.start < b + gap for e in chosen):
+            continue
+        chosen.append(Edit(a, b, t[a:b], r, kind, gain, 0.5 + 0.5 * p))
+    chosen.sort(key=lambda e: e.start)
+    return chosen
+
+
+def _apply_edits(t: str, edits: list[Edit]) -> str:
+    for e in sorted(edits, key=lambda e: -e.start):
+        t = t[: e.start] + e.suggestion + t[e.end :]
+    return t
+
+
+def _cut(s: str) -> list[str]:
+    from knowledge.lexicon import cut
+
+    return cut(s)
+
+
+def _unigram(lm: CharLM | None) -> dict[str, float]:
+    """log10 unigram probability of every character the LM knows."""
+    if lm is None:
+        return {}
+    inv = {i: c for c, i in lm.vocab.items()}
+    return {inv[k]: float(p) for k, p in zip(lm.keys[0].tolist(), lm.probs[0].tolist(), strict=True) if k in inv}
+
+
 def _windows(ids: np.ndarray, positions: np.ndarray, order: int) -> np.ndarray:
     offs = np.arange(-(order - 1), 1)
     idx = positions[:, None] + offs[None, :]
     return np.where(idx >= 0, ids[np.clip(idx, 0, len(ids) - 1)], -1)
 
 
-def _bigrams(lm: CharLM | None, min_count: int) -> frozenset[str]:
+def _bigrams(lm: CharLM | None, min_count: int, floor: float = -2.5) -> frozenset[str]:
     """Character pairs the LM knows well (log-prob of the pair's 2-gram above a floor)."""
     if lm is None:
         return frozenset()
     inv = {i: c for c, i in lm.vocab.items()}
     k, p = lm.keys[1], lm.probs[1]
-    keep = p > -2.5
+    keep = p > floor
     a = (k[keep] >> np.uint64(12)).astype(np.int64).tolist()
     b = (k[keep] & np.uint64(4095)).astype(np.int64).tolist()
     return frozenset(inv.get(x, "") + inv.get(y, "") for x, y in zip(a, b, strict=True))
