@@ -248,7 +248,9 @@ def test_xlsx_never_writes_formulas(tmp_path: Path) -> None:
          "counts": {"error": 0, "warning": 1, "info": 0}, "charges": ["盗窃"],
          "findings": [{"rule_id": "X", "severity": "warning", "message": "=cmd|' /C calc'!A0\x01", "spans": []}]}
     wb = load_workbook(export([r], tmp_path / "f.xlsx"))
-    assert wb["问题"]["G2"].value == "=cmd|' /C calc'!A0" and wb["问题"]["G2"].data_type == "s"
+    # column H: 说明 (after 规则, 规则名称, 严重程度, 被告人)
+    assert wb["问题"]["H1"].value == "说明"
+    assert wb["问题"]["H2"].value == "=cmd|' /C calc'!A0" and wb["问题"]["H2"].data_type == "s"
     assert wb["案件"]["B2"].data_type == "s"
 
 

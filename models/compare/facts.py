@@ -70,6 +70,19 @@ def _first(circs: list[Circumstance], name: str) -> Circumstance | None:
     return next((c for c in circs if c.name == name and not c.negated), None)
 
 
+# Circumstances that are stated instead of one another: a recommendation's 坦白 where the court
+# finds 自首 (or the reverse) is reported as that swap, not as "not stated".
+_COUNTERPART = {"坦白": "自首", "自首": "坦白"}
+
+
+def _stated(name: str, found: set[str]) -> str:
+    """How the documents that lack ``name`` state it: "未载明", or "认定为“自首”而非“坦白”"."""
+    other = _COUNTERPART.get(name)
+    if other is not None and other in found and name not in found:
+        return f"认定为“{other}”而非“{name}”"
+    return "未载明"
+
+
 def _circumstances(ind: DocElements | None, rec: DocElements | None,
                    jud: DocElements | None) -> Iterator[Hit]:
     if rec is None:
@@ -84,6 +97,7 @@ def _circumstances(ind: DocElements | None, rec: DocElements | None,
         yield Hit("COMPARE.CIRCUMSTANCE_MISMATCH", span("recommendation", _first(rec.circumstances, name)),
                   {"circumstance": name, "where": DOC_KIND_NAMES["recommendation"],
                    "missing": "、".join(DOC_KIND_NAMES[e.kind] for e in stated),
+                   "stated": _stated(name, others),
                    "negated": "（且被明确否定）" if name in negated_elsewhere else ""})
     if len(stated) == 2:
         both = active(stated[0].circumstances) & active(stated[1].circumstances)
@@ -93,4 +107,5 @@ def _circumstances(ind: DocElements | None, rec: DocElements | None,
         for name in sorted(both - in_rec - covered):
             yield Hit("COMPARE.CIRCUMSTANCE_MISMATCH", span("indictment", _first(stated[0].circumstances, name)),
                       {"circumstance": name, "where": "起诉书、刑事判决书",
-                       "missing": DOC_KIND_NAMES["recommendation"], "negated": ""})
+                       "missing": DOC_KIND_NAMES["recommendation"],
+                       "stated": _stated(name, in_rec), "negated": ""})
