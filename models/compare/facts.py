@@ -73,6 +73,10 @@ def _first(circs: list[Circumstance], name: str) -> Circumstance | None:
 # Circumstances that are stated instead of one another: a recommendation's 坦白 where the court
 # finds 自首 (or the reverse) is reported as that swap, not as "not stated".
 _COUNTERPART = {"坦白": "自首", "自首": "坦白"}
+# Circumstances one document may state in the words of another: 退赔 is compensation (赔偿) of the
+# loss, and 赔偿 stated with the victim's 谅解 is the guideline's one circumstance "赔偿并谅解"; a
+# recommendation listing 退赔 or 谅解 has not left out the 赔偿 the indictment states.
+_STATED_AS = {"赔偿": frozenset({"退赃退赔", "谅解", "刑事和解"}), "退赃退赔": frozenset({"赔偿"})}
 
 
 def _stated(name: str, found: set[str]) -> str:
@@ -94,6 +98,8 @@ def _circumstances(ind: DocElements | None, rec: DocElements | None,
     others = set().union(*(active(e.circumstances) for e in stated))
     negated_elsewhere = {c.name for e in stated for c in e.circumstances if c.negated}
     for name in sorted(in_rec - others):
+        if {name} | others >= {"赔偿", "退赃退赔"}:
+            continue  # 退赔 in one document, 赔偿 in the other: the same compensation
         yield Hit("COMPARE.CIRCUMSTANCE_MISMATCH", span("recommendation", _first(rec.circumstances, name)),
                   {"circumstance": name, "where": DOC_KIND_NAMES["recommendation"],
                    "missing": "、".join(DOC_KIND_NAMES[e.kind] for e in stated),
@@ -104,6 +110,7 @@ def _circumstances(ind: DocElements | None, rec: DocElements | None,
         covered = {"当庭认罪"}
         covered |= {"坦白"} if "自首" in in_rec else set()  # 自首 includes 如实供述
         covered |= {"前科"} if "累犯" in in_rec else set()  # 累犯 presupposes the earlier conviction
+        covered |= {n for n, alt in _STATED_AS.items() if alt & in_rec}
         for name in sorted(both - in_rec - covered):
             yield Hit("COMPARE.CIRCUMSTANCE_MISMATCH", span("indictment", _first(stated[0].circumstances, name)),
                       {"circumstance": name, "where": "起诉书、刑事判决书",
