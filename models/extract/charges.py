@@ -134,6 +134,12 @@ def extract_charges(
                 pos = c.end()
             yi_ok = trig != "以" or _YI_CONTEXT.match(sent, pos) is not None
             who = names_in_sentence(sent, names, before=trig_start)
+            case_at = sent.rfind("一案", 0, trig_start)
+            if case_at >= 0 and len(who) > 1:
+                # "被告人甲、乙…一案，经本院审查认为，被告人甲的行为…应当以…罪": after the case cause
+                # the names that follow it say whose charge this is
+                own = names_in_sentence(sent[case_at:], names, before=trig_start - case_at)
+                who = own or who
             if not who and len(names) == 1:
                 who = list(names)
             for st, w in found:
