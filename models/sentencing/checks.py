@@ -58,7 +58,7 @@ def check_term_dates(ctx: CheckContext) -> Iterator[Hit]:
         # a start late in the month may be clamped (1月31日 + 1个月): allow one day either way
         slack = dt.timedelta(days=1 if start.day >= 29 else 0)
         if end > expected + slack:
-            out = days_out_of_custody(d.measures, start)
+            out = days_out_of_custody(d.measures, start, expected)
             if out is None or _INTERRUPTED.search(parties):
                 continue  # released with no later custody stated: the end cannot be bounded
             if out == 0 or end > expected + slack + dt.timedelta(days=out + _OUT_SLACK_DAYS):
