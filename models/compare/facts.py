@@ -75,8 +75,9 @@ def _first(circs: list[Circumstance], name: str) -> Circumstance | None:
 _COUNTERPART = {"坦白": "自首", "自首": "坦白"}
 # Circumstances one document may state in the words of another: 退赔 is compensation (赔偿) of the
 # loss, and 赔偿 stated with the victim's 谅解 is the guideline's one circumstance "赔偿并谅解"; a
-# recommendation listing 退赔 or 谅解 has not left out the 赔偿 the indictment states.
-_STATED_AS = {"赔偿": frozenset({"退赃退赔", "谅解", "刑事和解"}), "退赃退赔": frozenset({"赔偿"})}
+# recommendation listing 退赔 or 谅解 has not left out the 赔偿 the indictment states (the reverse
+# does not hold: 退赃退赔 claims more than 赔偿).
+_STATED_AS = {"赔偿": frozenset({"退赃退赔", "谅解", "刑事和解"})}
 
 
 def _stated(name: str, found: set[str]) -> str:
@@ -98,8 +99,8 @@ def _circumstances(ind: DocElements | None, rec: DocElements | None,
     others = set().union(*(active(e.circumstances) for e in stated))
     negated_elsewhere = {c.name for e in stated for c in e.circumstances if c.negated}
     for name in sorted(in_rec - others):
-        if {name} | others >= {"赔偿", "退赃退赔"}:
-            continue  # 退赔 in one document, 赔偿 in the other: the same compensation
+        if name == "赔偿" and "退赃退赔" in others:
+            continue  # the recommendation's 赔偿 is the 退赔 the other documents state
         yield Hit("COMPARE.CIRCUMSTANCE_MISMATCH", span("recommendation", _first(rec.circumstances, name)),
                   {"circumstance": name, "where": DOC_KIND_NAMES["recommendation"],
                    "missing": "、".join(DOC_KIND_NAMES[e.kind] for e in stated),
