@@ -141,6 +141,11 @@ def check_sentence(ctx: CheckContext) -> Iterator[Hit]:
         sp = span(where, rec) + span("judgment", judged)
         wording = None if where == "recommendation" else _sentence_of(ctx.document("judgment"), rec)
         diffs = differences(rec, judged, wording)
+        if judged is not d.judged:
+            # 数罪并罚 with an earlier sentence: a recommendation may speak of the new crime or of the
+            # sentence to execute (决定执行); only what differs from both is reported
+            final = set(differences(rec, d.judged, wording))
+            diffs = [x for x in diffs if x in final]
         for rule_id in diffs:
             yield Hit(rule_id, sp, params, defendant=d.name)
         departs = {"COMPARE.PENALTY_TYPE_MISMATCH", "COMPARE.TERM_MISMATCH", "COMPARE.PROBATION_MISMATCH"}

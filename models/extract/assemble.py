@@ -44,7 +44,7 @@ Block = tuple[str, int]  # (text, absolute offset)
 _JUDGMENT_NO = re.compile(r"[（(〔［\[]\s*[12]\d{3}\s*[）)〕］\]][^\s，。；：:（(]{1,20}?刑[^\s，。；]{0,6}?\d+号")
 _JUDGMENT_NO_OLD = re.compile(r"[^\s，。；]{0,12}刑[初终再更][字]?第?\d+号")
 _PROC_NO = re.compile(
-    r"[\u4e00-\u9fff]{1,16}(?:诉|量建|建|检)[\u4e00-\u9fff]{0,8}[〔［\[（(]\s*[12]\d{3}\s*[〕］\]）)]\s*[\dＸX×xｘ]+号"
+    r"[\u4e00-\u9fff]{1,16}(?:诉|量建|建|检)[\u4e00-\u9fff]{0,8}[〔［\[（(]\s*[12]\d{3}\s*[〕］\]）)]\s*第?\s*[\dＸX×xｘ]+号"
 )
 _INDICTMENT_REF = re.compile(
     r"以\s*(?P<no>[^\s，。；]{2,40}?号)\s*(?:起诉书|《起诉书》)?(?:指控|起诉)"
