@@ -144,8 +144,11 @@ def check_sentence(ctx: CheckContext) -> Iterator[Hit]:
         if judged is not d.judged:
             # 数罪并罚 with an earlier sentence: a recommendation may speak of the new crime or of the
             # sentence to execute (决定执行); only what differs from both is reported
-            final = set(differences(rec, d.judged, wording))
-            diffs = [x for x in diffs if x in final]
+            final = differences(rec, d.judged, wording)
+            fine_only_final = judged.fine_yuan is None and "COMPARE.FINE_MISMATCH" in final
+            diffs = [x for x in diffs if x in final] + (["COMPARE.FINE_MISMATCH"] if fine_only_final else [])
+            if fine_only_final:
+                params["jud_fine"] = yuan_text(d.judged.fine_yuan)
         for rule_id in diffs:
             yield Hit(rule_id, sp, params, defendant=d.name)
         departs = {"COMPARE.PENALTY_TYPE_MISMATCH", "COMPARE.TERM_MISMATCH", "COMPARE.PROBATION_MISMATCH"}
