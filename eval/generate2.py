@@ -103,7 +103,11 @@ def generate(judgments: list[dict[str, Any]], split_of: dict[str, str]) -> tuple
             continue
         j = read(row["id"], row["judgment"])
         if j is None:
-            stats[f"{split}: unreadable judgments"] += 1
+            stats[f"{split}: unreadable judgments (or not first instance)"] += 1
+            continue
+        if not j.articles or any(q.mixed for q in j.quotes):
+            # nothing to cite, or a recommendation across two penalties the plan cannot write
+            stats[f"{split}: judgments left out (no article of the special part / mixed-penalty quote)"] += 1
             continue
         cs = cases_for(j)
         by_split[split] += cs

@@ -38,6 +38,7 @@ class Defendant:
     name: str
     sex: str | None = None
     birth: dt.date | None = None
+    id_number: str | None = None  # as the judgment gives it
     ethnicity: str | None = None
     education: str | None = None
     birthplace: str | None = None
@@ -58,6 +59,10 @@ class Quote:
     high: int | None
     probation: bool
     names: list[str]
+    probation_months: int | None = None
+    fine: float | None = None
+    fine_mentioned: bool = False  # "并处罚金" without an amount
+    mixed: bool = False  # a range across two penalties ("拘役五个月以上有期徒刑一年六个月以下")
 
 
 @dataclass
@@ -77,6 +82,16 @@ class Judgment:
     quotes: list[Quote]
     plea_signed: bool
     verdict: str
+
+
+def indictment_number(text: str) -> str | None:
+    """The indictment's number as the judgment cites it ("以平检公刑诉（2016）178号起诉书，指控…")."""
+    for rx in (r"以\s*([^\s，。以、：:]{2,40}?号)\s*起\s*诉\s*书", r"以\s*([^\s，。以]{4,40}?号)\s*(?:起诉书)?\s*指控",
+               r"([^\s，。以、：:]{0,20}?刑\s*诉[^\s，。]{0,20}?号)"):
+        n = _first(rx, text)
+        if n and re.search(r"\d{4}|[〔［\[（(]", n):
+            return re.sub(r"\s+", "", n)
+    return None
 
 
 def _first(rx: str, text: str, group: int = 1, flags: int = 0) -> str | None:
@@ -111,6 +126,8 @@ def _names_in_verdict(verdict: str) -> list[str]:
     out: list[str] = []
     for m in re.finditer(r"被告人" + NAME + r"(?:犯|无罪)", verdict):
         n = m.group(1)
+        if n.endswith("的") and len(n) > 2:  # "被告人张方的犯罪所得…予以追缴"
+            n = n[:-1]
         if n not in out:
             out.append(n)
     return out
@@ -244,16 +261,32 @@ def _facts(text: str) -> str:
     return ""
 
 
-ART_RX = re.compile(rf"第({NUM}+)条(之[一二三四五六])?((?:第{NUM}+款)?)")
+ART_RX = re.compile(rf"(?<![{NUM[1:-1]}])第?({NUM}+)(?:条|(?=第{NUM}+款))(之[一二三四五六])?((?:第{NUM}+款)?)")
 
 
 def _articles(text: str) -> list[str]:
-    """The criminal law's special-part articles (≥ 102) the court cites as its basis."""
+    """The criminal law's special-part articles (≥ 102) the court cites as its basis (else in its reasoning)."""
     i = text.rfind("判决如下")
-    basis_start = max(text.rfind("依照", 0, i), text.rfind("根据", 0, i), text.rfind("依据", 0, i))
-    if i < 0 or basis_start < 0:
+    if i < 0:
         return []
-    basis = text[basis_start:i]
+    starts = sorted({k for w in ("依照", "根据", "依据") for k in _all(text, w, i) if k > text.rfind("本院认为", 0, i)},
+                    reverse=True)
+    for k in starts:
+        out = _articles_in(text[k:i])
+        if out:
+            return out
+    return []
+
+
+def _all(text: str, word: str, end: int) -> list[int]:
+    out, k = [], text.find(word)
+    while 0 <= k < end:
+        out.append(k)
+        k = text.find(word, k + 1)
+    return out
+
+
+def _articles_in(basis: str) -> list[str]:
     # only the criminal law's part of the basis
     j = basis.find("《中华人民共和国刑法》")
     if j < 0:
@@ -384,19 +417,54 @@ def quotes(text: str, names: list[str]) -> list[Quote]:
         before = text[max(0, m.start() - 60): m.start()]
         sent_start = max(before.rfind("。"), before.rfind("；"))
         lead = before[sent_start + 1:]
-        if re.search(r"辩护人|辩称|辩解|被告人[^。]{0,10}(提出|请求)|代理人|社区矫正|司法局", lead):
+        # "被告人…的供述和辩解" is an item of evidence, not the defence speaking
+        if re.search(r"辩护人|辩称|(?<!供述和)(?<!供述与)辩解|被告人[^。]{0,10}(提出|请求)|代理人|社区矫正|司法局",
+                     lead):
             continue
         seg = m.group(0)
-        pen, lo, hi = _quote_terms(seg)
+        # the probation term is not part of the term range ("拘役四个月，缓刑六个月")
+        cut = re.search(r"[，,]?\s*(?:宣告|适用|可适用|并)?缓刑", seg)
+        pen, lo, hi = _quote_terms(seg[: cut.start()] if cut else seg)
         who = [n for n in names if n in seg or n in lead]
-        out.append(Quote(seg, pen, lo, hi, "缓刑" in seg, who))
+        if not who and re.search(r"[二两三四五六七八九]被告人|各被告人|上述被告人|被告人均|分别", seg + lead):
+            who = list(names)
+        q = Quote(seg, pen, lo, hi, "缓刑" in seg, who)
+        pm = re.search(rf"缓刑({TERMX})", seg)
+        if pm and pm.group(1):
+            q.probation_months = term_to_months(pm.group(1))
+        fm = re.search(rf"罚金(?:人民币)?([\d,，.]+|{NUM}+)(万)?元", seg)
+        if fm:
+            q.fine = parse_money(fm.group(0)[2:])
+        elif "罚金" in seg:
+            q.fine_mentioned = True
+        q.mixed = len(set(re.findall(r"有期徒刑|拘役|管制", seg))) > 1
+        out.append(q)
     return out
 
 
 # --------------------------------------------------------------------------- the whole judgment
 
 
+def verdict_charges(seg: str) -> list[str]:
+    """The charges one defendant is convicted of in his part of the verdict: "犯伪造国家机关证件、印章罪"
+    is one charge, "犯盗窃罪、抢劫罪" two; an earlier sentence's charge ("与之前犯诈骗罪…没有执行的",
+    "前罪") is not one of this case."""
+    out: list[str] = []
+    for m in re.finditer(r"犯([^，；。\s]{2,40}?罪(?:、[^，；。\s]{2,24}?罪)*)", seg):
+        if re.search(r"前|曾|原判|以往|刑满", seg[max(0, m.start() - 6): m.start()]):
+            continue
+        for c in re.split(r"(?<=罪)、", m.group(1)):
+            if "犯罪" not in c and c not in out:
+                out.append(c)
+    return out
+
+
+SECOND_INSTANCE = re.compile(r"上诉人|原审被告人|被告人[）)]|再审|抗诉机关|刑事裁定书")
+
+
 def read(jid: str, text: str) -> Judgment | None:
+    if SECOND_INSTANCE.search(text[:400]):  # appeal and retrial: no first-instance indictment to write
+        return None
     verdict = _verdict(text)
     names = _names_in_verdict(verdict)
     if not names:
@@ -414,10 +482,11 @@ def read(jid: str, text: str) -> Judgment | None:
         d.birth = parse_date(bm.group(1)) if bm else None
         bp = _first(r"出生于([^，,。]{2,20})", p)
         d.birthplace = bp
+        d.id_number = _first(r"(?<![\dXx])(\d{17}[\dXx])(?![\dXx])", p)
         d.ethnicity = _first(r"[，,]([^，,。\s]{1,6}族)[，,。]", p)
         d.education = _first(r"[，,]([^，,。\s]{0,4}(?:文化|文盲|大学|大专|中专|高中|初中|小学|本科|研究生))(?:文化)?[，,。]", p)
         d.custody = _custody(p)
-        d.charges = [c for c in dict.fromkeys(re.findall(r"犯([^，；。、\s]{2,24}?罪)", seg)) if "犯罪" not in c]
+        d.charges = verdict_charges(seg)
         d.sentence = read_sentence(seg)
         tm = re.search(r"自(\d{4}年\d{1,2}月\d{1,2}日)起至(\d{4}年\d{1,2}月\d{1,2}日)止", seg)
         if tm:
@@ -434,7 +503,7 @@ def read(jid: str, text: str) -> Judgment | None:
         court=_court(text),
         case_number=_first(r"([（(]\d{4}[）)][^号\s]{2,24}?号)", text[:300]) or "",
         procuratorate=_first(r"公诉机关\s*([^\s，。]{2,40}?人民检察院)", text) or "",
-        indictment_number=_first(r"以\s*([^\s，。以]{4,40}?号)\s*(?:起诉书)?\s*指控", text),
+        indictment_number=indictment_number(text),
         prosecution_date=parse_date(_first(r"于(\d{4}年\d{1,2}月\d{1,2}日)向本院提起公诉", text) or ""),
         judgment_date=parse_date(tail),
         facts=_facts(text),

@@ -137,8 +137,18 @@ def _recommend(d: Any, rng: random.Random, plea: bool, quote: Any | None) -> Rec
     m = s.months or 0
     lo_lim, hi_lim = LIMITS[s.penalty]
     if quote is not None and quote.penalty == s.penalty and (quote.low or quote.high):
+        # the judgment quotes the recommendation: a clean case carries exactly that one
         lo = quote.low if quote.low is not None else lo_lim
         hi = quote.high if quote.high is not None else hi_lim
+        rec = Rec(s.penalty, lo, hi, rights_years=s.rights_years)
+        if quote.probation or s.probation_months:
+            rec.probation = True
+            rec.probation_months = quote.probation_months
+        if quote.fine:
+            rec.fine = quote.fine
+        elif quote.fine_mentioned or fine:
+            rec.fine_mentioned = True
+        return rec
     elif rng.random() < (0.8 if plea else 0.35):
         lo = hi = m
     else:
@@ -184,7 +194,9 @@ def plan_case(j: Judgment, rng: random.Random) -> Plan:
         if plea and "认罪认罚" not in circs:
             circs.append("认罪认罚")
         idn = None
-        if d.birth and rng.random() < 0.6:
+        if d.id_number:  # the judgment's own
+            idn = d.id_number if rng.random() < 0.8 else None
+        elif d.birth and rng.random() < 0.6:
             idn = make_id(region, d.birth, rng.randrange(1, 999), d.sex != "女")
         persons.append(Person(
             name=d.name, sex=d.sex, birth=d.birth, id_number=idn, ethnicity=d.ethnicity, education=d.education,
@@ -327,7 +339,7 @@ def render_indictment(plan: Plan, rng: random.Random) -> str:
     body = []
     for p in plan.persons:
         key = "reasoning_charge_many" if len(p.charges) > 1 else "reasoning_charge"
-        body.append(rng.choice(ph[key]).format(n=p.name, articles=_join(p.articles) or "第二百六十四条",
+        body.append(rng.choice(ph[key]).format(n=p.name, articles=_join(p.articles),
                                                 charges=_join(p.charges)))
         for c in p.circumstances:
             body.append(rng.choice(ph["i_circ"][c]).format(n=p.name))
