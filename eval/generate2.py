@@ -73,10 +73,11 @@ def _case(j: Judgment, k: int, defect: Defect | None) -> dict[str, Any] | None:
         if lab is None:
             return None
         labels.append(lab)
-    real = quote_disagrees(j)
+    # the judgment itself differs from any indictment: it departs from the recommendation it quotes,
+    # or it names a defendant one way in the verdict and another among the parties ("邱剑锋"/"邱剑峰")
+    real = "court_departs" if quote_disagrees(j) else "judgment_names_differ" if j.names_differ else ""
     return {"id": f"g2-{j.id[:8]}-{k}", "source_id": j.id, "documents": docs, "labels": labels,
-            "clean": defect is None and not real, "kind": defect.kind if defect else ("clean" if not real
-                                                                                     else "court_departs")}
+            "clean": defect is None and not real, "kind": defect.kind if defect else (real or "clean")}
 
 
 def cases_for(j: Judgment) -> list[dict[str, Any]]:

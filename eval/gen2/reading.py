@@ -82,6 +82,7 @@ class Judgment:
     quotes: list[Quote]
     plea_signed: bool
     verdict: str
+    names_differ: bool = False  # a defendant of the verdict is not named so among the parties
 
 
 def indictment_number(text: str) -> str | None:
@@ -411,6 +412,20 @@ def _quote_terms(s: str) -> tuple[str | None, int | None, int | None]:
     return pen, vals[0], vals[0]
 
 
+def _defence_speaking(text: str, at: int) -> bool:
+    """The suggestion is the defence's: since the last mention of the prosecution the defence spoke
+    ("辩护人提出…被告人系初犯…建议对其从轻处罚")."""
+    back = text[max(0, at - 300): at]
+    d = max(back.rfind("辩护"), back.rfind("辩称"))
+    p = max(back.rfind("公诉机关"), back.rfind("检察院"), back.rfind("起诉书"), back.rfind("公诉人"))
+    return d > p
+
+
+def _per_charge(text: str, m: re.Match[str]) -> bool:
+    """A recommendation for each charge without the sentence to execute ("对其所犯甲罪，判处…；犯乙罪，判处…")."""
+    return bool(re.search(r"所犯|对其犯", m.group(0)) or re.match(r"[；;]\s*犯", text[m.end(): m.end() + 4]))
+
+
 def quotes(text: str, names: list[str]) -> list[Quote]:
     out: list[Quote] = []
     for m in QUOTE_RX.finditer(text):
@@ -420,6 +435,8 @@ def quotes(text: str, names: list[str]) -> list[Quote]:
         # "被告人…的供述和辩解" is an item of evidence, not the defence speaking
         if re.search(r"辩护人|辩称|(?<!供述和)(?<!供述与)辩解|被告人[^。]{0,10}(提出|请求)|代理人|社区矫正|司法局",
                      lead):
+            continue
+        if _defence_speaking(text, m.start()):
             continue
         seg = m.group(0)
         # the probation term is not part of the term range ("拘役四个月，缓刑六个月")
@@ -437,7 +454,7 @@ def quotes(text: str, names: list[str]) -> list[Quote]:
             q.fine = parse_money(fm.group(0)[2:])
         elif "罚金" in seg:
             q.fine_mentioned = True
-        q.mixed = len(set(re.findall(r"有期徒刑|拘役|管制", seg))) > 1
+        q.mixed = len(set(re.findall(r"有期徒刑|拘役|管制", seg))) > 1 or _per_charge(text, m)
         out.append(q)
     return out
 
@@ -513,4 +530,5 @@ def read(jid: str, text: str) -> Judgment | None:
         quotes=quotes(text[: text.rfind("判决如下") if "判决如下" in text else len(text)], names),
         plea_signed=bool(PLEA_SIGNED.search(text)),
         verdict=verdict,
+        names_differ=any(not parties.get(n) for n in names),
     )
