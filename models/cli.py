@@ -17,7 +17,7 @@ from models.errors import BadInput
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="检察文书智能核查 jiancha")
 
 _SEVERITY_LABEL = {"error": "[red]错误[/red]", "warning": "[yellow]警告[/yellow]", "info": "提示"}
-_KIND_LABEL = {"indictment": "起诉书", "recommendation": "量刑建议书", "judgment": "判决书"}
+_KIND_LABEL = {"indictment": "起诉书", "recommendation": "量刑建议书", "judgment": "刑事判决书"}
 
 
 def _stdin_document():
@@ -60,14 +60,18 @@ def check(
 
 def _print_report(report) -> None:
     console = Console(highlight=False)
-    docs = "、".join(_KIND_LABEL.get(d["kind"], d["kind"]) for d in report.documents)
-    console.print(f"[bold]案件[/bold] {report.case_id}　文书：{docs}　评查等级：[bold]{report.grade}[/bold]")
+    console.print(f"[bold]案件[/bold] {report.case_id}　评查等级：[bold]{report.grade}[/bold]")
+    for d in report.documents:
+        console.print(f"   识别为{_KIND_LABEL.get(d['kind'], d['kind'])}：{d['source']}（{d['chars']}字）")
+    if report.missing_documents:
+        console.print(f"   [yellow]材料不全[/yellow]：缺少{'、'.join(report.missing_documents)}，只核查了已提交的文书")
     if not report.findings:
         console.print("未发现问题。")
         return
     for i, f in enumerate(report.findings, 1):
         who = f"　被告人{f.defendant}" if f.defendant else ""
-        console.print(f"\n{i}. {_SEVERITY_LABEL[f.severity]} [bold]{f.rule_id}[/bold]{who}")
+        title = f" {f.title}" if f.title else ""
+        console.print(f"\n{i}. {_SEVERITY_LABEL[f.severity]} [bold]{f.rule_id}[/bold]{title}{who}")
         console.print(f"   {f.message}")
         for sp in f.spans:
             console.print(f"   [dim]{_KIND_LABEL.get(sp.document, sp.document)}第{sp.start}–{sp.end}字：[/dim]「{sp.text}」")

@@ -9,11 +9,12 @@ import time
 from pathlib import Path
 
 from models.components import configured
-from models.documents import load_case, load_named, parse_text
+from models.documents import NOT_LEGAL, load_case, load_named, parse_text, require_legal
 from models.errors import BadInput
 from models.extract.assemble import extract
-from models.grading import grade
-from models.types import Case, Document, Finding, Report
+from models.grading import grade, missing_documents
+from models.titles import add_titles
+from models.types import DOC_KIND_NAMES, Case, Document, Finding, Report
 
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -57,8 +58,10 @@ def check_case(case: Case) -> Report:
         fn(case, report)
         report.timings_ms[name] = round((time.perf_counter() - t0) * 1000, 3)
     _quote_spans(case, report.findings)
+    add_titles(report.findings)
     report.findings.sort(key=lambda f: (_SEVERITY_RANK[f.severity], f.rule_id))
-    report.grade = grade(report.findings)
+    report.missing_documents = missing_documents(d.kind for d in case.documents)
+    report.grade = grade(report.findings, report.missing_documents)
     return report
 
 
@@ -75,7 +78,8 @@ def _quote_spans(case: Case, findings: list[Finding]) -> None:
 def check_documents(documents: list[Document], case_id: str = "", charges: list[str] | None = None) -> Report:
     t0 = time.perf_counter()
     if not any(d.kind in ("indictment", "recommendation", "judgment") for d in documents):
-        raise BadInput("未找到起诉书、量刑建议书或刑事判决书")
+        who = f"文件{documents[0].source}" if len(documents) == 1 else "所给文件"
+        raise BadInput(f"{who}{NOT_LEGAL}")
     case = build_case(documents, case_id, charges)
     t1 = time.perf_counter()
     report = check_case(case)
@@ -87,6 +91,8 @@ def check_documents(documents: list[Document], case_id: str = "", charges: list[
 def check_texts(texts: dict[str, str], case_id: str = "", charges: list[str] | None = None) -> Report:
     """Check documents given as kind → text (kinds: indictment, recommendation, judgment)."""
     docs = [parse_text(t, source=k, kind=k) for k, t in texts.items() if t]  # type: ignore[arg-type]
+    for d in docs:
+        require_legal(d.text, DOC_KIND_NAMES.get(d.kind, d.source))
     return check_documents(docs, case_id, charges)
 
 

@@ -272,6 +272,7 @@ class Finding:
     source: Source = "rule"
     confidence: float = 1.0
     defendant: str | None = None
+    title: str | None = None  # the rule's Chinese title (rule catalogue / models/titles.yaml)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -285,6 +286,8 @@ class Report:
     sentence_suggestion: dict[str, Any] = field(default_factory=dict)
     grade: str | None = None
     documents: list[dict[str, Any]] = field(default_factory=list)  # kind, source, length
+    # the case documents not given (Chinese names: 起诉书 / 量刑建议书 / 刑事判决书); grade 材料不全
+    missing_documents: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     # LLM assistance (models/llm; source "llm"): explanation, votes, fallbacks, warnings. Left out
     # of to_dict() when empty, so reports without an LLM are unchanged.

@@ -185,6 +185,7 @@ async def case_view(case_pk: CasePk, request: Request, user: PageUser,
     db.commit()
     return render(request, "case.html", user, row=row, summary=sv.case_summary(row), docs=docs,
                   findings=findings, decisions=sv.decisions_of(db, row.id),
+                  missing=row.report.get("missing_documents") or [],
                   suggestion=row.report.get("sentence_suggestion") or {}, similar=similar)
 
 
@@ -284,6 +285,7 @@ def batch_case_view(batch_id: BatchId, seq: FindingIdx, request: Request, user: 
     db.commit()
     return render(request, "case.html", user, row=None, summary=summary,
                   docs=highlighted_documents(bc["documents"], findings), findings=findings, decisions={},
+                  missing=res.get("missing_documents") or [],
                   suggestion={}, similar=None, batch={"id": batch_id, "name": row["batch_name"]})
 
 

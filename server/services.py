@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.errors import BadInput
+from models.types import DOC_KIND_NAMES
 from server.access import visible_cases
 from server.db import AuditLog, CaseFinding, CheckedCase, FindingDecision, User, utcnow
 from server.security import mask_ids
@@ -108,11 +109,13 @@ def documents_from_uploads(files: list[Upload], settings: Any) -> list:
 
 
 def documents_from_texts(texts: dict[str, str | None]) -> list:
-    from models.documents import parse_text
+    from models.documents import parse_text, require_legal
 
     docs = [parse_text(t, source=k, kind=k) for k, t in texts.items() if k in KINDS and t and t.strip()]
     if not docs:
         raise UploadError("请至少提供起诉书、量刑建议书或刑事判决书之一的文本")
+    for d in docs:
+        require_legal(d.text, DOC_KIND_NAMES[d.kind])
     return docs
 
 

@@ -257,7 +257,9 @@ def test_xlsx_never_writes_formulas(tmp_path: Path) -> None:
          "counts": {"error": 0, "warning": 1, "info": 0}, "charges": ["盗窃"],
          "findings": [{"rule_id": "X", "severity": "warning", "message": "=cmd|' /C calc'!A0\x01", "spans": []}]}
     wb = load_workbook(export([r], tmp_path / "f.xlsx"))
-    assert wb["问题"]["G2"].value == "=cmd|' /C calc'!A0" and wb["问题"]["G2"].data_type == "s"
+    # column H: 说明 (after 规则, 规则名称, 严重程度, 被告人)
+    assert wb["问题"]["H1"].value == "说明"
+    assert wb["问题"]["H2"].value == "=cmd|' /C calc'!A0" and wb["问题"]["H2"].data_type == "s"
     assert wb["案件"]["B2"].data_type == "s"
 
 
@@ -321,3 +323,30 @@ def test_queued_batch_is_never_visible_without_its_items(cases_dir: Path, tmp_pa
     bid = store.create_batch(cases_dir, discover(cases_dir), state="queued")
     assert seen == [0]
     assert store.status(bid)["pending"] == store.status(bid)["total"] == 8
+
+
+def test_one_document_case_in_a_batch_is_incomplete(tmp_path: Path) -> None:
+    """A case folder holding only its indictment: 材料不全 with the two missing documents named, in the
+    result, the summary and both reports; the kind detected is listed per input file."""
+    from openpyxl import load_workbook
+
+    root = tmp_path / "cases"
+    shutil.copytree(SAMPLE, root / "full")
+    (root / "only").mkdir()
+    shutil.copy(SAMPLE / "起诉书.txt", root / "only" / "起诉书.txt")
+    results = {r["name"]: r for r in (check_source(root, c) for c in discover(root))}
+    only, full = results["only"], results["full"]
+    assert only["grade"] == "材料不全" and only["missing_documents"] == ["量刑建议书", "刑事判决书"]
+    assert [d["kind"] for d in only["documents"]] == ["indictment"]
+    assert full["missing_documents"] == [] and full["grade"] == "不合格"
+    assert summarize(list(results.values()))["grades"]["材料不全"] == 1
+    wb = load_workbook(export(list(results.values()), tmp_path / "r.xlsx"))
+    head = [c.value for c in wb["案件"][1]]
+    row = next(r for r in wb["案件"].iter_rows(min_row=2, values_only=True) if r[1] == "only")
+    assert row[head.index("评查等级")] == "材料不全"
+    assert row[head.index("缺少的文书")] == "量刑建议书、刑事判决书"
+    assert row[head.index("识别的文书")] == "起诉书（起诉书.txt）"
+    titles = [r[4] for r in wb["问题"].iter_rows(min_row=2, values_only=True)]
+    assert titles and all(titles)  # 规则名称 beside every rule id
+    page = export(list(results.values()), tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "材料不全：缺少量刑建议书、刑事判决书" in page

@@ -49,7 +49,7 @@ def test_submit_run_status_results_export(worker: BatchWorker, tmp_path: Path) -
     zpath.unlink()  # the worker keeps its own copy
     st = worker.wait(bid, timeout=120)
     assert st["state"] == "done" and st["total"] == 5 and st["done"] == 5 and st["failed"] == 0
-    assert set(st["grades"]) == {"优质", "合格", "瑕疵", "不合格"} and sum(st["grades"].values()) == 5
+    assert set(st["grades"]) == {"优质", "合格", "瑕疵", "材料不全", "不合格"} and sum(st["grades"].values()) == 5
     assert st["owner"] == "alice" and st["name"] == "五月评查" and st["created_at"] and st["finished_at"]
     res = worker.results(bid, offset=1, limit=2)
     assert [r["source"] for r in res] == ["case-0001", "case-0002"]

@@ -292,7 +292,7 @@ def test_load_case_other_documents(tmp_path: Path, caplog: pytest.LogCaptureFixt
     only = tmp_path / "only"
     only.mkdir()
     (only / "通知.txt").write_text("关于召开全院干警大会的通知 各部门：定于下周一召开会议。", encoding="utf-8")
-    with pytest.raises(BadInput, match="通知.txt不是起诉书、量刑建议书或刑事判决书"):
+    with pytest.raises(BadInput, match="通知.txt无法识别为起诉书、量刑建议书或刑事判决书"):
         load_case([only])
     (only / "judgment.txt").write_text(_read("judgment_no_findings_fraud.txt"), encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="models.documents.loader"):

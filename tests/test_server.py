@@ -316,3 +316,23 @@ def test_batch_routes_without_worker(env):
     finally:
         app.state.worker = saved
 
+
+def test_non_legal_text_is_refused_with_400(env):
+    """A text with no authority, no 被告人, no title and no section is no 起诉书 (issue 18)."""
+    _app, client, tokens, _c = env
+    weather = "今天天气很好，阳光明媚，我们一家人去公园散步，看到湖边的柳树发了新芽。" * 3
+    r = client.post("/api/v1/check", json={"indictment": weather}, headers=_auth(tokens["p1"]))
+    assert r.status_code == 400 and "无法识别为起诉书、量刑建议书或刑事判决书" in r.json()["detail"]
+    r = client.post("/api/v1/check", files=[("files", ("天气.txt", weather.encode(), "text/plain"))],
+                    headers=_auth(tokens["p1"]))
+    assert r.status_code == 400 and "无法识别为起诉书、量刑建议书或刑事判决书" in r.json()["detail"]
+
+
+def test_one_document_case_is_incomplete(env):
+    _app, client, tokens, _c = env
+    r = client.post("/api/v1/check", json={"judgment": sample_texts()["judgment"]}, headers=_auth(tokens["p1"]))
+    assert r.status_code == 200, r.text
+    rep = r.json()
+    assert rep["missing_documents"] == ["起诉书", "量刑建议书"]
+    assert rep["grade"] in ("材料不全", "不合格") and rep["grade"] != "优质"
+    assert all(f["title"] for f in rep["findings"])

@@ -25,7 +25,7 @@ def check_source(root: str | Path, case: CaseSource) -> dict[str, Any]:
     """Check one case of a batch; never raises: a failing case comes back with ``error`` set.
 
     Result keys: case_id, source, name, documents, expert, experts, charges, court, month,
-    case_number, grade, counts {error, warning, info}, findings, timings_ms, error.
+    case_number, grade, missing_documents, counts {error, warning, info}, findings, timings_ms, error.
     """
     from models.pipeline import build_case, check_case
 
@@ -33,8 +33,8 @@ def check_source(root: str | Path, case: CaseSource) -> dict[str, Any]:
     out: dict[str, Any] = {
         "case_id": None, "source": case.key, "name": case.name or Path(str(root)).stem, "documents": [],
         "expert": None, "experts": [], "charges": [], "court": None, "month": None, "case_number": None,
-        "grade": None, "counts": {"error": 0, "warning": 0, "info": 0}, "findings": [],
-        "timings_ms": {}, "error": None,
+        "grade": None, "missing_documents": [], "counts": {"error": 0, "warning": 0, "info": 0},
+        "findings": [], "timings_ms": {}, "error": None,
     }
     try:
         docs = load_source(Path(root), case)
@@ -51,6 +51,7 @@ def check_source(root: str | Path, case: CaseSource) -> dict[str, Any]:
             "experts": rd["experts"],
             "expert": _main_expert(report.experts),
             "grade": report.grade,
+            "missing_documents": rd["missing_documents"],
             "findings": rd["findings"],
         })
         for f in report.findings:

@@ -13,6 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from models.errors import BadInput
+from models.types import DOC_KIND_NAMES
 
 from .store import GRADES
 
@@ -34,7 +35,7 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
     """Counts over the finished cases: grades, severities, and per crime / expert / rule / court / month.
 
     Group tables are ``{label: {"cases", "grades": {grade: n}, "severity": {sev: n findings}}}``;
-    ``by_rule`` is ``{rule_id: {"severity", "findings", "cases"}}``.
+    ``by_rule`` is ``{rule_id: {"severity", "findings", "cases", "title", "message"}}``.
     """
     done = [r for r in results if r.get("status", "done") == "done" and not r.get("error")]
     failed = [r for r in results if r.get("error")]
@@ -66,7 +67,7 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
         for f in r.get("findings") or []:
             rid = f["rule_id"]
             row = by_rule.setdefault(rid, {"severity": f["severity"], "findings": 0, "cases": 0,
-                                           "message": f.get("message", "")})
+                                           "title": f.get("title") or "", "message": f.get("message", "")})
             row["findings"] += 1
             if rid not in seen:
                 row["cases"] += 1
@@ -192,40 +193,43 @@ def write_xlsx(results: list[dict[str, Any]], path: Path, info: dict[str, Any] |
     r += 2
     ws.cell(row=r, column=1, value="按规则").font = bold
     r += 1
-    put(ws, r, ["规则", "严重程度", "问题数", "涉及案件数", "示例说明"], header=True)
+    put(ws, r, ["规则", "规则名称", "严重程度", "问题数", "涉及案件数", "示例说明"], header=True)
     for rid, v in s["by_rule"].items():
         r += 1
-        put(ws, r, [rid, SEVERITY_CN.get(v["severity"], v["severity"]), v["findings"], v["cases"], v["message"]])
+        put(ws, r, [rid, v.get("title", ""), SEVERITY_CN.get(v["severity"], v["severity"]), v["findings"], v["cases"],
+                    v["message"]])
     _widths(ws, [28, 14, 10, 10, 10, 10, 10, 10, 10])
 
     wc = wb.create_sheet("案件")
     header = ["序号", "案件", "来源", "案件编号", "案号", "罪名", "专家", "法院", "月份", "评查等级",
-              "错误", "警告", "提示", "用时(ms)", "状态", "失败原因"]
+              "错误", "警告", "提示", "用时(ms)", "状态", "失败原因", "识别的文书", "缺少的文书"]
     put(wc, 1, header, header=True)
     for i, c in enumerate(results, 1):
         counts = c.get("counts") or {}
         put(wc, i + 1, [i, _case_label(c), c.get("source"), c.get("case_id"), c.get("case_number"),
                         "、".join(c.get("charges") or []), c.get("expert"), c.get("court"), c.get("month"),
                         c.get("grade"), counts.get("error", 0), counts.get("warning", 0), counts.get("info", 0),
-                        (c.get("timings_ms") or {}).get("total"), _status_cn(c), c.get("error")])
+                        (c.get("timings_ms") or {}).get("total"), _status_cn(c), c.get("error"),
+                        _documents_cn(c), "、".join(c.get("missing_documents") or [])])
     wc.freeze_panes = "C2"
     wc.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(results) + 1}"
-    _widths(wc, [6, 24, 24, 30, 26, 20, 12, 24, 9, 9, 6, 6, 6, 10, 8, 40])
+    _widths(wc, [6, 24, 24, 30, 26, 20, 12, 24, 9, 9, 6, 6, 6, 10, 8, 40, 30, 20])
 
     wf = wb.create_sheet("问题")
-    header = ["案件", "来源", "评查等级", "规则", "严重程度", "被告人", "说明", "证据", "建议", "依据", "来源类型", "置信度"]
+    header = ["案件", "来源", "评查等级", "规则", "规则名称", "严重程度", "被告人", "说明", "证据", "建议", "依据",
+              "来源类型", "置信度"]
     put(wf, 1, header, header=True)
     n = 1
     for c in results:
         for f in c.get("findings") or []:
             n += 1
-            put(wf, n, [_case_label(c), c.get("source"), c.get("grade"), f.get("rule_id"),
+            put(wf, n, [_case_label(c), c.get("source"), c.get("grade"), f.get("rule_id"), f.get("title"),
                         SEVERITY_CN.get(f.get("severity"), f.get("severity")), f.get("defendant"), f.get("message"),
                         _evidence(f), f.get("suggestion"), f.get("basis"), f.get("source"), f.get("confidence")])
     wf.freeze_panes = "A2"
     wf.auto_filter.ref = f"A1:{get_column_letter(len(header))}{n}"
-    _widths(wf, [24, 24, 9, 30, 8, 10, 60, 50, 40, 30, 8, 8])
-    for row in wf.iter_rows(min_row=2, min_col=7, max_col=8):
+    _widths(wf, [24, 24, 9, 30, 24, 8, 10, 60, 50, 40, 30, 8, 8])
+    for row in wf.iter_rows(min_row=2, min_col=8, max_col=9):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     wb.save(path)
@@ -256,6 +260,12 @@ def _pct(n: int, total: int) -> str:
     return f"{100 * n / total:.1f}%" if total else "—"
 
 
+def _documents_cn(r: dict[str, Any]) -> str:
+    """The kind detected for each input: "起诉书（a.txt）、刑事判决书（b.docx）"."""
+    return "、".join(f"{DOC_KIND_NAMES.get(d.get('kind'), d.get('kind'))}（{d.get('source')}）"
+                    for d in r.get("documents") or [])
+
+
 def _status_cn(r: dict[str, Any]) -> str:
     st = r.get("status") or ("failed" if r.get("error") else "done")
     return {"done": "已评查", "failed": "失败", "pending": "待评查"}.get(st, st)
@@ -269,7 +279,7 @@ h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ccc
 table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ddd;padding:3px 8px;
 text-align:left;vertical-align:top}th{background:#eef3f8}td.n{text-align:right}
 .bar{display:inline-block;height:12px;background:#4a7fc1;vertical-align:middle}
-.g-优质{color:#1a7f37}.g-合格{color:#2f5d9e}.g-瑕疵{color:#b7791f}.g-不合格{color:#c53030;font-weight:bold}
+.g-优质{color:#1a7f37}.g-合格{color:#2f5d9e}.g-瑕疵{color:#b7791f}.g-材料不全{color:#8a5a00}.g-不合格{color:#c53030;font-weight:bold}
 .s-error{color:#c53030}.s-warning{color:#b7791f}.s-info{color:#555}.err{color:#c53030}
 details{margin:6px 0}summary{cursor:pointer}.meta td:first-child{color:#666}
 .ev{color:#555;font-size:12px}
@@ -309,7 +319,8 @@ def _html_context(results: list[dict[str, Any]], info: dict[str, Any]) -> dict[s
             "charges": "、".join(c.get("charges") or []), "court": _s(c.get("court")), "month": _s(c.get("month")),
             "grade": c.get("grade") or "", "error": counts.get("error", 0), "warning": counts.get("warning", 0),
             "info": counts.get("info", 0), "status": _status_cn(c), "failure": c.get("error"),
-            "findings": [{"rule_id": _s(f.get("rule_id")), "severity": _s(f.get("severity")),
+            "documents": _documents_cn(c), "missing": "、".join(c.get("missing_documents") or []),
+            "findings": [{"rule_id": _s(f.get("rule_id")), "title": _s(f.get("title")), "severity": _s(f.get("severity")),
                           "severity_cn": _s(SEVERITY_CN.get(f.get("severity"), f.get("severity"))),
                           "message": _s(f.get("message")), "evidence": _evidence(f),
                           "suggestion": _s(f.get("suggestion")), "basis": _s(f.get("basis"))}
@@ -326,7 +337,7 @@ def _html_context(results: list[dict[str, Any]], info: dict[str, Any]) -> dict[s
         "groups": groups,
         "rules": [{"id": rid, "severity": _s(v["severity"]), "severity_cn": _s(SEVERITY_CN.get(v["severity"])),
                    "findings": v["findings"], "cases": v["cases"], "width": int(160 * v["findings"] / rtop),
-                   "message": _s(v["message"])} for rid, v in s["by_rule"].items()],
+                   "title": _s(v.get("title")), "message": _s(v["message"])} for rid, v in s["by_rule"].items()],
         "cases": cases,
     }
 

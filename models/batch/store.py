@@ -42,7 +42,7 @@ from .discover import CaseSource
 
 metadata = MetaData()
 
-GRADES: tuple[str, ...] = ("优质", "合格", "瑕疵", "不合格")
+GRADES: tuple[str, ...] = ("优质", "合格", "瑕疵", "材料不全", "不合格")
 STATES: tuple[str, ...] = ("queued", "running", "done", "cancelled", "failed")
 
 batches = Table(

@@ -95,6 +95,7 @@ def render(rule: Rule, hit: Hit) -> Finding:
         source="rule",
         confidence=hit.confidence,
         defendant=hit.defendant,
+        title=rule.title or None,
     )
 
 

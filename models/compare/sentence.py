@@ -42,6 +42,10 @@ def fine_differs(rec: SentenceTerm, jud: SentenceTerm) -> bool:
 
 # A recommendation may leave options open: "可适用缓刑", "或者免予刑事处罚".
 _PROBATION_OPTIONAL = ("可适用缓刑", "可以适用缓刑", "可以宣告缓刑", "可宣告缓刑", "或者缓刑", "或缓刑")
+# In the 量刑建议书 itself "可以适用缓刑" is the prosecutor's proposal of probation (a court that imposes
+# 实刑 departs from it); only an alternative ("…或者缓刑") leaves the manner of execution open. A
+# judgment's summary of the recommendation is read leniently (all of _PROBATION_OPTIONAL).
+_PROBATION_ALTERNATIVE = ("或者缓刑", "或缓刑")
 _EXEMPTION_OPTIONAL = ("或者免予刑事处罚", "或免予刑事处罚", "或者免除处罚", "可以免予刑事处罚")
 
 
@@ -63,7 +67,8 @@ def differences(rec: SentenceTerm, jud: SentenceTerm, wording: str | None = None
     elif term_differs(rec, jud):
         out.append("COMPARE.TERM_MISMATCH")
     probation_stated = wording is None or "缓刑" in wording
-    probation_open = any(w in text for w in _PROBATION_OPTIONAL)
+    optional = _PROBATION_OPTIONAL if wording is not None else _PROBATION_ALTERNATIVE
+    probation_open = any(w in text for w in optional)
     if (rec.penalty and jud.penalty and probation_stated and not probation_open
             and rec.probation != jud.probation):
         out.append("COMPARE.PROBATION_MISMATCH")
@@ -136,6 +141,14 @@ def check_sentence(ctx: CheckContext) -> Iterator[Hit]:
         sp = span(where, rec) + span("judgment", judged)
         wording = None if where == "recommendation" else _sentence_of(ctx.document("judgment"), rec)
         diffs = differences(rec, judged, wording)
+        if judged is not d.judged:
+            # 数罪并罚 with an earlier sentence: a recommendation may speak of the new crime or of the
+            # sentence to execute (决定执行); only what differs from both is reported
+            final = differences(rec, d.judged, wording)
+            fine_only_final = judged.fine_yuan is None and "COMPARE.FINE_MISMATCH" in final
+            diffs = [x for x in diffs if x in final] + (["COMPARE.FINE_MISMATCH"] if fine_only_final else [])
+            if fine_only_final:
+                params["jud_fine"] = yuan_text(d.judged.fine_yuan)
         for rule_id in diffs:
             yield Hit(rule_id, sp, params, defendant=d.name)
         departs = {"COMPARE.PENALTY_TYPE_MISMATCH", "COMPARE.TERM_MISMATCH", "COMPARE.PROBATION_MISMATCH"}

@@ -7,6 +7,7 @@ from .classify import classify, scores
 from .loader import clearly_other_kind, load_bytes, load_case, load_document, load_named
 from .parse import normalise, parse_text
 from .sections import split_sections
+from .validity import NOT_LEGAL, legal_marks, require_legal
 
 SECTION_NAMES: dict[str, tuple[str, ...]] = {
     "judgment": (
@@ -18,15 +19,18 @@ SECTION_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 __all__ = [
+    "NOT_LEGAL",
     "SECTION_NAMES",
     "classify",
     "clearly_other_kind",
+    "legal_marks",
     "load_bytes",
     "load_case",
     "load_document",
     "load_named",
     "normalise",
     "parse_text",
+    "require_legal",
     "scores",
     "split_sections",
 ]

@@ -20,6 +20,7 @@ from models.types import DOC_KIND_NAMES, DocKind, Document
 
 from .classify import KINDS, scores
 from .parse import parse_text
+from .validity import NOT_LEGAL, require_legal
 
 logger = logging.getLogger(__name__)
 
@@ -203,7 +204,7 @@ def _select(docs: list[Document], skipped: list[str]) -> list[Document]:
         extra = f"（已忽略：{'、'.join(skipped[:5])}）" if skipped else ""
         raise BadInput(f"没有找到可读取的文书{extra}；{SUPPORTED}")
     if len(docs) == 1 and docs[0].kind == "other":
-        raise BadInput(f"文件{docs[0].source}不是起诉书、量刑建议书或刑事判决书")
+        raise BadInput(f"文件{docs[0].source}{NOT_LEGAL}")
     by_kind: dict[str, Document] = {}
     for d in docs:
         if d.kind == "other":
@@ -216,7 +217,7 @@ def _select(docs: list[Document], skipped: list[str]) -> list[Document]:
         by_kind[d.kind] = d
     if not by_kind:
         names = "、".join(d.source for d in docs[:5])
-        raise BadInput(f"没有找到起诉书、量刑建议书或刑事判决书（{names}都不是）")
+        raise BadInput(f"没有找到起诉书、量刑建议书或刑事判决书（{names}{NOT_LEGAL}）")
     return [by_kind[k] for k in KINDS if k in by_kind]
 
 
@@ -371,6 +372,7 @@ def load_named(
     out: list[Document] = []
     for kind, p in given:
         doc = load_document(Path(p), kind=kind)
+        require_legal(doc.text, Path(p).name)
         other = clearly_other_kind(doc.text, kind)
         if other:
             raise BadInput(f"文件{Path(p).name}看起来是{DOC_KIND_NAMES[other]}，不是{DOC_KIND_NAMES[kind]}")

@@ -44,7 +44,7 @@ Block = tuple[str, int]  # (text, absolute offset)
 _JUDGMENT_NO = re.compile(r"[（(〔［\[]\s*[12]\d{3}\s*[）)〕］\]][^\s，。；：:（(]{1,20}?刑[^\s，。；]{0,6}?\d+号")
 _JUDGMENT_NO_OLD = re.compile(r"[^\s，。；]{0,12}刑[初终再更][字]?第?\d+号")
 _PROC_NO = re.compile(
-    r"[\u4e00-\u9fff]{1,16}(?:诉|量建|建|检)[\u4e00-\u9fff]{0,8}[〔［\[（(]\s*[12]\d{3}\s*[〕］\]）)]\s*[\dＸX×xｘ]+号"
+    r"[\u4e00-\u9fff]{1,16}(?:诉|量建|建|检)[\u4e00-\u9fff]{0,8}[〔［\[（(]\s*[12]\d{3}\s*[〕］\]）)]\s*第?\s*[\dＸX×xｘ]+号"
 )
 _INDICTMENT_REF = re.compile(
     r"以\s*(?P<no>[^\s，。；]{2,40}?号)\s*(?:起诉书|《起诉书》)?(?:指控|起诉)"
@@ -105,6 +105,9 @@ _LAYOUT: dict[str, dict[str, tuple[str, ...]]] = {
         "charges_main": ("verdict",),
         "charges_more": ("reasoning",),
         "circumstances": ("findings", "reasoning"),
+        # the defendant's own stance ("…无异议且已签署认罪认罚具结书"): only the plea is read there,
+        # the defence's claims for other circumstances are not findings of the court
+        "circumstances_plea": ("defence",),
         "judged": ("verdict",),
         "recommended": ("accusation",),
         "dates_plain": ("history", "reasoning", "verdict"),
@@ -137,6 +140,8 @@ _LAYOUT: dict[str, dict[str, tuple[str, ...]]] = {
         "dates_signed": ("closing",),
     },
 }
+# circumstances read from the defendant's stance in a judgment's defence section
+_PLEA = frozenset({"认罪认罚"})
 _SIGNED_ROLE = {"judgment": "judgment", "indictment": "prosecution", "recommendation": "other"}
 
 
@@ -203,6 +208,9 @@ def extract(doc: Document) -> DocElements:
 
     # circumstances
     circ = _run(part("circumstances"), extract_circumstances, names=names)
+    has_plea = sectioned and layout is not None and "circumstances_plea" in layout
+    plea = _run(part("circumstances_plea"), extract_circumstances, names=names) if has_plea else []
+    circ += [(c, who) for c, who in plea if c.name in _PLEA and not c.negated]
     el.circumstances = [c for c, _ in circ]
     for c, who in circ:
         for n in who:

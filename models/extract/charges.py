@@ -107,8 +107,10 @@ def extract_charges(
     """
     names = names or []
     out: list[ChargeMention] = []
+    last_who: list[str] = []  # the defendants of the previous sentence's last charge
     for sm in _SENT_RE.finditer(text):
         sent = sm.group(0)
+        prev_who, last_who = last_who, []
         if "罪" not in sent or _SKIP_SENT.search(sent):
             continue
         base = offset + sm.start()
@@ -134,8 +136,17 @@ def extract_charges(
                 pos = c.end()
             yi_ok = trig != "以" or _YI_CONTEXT.match(sent, pos) is not None
             who = names_in_sentence(sent, names, before=trig_start)
+            case_at = sent.rfind("一案", 0, trig_start)
+            if case_at >= 0 and len(who) > 1:
+                # "被告人甲、乙…一案，经本院审查认为，被告人甲的行为…应当以…罪": after the case cause
+                # the names that follow it say whose charge this is
+                own = names_in_sentence(sent[case_at:], names, before=trig_start - case_at)
+                who = own or who
+            if not who and prev_who and sent.lstrip().startswith("犯"):
+                who = list(prev_who)  # "被告人甲犯盗窃罪，判处…；犯抢劫罪，判处…": still 甲
             if not who and len(names) == 1:
                 who = list(names)
+            last_who = list(who)
             for st, w in found:
                 if not _acceptable(w):
                     continue

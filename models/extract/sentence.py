@@ -633,8 +633,8 @@ def extract_term_dates(
             best = None
             for r in _RANGE.finditer(seg):
                 pre = seg[max(0, r.start() - 3) : r.start()]
-                if "折抵" in pre:
-                    continue
+                if "折抵" in pre and not r.group("lead"):
+                    continue  # "…折抵自A至B" credits a custody period; "…予以折抵，即自A起至B止" is the term
                 if best is None or r.group("lead"):
                     best = r
             if best is not None:

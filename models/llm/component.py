@@ -192,11 +192,12 @@ def llm_explain(case: Case, report: Report) -> None:
 
 
 def _explain(case: Case, report: Report) -> None:
-    from models.grading import grade
+    from models.grading import grade, missing_documents
     from models.llm.features import explain
 
     d = report.to_dict()
-    d["grade"] = grade(report.findings)  # the pipeline grades after the components
+    # the pipeline grades after the components
+    d["grade"] = grade(report.findings, missing_documents(x.kind for x in case.documents))
     e = explain(d, _expert(report), budget_for(case), _warnings(report))
     if e is not None:
         report.llm["explanation"] = e

@@ -11,7 +11,7 @@ from knowledge import charges as charge_catalogue
 from knowledge import statutes
 from models.checks.engine import CheckContext, Hit, register
 from models.checks.util import active, months_text, span, term_text
-from models.sentencing.dates import term_end
+from models.sentencing.dates import days_out_of_custody, term_end
 from models.sentencing.limits import limits
 from models.types import Defendant, SentenceTerm
 
@@ -19,13 +19,22 @@ _SEVERITY_ORDER = {"管制": 1, "拘役": 2, "有期徒刑": 3, "无期徒刑": 
 # Words in a term clause or verdict that mean the stated dates legitimately depart from the
 # plain "start + term − 1 day" arithmetic.
 _SPECIAL_CUSTODY = ("二日折抵", "折抵刑期二日", "扣除", "余刑", "前罪", "撤销", "监外执行", "已执行")
-# Words in the defendant's particulars that mean custody was interrupted (bail, release,
-# escape): the term then ends later than "start + term − 1 day" by the days out of custody.
-_INTERRUPTED = re.compile(r"取保候审|监视居住|(?<!刑满)(?<!期满)(?<!假释)释放|脱逃|在逃|保外就医|变更强制措施|暂予监外")
+# Words in the defendant's particulars that mean custody was interrupted in a way the dated
+# measures do not show (release, escape, medical parole): the term then ends later than
+# "start + term − 1 day" by days that cannot be counted. 取保候审 / 监视居住 are counted from their
+# dates (models.sentencing.dates.days_out_of_custody).
+_INTERRUPTED = re.compile(r"(?<!刑满)(?<!期满)(?<!假释)(?<!减刑)(?<!服刑)释放|脱逃|在逃|保外就医|暂予监外")
+# Courts count the days out of custody one way or another (the day of release, the day of return):
+# a later end within this many days of the bound is not reported.
+_OUT_SLACK_DAYS = 3
 
 
 @register("sentencing.term_dates")
 def check_term_dates(ctx: CheckContext) -> Iterator[Hit]:
+    """The stated term dates against the term: an end later than start + term − 1 day (plus the days
+    out of custody after the start, when the measures state them) is wrong whatever custody came
+    before; an end before the start is a date written (or read) wrongly; an end earlier than the
+    arithmetic can be right (earlier custody credited) and is a hint."""
     el = ctx.elements("judgment")
     doc = ctx.document("judgment")
     if el is None or doc is None:
@@ -37,16 +46,25 @@ def check_term_dates(ctx: CheckContext) -> Iterator[Hit]:
         if (st is None or d.term_start is None or d.term_end is None or st.term_months is None
                 or st.penalty not in ("有期徒刑", "拘役") or st.probation):
             continue
-        if any(w in d.term_clause or w in verdict for w in _SPECIAL_CUSTODY):
-            continue
         start, end = d.term_start.date, d.term_end.date
         expected = term_end(start, st.term_months)
-        # a start late in the month may be clamped (1月31日 + 1个月): allow one day either way
-        slack = dt.timedelta(days=1 if start.day >= 29 else 0)
         params = {"term": term_text(st), "start": _d(start), "end": _d(end), "expected": _d(expected)}
         sp = span("judgment", d.term_start) + span("judgment", d.term_end)
+        if end < start:
+            yield Hit("SENT.TERM_DATES_DOUBT", sp, params, defendant=d.name)
+            continue
+        if any(w in d.term_clause or w in verdict for w in _SPECIAL_CUSTODY):
+            continue
+        # a start late in the month may be clamped (1月31日 + 1个月): allow one day either way
+        slack = dt.timedelta(days=1 if start.day >= 29 else 0)
         if end > expected + slack:
-            if not _INTERRUPTED.search(parties):
+            out = days_out_of_custody(d.measures, start, expected)
+            if out is None or _INTERRUPTED.search(parties):
+                continue  # released with no later custody stated: the end cannot be bounded
+            if out == 0 or end > expected + slack + dt.timedelta(days=out + _OUT_SLACK_DAYS):
+                if out:
+                    params["expected"] = f"{_d(expected)}（另加取保候审等未羁押的{out}日，最迟至" \
+                                         f"{_d(expected + dt.timedelta(days=out))}）"
                 yield Hit("SENT.TERM_DATES", sp, params, defendant=d.name)
         elif end < expected - slack:
             # Ending early can be right when custody before the stated start (抓获, 行政拘留

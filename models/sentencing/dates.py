@@ -31,3 +31,39 @@ def age_on(birth: dt.date, day: dt.date) -> int:
     """
     birthday_not_yet_passed = (day.month, day.day) <= (birth.month, birth.day)
     return max(0, day.year - birth.year - birthday_not_yet_passed)
+
+
+_OUT = ("bail", "residence")  # out of custody: 取保候审, 监视居住
+_IN = ("detention", "arrest")  # back in custody: 刑事拘留, 逮捕
+
+
+def days_out_of_custody(measures: list, start: dt.date, until: dt.date | None = None) -> int | None:
+    """Most days the defendant can have spent out of custody after ``start`` (the first day of the
+    term as stated): each 取保候审 / 监视居住 on or after ``start`` up to the last 拘留 / 逮捕 before the
+    next release ("同年12月7日被取保候审，2017年6月27日经本院决定逮捕" → 202 days). None when a
+    release is followed by no later custody (the end of the term cannot be bounded). A release on
+    or after ``until`` (the day the term ends without interruption) interrupts nothing: the term was
+    served by then ("2018年1月23日经本院决定被取保候审" at the end of a term served in custody).
+
+    ``measures`` are the defendant's DateMention objects with roles (models.extract.people)."""
+    events = sorted((m.date, m.role) for m in measures if m.role in _OUT + _IN)
+    total = 0
+    i = 0
+    while i < len(events):
+        day, role = events[i]
+        if role not in _OUT or day < start or (until is not None and day >= until):
+            i += 1
+            continue
+        j = i + 1
+        back = None
+        while j < len(events) and events[j][1] in _IN + _OUT:
+            if events[j][1] in _IN:
+                back = events[j][0]
+            elif back is not None:
+                break  # released again after a return to custody: a new interval
+            j += 1
+        if back is None:
+            return None
+        total += (back - day).days
+        i = j
+    return total

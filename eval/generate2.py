@@ -1,0 +1,149 @@
+"""The second, independent case generator: for each real judgment an indictment and a sentencing
+recommendation written from DOMAIN.md's formats and the judgment alone (eval/gen2/), as one clean
+case and several cases with one labelled defect each.
+
+Written without reading eval/generate.py, so that its wordings and defects are not the ones the
+checker was tuned on. Deterministic: every case has its own random generator seeded from the
+judgment id and the case number. Follows the fixed dev/test split of the judgments
+(eval/data/split.json). Output: eval/data/generated2_{dev,test}.jsonl.gz, the same row format as
+the first generator ({"id", "source_id", "documents", "labels", "clean"}), plus "kind".
+
+    python -m eval generate --generator 2
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import random
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from eval.gen2.defects import DEFECTS, Defect
+from eval.gen2.reading import Judgment, read
+from eval.gen2.writing import Plan, plan_case, render_indictment, render_recommendation
+
+DATA = Path(__file__).parent / "data"
+DEFECTS_PER_JUDGMENT = 5
+
+
+def path_for(split: str) -> Path:
+    return DATA / f"generated2_{split}.jsonl.gz"
+
+
+def _rng(*parts: Any) -> random.Random:
+    seed = int(hashlib.sha1(":".join(map(str, parts)).encode("utf-8")).hexdigest()[:16], 16)
+    return random.Random(seed)
+
+
+def quote_disagrees(j: Judgment) -> bool:
+    """The court quotes a recommendation its own sentence lies outside of: the judgment itself
+    differs from the prosecution, so its cases cannot be called clean."""
+    for d in j.defendants:
+        m = d.sentence.months
+        for q in j.quotes:
+            if q.penalty != d.sentence.penalty or not m or not (d.name in q.names or len(j.defendants) == 1):
+                continue
+            if (q.low is not None and m < q.low) or (q.high is not None and m > q.high):
+                return True
+        if any(q.penalty and q.penalty != d.sentence.penalty and d.name in q.names for q in j.quotes):
+            return True
+    return False
+
+
+def _write(plan: Plan, rng: random.Random, judgment: str) -> dict[str, str]:
+    return {"indictment": render_indictment(plan, rng), "recommendation": render_recommendation(plan, rng),
+            "judgment": judgment}
+
+
+def _case(j: Judgment, k: int, defect: Defect | None) -> dict[str, Any] | None:
+    rng = _rng(j.id, k)
+    plan = plan_case(j, rng)
+    labels = []
+    if defect and defect.stage == "plan":
+        lab = defect.apply(j, plan, rng)
+        if lab is None:
+            return None
+        labels.append(lab)
+    docs = _write(plan, rng, j.text)
+    if defect and defect.stage == "text":
+        lab = defect.apply(j, docs, plan, rng)
+        if lab is None:
+            return None
+        labels.append(lab)
+    # the judgment itself differs from any indictment: it departs from the recommendation it quotes,
+    # or it names a defendant one way in the verdict and another among the parties ("邱剑锋"/"邱剑峰")
+    real = "court_departs" if quote_disagrees(j) else "judgment_names_differ" if j.names_differ else ""
+    return {"id": f"g2-{j.id[:8]}-{k}", "source_id": j.id, "documents": docs, "labels": labels,
+            "clean": defect is None and not real, "kind": defect.kind if defect else (real or "clean")}
+
+
+def cases_for(j: Judgment) -> list[dict[str, Any]]:
+    """One clean case, then up to DEFECTS_PER_JUDGMENT defect cases of different kinds."""
+    out = [c for c in [_case(j, 0, None)] if c]
+    order = _rng(j.id, "order").sample(DEFECTS, len(DEFECTS))
+    k = 1
+    for d in order:
+        if len(out) > DEFECTS_PER_JUDGMENT:
+            break
+        c = _case(j, k, d)
+        k += 1
+        if c:
+            out.append(c)
+    return out
+
+
+def generate(judgments: list[dict[str, Any]], split_of: dict[str, str]) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
+    by_split: dict[str, list[dict[str, Any]]] = {"dev": [], "test": []}
+    stats: Counter[str] = Counter()
+    for row in judgments:
+        split = split_of.get(row["id"])
+        if split not in by_split:
+            continue
+        j = read(row["id"], row["judgment"])
+        if j is None:
+            stats[f"{split}: unreadable judgments (or not first instance)"] += 1
+            continue
+        if not j.articles or any(q.mixed for q in j.quotes):
+            # nothing to cite, or a recommendation across two penalties the plan cannot write
+            stats[f"{split}: judgments left out (no article of the special part / mixed-penalty quote)"] += 1
+            continue
+        cs = cases_for(j)
+        by_split[split] += cs
+        stats[f"{split}: judgments"] += 1
+        for c in cs:
+            stats[f"{split}: {c['kind']}"] += 1
+    return by_split, dict(sorted(stats.items()))
+
+
+def write_outputs(judgments: list[dict[str, Any]], split_of: dict[str, str] | None = None) -> dict[str, Any]:
+    from eval.datasets import load_split
+
+    by_split, stats = generate(judgments, split_of or load_split())
+    for split, rows in by_split.items():
+        with open(path_for(split), "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
+            for r in rows:
+                gz.write((json.dumps(r, ensure_ascii=False) + "\n").encode("utf-8"))
+    return stats
+
+
+def load(split: str, limit: int | None = None) -> list[dict[str, Any]]:
+    """The second generator's cases of a split (generated first if the file is missing)."""
+    if split not in ("dev", "test"):
+        raise ValueError(f"unknown split: {split}")
+    p = path_for(split)
+    if not p.exists():
+        from eval.datasets import load_judgments
+
+        write_outputs(load_judgments())
+    out = []
+    with gzip.open(p, "rt", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                out.append(json.loads(line))
+                if limit is not None and len(out) >= limit:
+                    break
+    return out
+
