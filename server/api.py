@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from server import accounts
 from server import services as sv
 from server.access import can_batch_folder, can_see_batch, can_see_case
-from server.db import ApiToken, AuditLog, CheckedCase, User
-from server.deps import DB, ApiUser, BatchId, CasePk, FindingIdx, client_ip, require_admin
+from server.db import AuditLog, CheckedCase, User
+from server.deps import DB, ApiUser, BatchId, CasePk, FindingIdx, TokenId, client_ip, require_admin
 from server.schemas import (
     BatchFolderIn,
     CaseDetail,
@@ -30,9 +31,10 @@ from server.schemas import (
     SimilarIn,
     TextIn,
     TokenIn,
+    TokenInfo,
     TokenOut,
 )
-from server.security import ROLES, new_token, token_digest
+from server.security import ROLES
 
 router = APIRouter(prefix="/api/v1")
 
@@ -149,13 +151,30 @@ def me(user: ApiUser) -> Me:
 
 @router.post("/tokens", response_model=TokenOut, tags=["账号"])
 async def create_token(request: Request, user: ApiUser, db: DB) -> TokenOut:
-    """为当前账号创建 API 令牌（只显示一次）。"""
+    """为当前账号创建 API 令牌（只显示一次）；days：有效天数（默认 90，0 为永久）。"""
     body: TokenIn = await _json_body(request, TokenIn)
-    tok = new_token()
-    db.add(ApiToken(user_id=user.id, name=body.name, token_hash=token_digest(tok)))
-    sv.audit(db, user.username, "token", body.name, "", client_ip(request))
+    days = _settings(request).token_days if body.days is None else body.days
+    tok, row = accounts.create_token(db, user, body.name, days)
+    sv.audit(db, user.username, "token", body.name, f"{days or '永久'}天" if days else "永久", client_ip(request))
     db.commit()
-    return TokenOut(token=tok, name=body.name)
+    return TokenOut(token=tok, name=body.name, id=row.id, expires_at=accounts.token_info(row)["expires_at"])
+
+
+@router.get("/tokens", response_model=list[TokenInfo], tags=["账号"])
+def list_tokens(user: ApiUser, db: DB) -> list[TokenInfo]:
+    """当前账号的 API 令牌（不含令牌本身）：名称、状态、创建、到期、最近使用（UTC）。"""
+    return [TokenInfo(**accounts.token_info(t)) for t in accounts.list_tokens(db, user.id)]
+
+
+@router.delete("/tokens/{token_id}", response_model=TokenInfo, tags=["账号"])
+def revoke_token(token_id: TokenId, request: Request, user: ApiUser, db: DB) -> TokenInfo:
+    """撤销当前账号的一个 API 令牌（立即失效）。"""
+    t = accounts.revoke_token(db, token_id, user.id)
+    if t is None:
+        raise HTTPException(404, "令牌不存在")
+    sv.audit(db, user.username, "token_revoke", f"token:{token_id}", t.name, client_ip(request))
+    db.commit()
+    return TokenInfo(**accounts.token_info(t))
 
 
 # --------------------------------------------------------------------------- checks

@@ -5,6 +5,7 @@ OpenAPI at ``/openapi.json``, interactive docs at ``/docs``."""
 from __future__ import annotations
 
 import logging
+import weakref
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from knowledge.settings import Settings, get_settings
 from models.errors import BadInput
+from server import throttle
 from server.db import make_engine, migrate, session_factory
 from server.deps import NeedLogin
 from server.security import install_log_masking, load_secret_key
@@ -142,7 +144,7 @@ def warm_up() -> None:
 def create_app(settings: Settings | None = None, start_worker: bool = True, warm: bool = True) -> FastAPI:
     """Build the app. ``settings`` default: ``knowledge.settings.get_settings()``; ``start_worker``:
     run the batch worker while the app runs; ``warm``: load the pipeline's data on startup."""
-    from server import api, pages
+    from server import account_pages, api, pages
     from server.services import status_of
 
     settings = settings or get_settings()
@@ -175,6 +177,8 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, warm
     app.state.Session = session_factory(engine)
     app.state.worker = worker
     app.state.db_url = url
+    app.state.login_policy = throttle.Policy.from_settings(settings)
+    app.state.hash_gates = weakref.WeakKeyDictionary()
 
     secret = load_secret_key(settings.secret_key_file or data_dir / "secret_key")
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="jiancha_session",
@@ -185,6 +189,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, warm
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(account_pages.router)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
