@@ -5,6 +5,7 @@ OpenAPI at ``/openapi.json``, interactive docs at ``/docs``."""
 from __future__ import annotations
 
 import logging
+import os
 import weakref
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -41,6 +42,29 @@ def _version() -> str:
 
 def database_url(settings: Settings) -> str:
     return settings.database_url or f"sqlite:///{Path(settings.data_dir) / 'jiancha.db'}"
+
+
+def private_data_dir(data_dir: Path) -> None:
+    """The data directory holds full case texts with ID numbers: only its owner may enter it (700)."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(data_dir, 0o700)
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file readable by its owner only (600) before SQLite does (SQLite gives
+    its -wal/-shm files the database file's mode); tighten an existing one."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if not u.drivername.startswith("sqlite") or not u.database or u.database == ":memory:":
+        return
+    db = Path(u.database)
+    db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(db, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    for f in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        if f.exists():
+            os.chmod(f, 0o600)
 
 
 class _TooLarge(Exception):
@@ -149,9 +173,10 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, warm
 
     settings = settings or get_settings()
     data_dir = Path(settings.data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_data_dir(data_dir)
     install_log_masking()
     url = database_url(settings)
+    private_sqlite_file(url)
     engine = make_engine(url)
     migrate(engine)
     worker = _make_worker(url, data_dir)

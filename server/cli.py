@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,11 +20,12 @@ user_app = typer.Typer(no_args_is_help=True, help="账号管理：创建账号�
 
 def _session():
     from knowledge.settings import get_settings
-    from server.app import database_url
+    from server.app import database_url, private_data_dir, private_sqlite_file
     from server.db import make_engine, migrate, session_factory
 
     s = get_settings()
-    s.data_dir.mkdir(parents=True, exist_ok=True)
+    private_data_dir(Path(s.data_dir))
+    private_sqlite_file(database_url(s))
     engine = make_engine(database_url(s))
     migrate(engine)
     return session_factory(engine)()

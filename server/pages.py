@@ -296,7 +296,9 @@ async def create_batch(request: Request, user: PageUser, db: DB) -> Response:
     try:
         batch_id = await run_in_threadpool(sv.submit_batch, worker, source, nm[:200], user, uploaded)
     except BadInput as e:
-        return render(request, "batches.html", user, status_code=sv.status_of(e), enabled=True, items=[],
+        items = [b for b in worker.list(owner=user.username if user.role == "prosecutor" else None)
+                 if can_see_batch(db, user, b)]
+        return render(request, "batches.html", user, status_code=sv.status_of(e), enabled=True, items=items,
                       folder_ok=can_batch_folder(user), error=str(e))
     sv.audit(db, user.username, "batch", f"batch:{batch_id}", nm, client_ip(request))
     db.commit()

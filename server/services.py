@@ -6,6 +6,7 @@ Check logic lives in ``models``; this module only moves data between HTTP, the p
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import time
@@ -248,16 +249,24 @@ def stats(db: Session, user: User) -> dict[str, Any]:
 
 
 def batch_folder(folder: str, settings: Any) -> Path:
-    """A server-side folder for batch review (案管 only), inside ``batch_roots`` when configured."""
-    p = Path(folder).expanduser()
-    if not p.is_absolute():
-        raise UploadError("请填写服务器上文件夹的绝对路径")
-    p = p.resolve()
-    if not p.is_dir():
-        raise UploadError(f"服务器上没有这个文件夹：{folder}")
+    """A server-side folder for batch review (案管 only): it must lie under one of the configured
+    ``batch_roots`` (JIANCHA_BATCH_ROOTS; none configured: refused) and no part of the path may be a
+    symbolic link. Messages never repeat the server path."""
     roots = [Path(r).resolve() for r in settings.batch_roots]
-    if roots and not any(p == r or r in p.parents for r in roots):
+    if not roots:
+        raise UploadError("本服务未配置允许批量评查的服务器目录（JIANCHA_BATCH_ROOTS），请上传压缩包", 403)
+    p = Path(folder)
+    if not p.is_absolute() or ".." in p.parts:
+        raise UploadError("请填写服务器上文件夹的绝对路径（不含“..”）")
+    if not any(p == r or r in p.parents for r in roots):
         raise UploadError("该文件夹不在允许批量评查的目录内", 403)
+    root = next(r for r in roots if p == r or r in p.parents)
+    rel = p.relative_to(root).parts
+    for i in range(len(rel)):
+        if root.joinpath(*rel[:i + 1]).is_symlink():
+            raise UploadError("该文件夹的路径中含有符号链接，已拒绝", 403)
+    if not p.is_dir():
+        raise UploadError("服务器上没有这个文件夹")
     return p
 
 
@@ -275,14 +284,17 @@ def save_batch_zip(upload: Upload, settings: Any) -> Path:
     if not zipfile.is_zipfile(io.BytesIO(upload.data)):
         raise UploadError("压缩包已损坏，无法打开")
     d = Path(settings.data_dir) / "uploads"
-    d.mkdir(parents=True, exist_ok=True)
+    d.mkdir(mode=0o700, parents=True, exist_ok=True)
     p = d / f"{uuid.uuid4().hex}.zip"
-    p.write_bytes(upload.data)
+    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(upload.data)
     return p
 
 
 def submit_batch(worker: Any, source: Path, name: str, user: User, uploaded: bool = False) -> str:
-    """Queue a batch; an uploaded archive is removed once the worker has copied it."""
+    """Queue a batch; an uploaded archive is removed once the worker has copied it; a server folder
+    is read in place by the worker (found and checked in the background, not in the request)."""
     try:
         return worker.submit(source, name, user.username, user.department)
     finally:
