@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import TimeoutError as SATimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -193,17 +194,20 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, warm
             if worker is not None and start_worker:
                 worker.stop()
             engine.dispose()
+            app.state.health_engine.dispose()
 
     app = FastAPI(title="jiancha 检察文书智能核查", version=_version(), lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="三书比对与法定检查、文书校对、案情分析、类案检索、批量评查。"
                               "脚本请使用 API 令牌：Authorization: Bearer <令牌>。")
     app.state.settings = settings
     app.state.engine = engine
+    app.state.health_engine = make_engine(url, pool_size=1, max_overflow=0, timeout=1)
     app.state.Session = session_factory(engine)
     app.state.worker = worker
     app.state.db_url = url
     app.state.login_policy = throttle.Policy.from_settings(settings)
     app.state.hash_gates = weakref.WeakKeyDictionary()
+    app.state.address_blocks = {}
 
     secret = load_secret_key(settings.secret_key_file or data_dir / "secret_key")
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="jiancha_session",
@@ -249,6 +253,15 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, warm
         first = errs[0] if errs else {}
         where = ".".join(str(x) for x in first.get("loc", ()) if x != "body") or "请求"
         return JSONResponse({"detail": f"请求参数有误（{where}）：{first.get('msg', '')}"}, status_code=422)
+
+    @app.exception_handler(SATimeout)
+    async def busy(request: Request, exc: Exception):  # noqa: ANN202
+        """The database pool stayed exhausted: tell the caller to come back, do not crash."""
+        logger.warning("数据库繁忙：%s %s", request.method, request.url.path)
+        msg = "服务器繁忙，请稍后重试"
+        if _is_api(request):
+            return JSONResponse({"detail": msg}, status_code=503, headers={"Retry-After": "5"})
+        return pages.error_page(request, msg, 503)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception):  # noqa: ANN202

@@ -4,6 +4,8 @@ findings, decisions, batch review with progress, dashboard (数据驾驶舱), au
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +89,7 @@ def highlighted_documents(documents: dict[str, Any], findings: list[dict[str, An
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request) -> HTMLResponse:
+async def login_form(request: Request) -> HTMLResponse:
     return render(request, "login.html")
 
 
@@ -132,8 +134,20 @@ async def login(request: Request, username: str = Form("", max_length=200),
     await verify_csrf(request)
     rotate_login_csrf(request)
     name, ip = username.strip()[:64], client_ip(request)
-    verdict, account = await run_in_threadpool(_login_reserve, request, name, ip)
+    blocked = request.app.state.address_blocks  # address → monotonic time its delay ends (cache of the DB's)
+    now = time.monotonic()
+    if blocked.get(ip, 0) > now:
+        verdict, account = throttle.Verdict(False, wait=max(1, math.ceil(blocked[ip] - now))), None
+    else:
+        verdict, account = await run_in_threadpool(_login_reserve, request, name, ip)
+        if verdict.by_address and verdict.wait:
+            if len(blocked) > 10_000:
+                blocked.clear()
+            blocked[ip] = now + verdict.wait - 0.5
     if not verdict.ok:
+        # answer a refused attempt late (the connection waits on the event loop: no thread, no database):
+        # a client hammering the login gets few answers per second and costs the server little
+        await asyncio.sleep(min(verdict.wait or 1, request.app.state.settings.login_tarpit_max))
         msg = ("该账号因多次密码错误已被锁定，请联系案管解锁" if verdict.locked
                else f"登录尝试过于频繁，请{verdict.wait}秒后再试")
         resp = render(request, "login.html", status_code=429, error=msg)

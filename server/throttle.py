@@ -11,6 +11,11 @@ An attempt is *reserved* before the password is hashed: the failure count is rai
 compare-and-set update (``WHERE failures = <seen>``), so of many simultaneous attempts on one name
 or address only one passes per count, whatever the number of workers; the rest are refused without
 hashing. A successful login clears the account counter and gives back the address's reservation.
+
+Each web worker remembers, for an address the database told it to delay, when that delay ends
+(``app.state.address_blocks``) and refuses that address's attempts until then without asking the
+database again: the delay only runs out with time, so this cache never lets through an attempt the
+database would refuse — it spares the database and the threads during an attack.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ class Verdict:
     ok: bool
     locked: bool = False
     wait: int = 0  # seconds to wait when refused
+    by_address: bool = False  # refused for the address (not the account)
 
 
 def account_key(username: str) -> str:
@@ -101,6 +107,7 @@ def reserve(db: Session, username: str, ip: str, policy: Policy) -> Verdict:
     a = _reserve(db, address_key(ip), policy.address_free, policy, now, lockable=False)
     if not a.ok:
         db.commit()
+        a.by_address = True
         return a
     v = _reserve(db, account_key(username), policy.free, policy, now, lockable=True)
     db.commit()

@@ -21,6 +21,7 @@ def _app(tmp_path, **kw):
     from knowledge.settings import Settings
     from server.app import create_app
 
+    kw.setdefault("login_tarpit_max", 0)  # refused attempts answered at once (the server delays them)
     app = create_app(Settings(data_dir=tmp_path, **kw), start_worker=False, warm=False)
     return app, make_users(app)
 
@@ -175,6 +176,7 @@ def test_cli_locked_and_unlock(tmp_path, monkeypatch):
     monkeypatch.setenv("JIANCHA_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("JIANCHA_LOGIN_BASE_DELAY", "0")
     monkeypatch.setenv("JIANCHA_LOGIN_LOCKOUT_FAILURES", "2")
+    monkeypatch.setenv("JIANCHA_LOGIN_TARPIT_MAX", "0")
     get_settings.cache_clear()
     try:
         from knowledge.settings import get_settings as gs
