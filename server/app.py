@@ -72,6 +72,18 @@ class _TooLarge(Exception):
     pass
 
 
+def _too_large(scope: Scope, msg: str) -> Any:
+    """413 as JSON for the API, as a small Chinese page for a browser's form post."""
+    if scope.get("path", "").startswith("/api/"):
+        return JSONResponse({"detail": msg}, status_code=413)
+    page = (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" '
+            f'content="width=device-width, initial-scale=1"><title>上传内容过大 · jiancha</title>'
+            f'<link rel="stylesheet" href="/static/app.css"></head><body><main><section class="card narrow">'
+            f'<h1>413 上传内容过大</h1><p class="alert">{msg}</p><p><a href="/">返回首页</a></p>'
+            f'</section></main></body></html>')
+    return HTMLResponse(page, status_code=413)
+
+
 class BodyLimitMiddleware:
     """Reject request bodies above ``limit`` bytes with 413 (by Content-Length, or while streaming)."""
 
@@ -90,7 +102,7 @@ class BodyLimitMiddleware:
                 except ValueError:
                     too_big = False
                 if too_big:
-                    await JSONResponse({"detail": msg}, status_code=413)(scope, receive, send)
+                    await _too_large(scope, msg)(scope, receive, send)
                     return
         seen = 0
         started = False
@@ -114,7 +126,7 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await JSONResponse({"detail": msg}, status_code=413)(scope, receive, send)
+                await _too_large(scope, msg)(scope, receive, send)
 
 
 class SecurityHeadersMiddleware:
@@ -252,7 +264,10 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, warm
         errs = exc.errors()
         first = errs[0] if errs else {}
         where = ".".join(str(x) for x in first.get("loc", ()) if x != "body") or "请求"
-        return JSONResponse({"detail": f"请求参数有误（{where}）：{first.get('msg', '')}"}, status_code=422)
+        msg = f"请求参数有误（{where}）：{first.get('msg', '')}"
+        if not _is_api(request) and not request.url.path.startswith(("/docs", "/openapi")):
+            return pages.error_page(request, msg, 422)
+        return JSONResponse({"detail": msg}, status_code=422)
 
     @app.exception_handler(SATimeout)
     async def busy(request: Request, exc: Exception):  # noqa: ANN202
@@ -266,6 +281,9 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, warm
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception):  # noqa: ANN202
         logger.exception("内部错误：%s %s", request.method, request.url.path)
-        return JSONResponse({"detail": "服务器内部错误，请联系管理员（详情见服务器日志）"}, status_code=500)
+        msg = "服务器内部错误，请联系管理员（详情见服务器日志）"
+        if not _is_api(request):
+            return pages.error_page(request, msg, 500)
+        return JSONResponse({"detail": msg}, status_code=500)
 
     return app

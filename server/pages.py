@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from models.errors import BadInput
 from models.types import DOC_KIND_NAMES
-from server import batchview, sessions, throttle
+from server import batchview, labels, sessions, throttle
 from server import services as sv
 from server.access import can_batch_folder, can_see_batch
 from server.api import get_case
@@ -41,12 +41,15 @@ from server.timefmt import local
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 templates.env.globals.update(ROLES=ROLES, KIND_NAMES=DOC_KIND_NAMES,
-                             SEVERITY={"error": "错误", "warning": "警告", "info": "提示"},
+                             SEVERITY=labels.SEVERITY,
                              DECISION={"accept": "已采纳", "dismiss": "已驳回"},
                              STATE={"queued": "排队中", "running": "进行中", "done": "已完成",
                                     "cancelled": "已取消", "failed": "失败"},
                              TZ_LABEL="北京时间")
 templates.env.filters["localtime"] = local
+templates.env.filters["rule_title"] = labels.rule_title
+templates.env.filters["finding_title"] = labels.finding_title
+templates.env.filters["audit_action"] = labels.audit_action
 
 
 def render(request: Request, name: str, user: User | None = None, status_code: int = 200, **ctx: Any) -> HTMLResponse:
@@ -367,7 +370,9 @@ def batch_cancel(batch_id: BatchId, request: Request, user: PageUser,
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, user: PageUser, db: DB) -> HTMLResponse:
-    return render(request, "dashboard.html", user, stats=sv.stats(db, user))
+    stats = sv.stats(db, user)
+    return render(request, "dashboard.html", user, stats=stats,
+                  rule_titles=labels.rule_titles([k for k, _n in stats["by_rule"]]))
 
 
 @router.get("/audit", response_class=HTMLResponse)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -150,7 +151,9 @@ class BatchWorker:
             return bid
         home = self.data_dir / "batches" / bid
         home.mkdir(mode=0o700, parents=True, exist_ok=True)
-        target = home / "input" / (source.name or "input")
+        # the copy is named after the batch (people see this name as the batch's input, not an upload id)
+        stem = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", (name or source.stem)).strip(". ")[:100] or "input"
+        target = home / "input" / f"{stem}{source.suffix.lower()}"
         try:
             target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             shutil.copyfile(source, target)
