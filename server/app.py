@@ -11,13 +11,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import TimeoutError as SATimeout
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -253,11 +254,14 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, warm
     async def need_login(request: Request, exc: NeedLogin):  # noqa: ANN202
         return RedirectResponse("/login", status_code=303)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException):  # noqa: ANN202
+    english = {"Not Found": "页面或接口不存在", "Method Not Allowed": "不支持的请求方法"}
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):  # noqa: ANN202
+        detail = english.get(exc.detail, exc.detail) if isinstance(exc.detail, str) else exc.detail
         if _is_api(request) or request.url.path.startswith(("/docs", "/openapi")):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        return pages.error_page(request, str(exc.detail), exc.status_code)
+            return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+        return pages.error_page(request, str(detail), exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):  # noqa: ANN202
