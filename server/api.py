@@ -118,11 +118,19 @@ async def read_case_input(request: Request) -> tuple[list, str]:
 
 def check_and_store(db: Session, user: User, docs: list, case_id: str, ip: str) -> dict[str, Any]:
     case, report = sv.run_check(docs, case_id)
+    same = sv.find_duplicate(db, user, report.case_id or "", {d.kind: {"source": d.source, "text": d.text}
+                                                                 for d in case.documents})
+    if same is not None:  # the same documents uploaded again by the same person: no second row
+        sv.audit(db, user.username, "check", f"case:{same.id}", f"{same.case_id}；重复上传", ip)
+        db.commit()
+        out = report.to_dict()
+        out["record_id"], out["duplicate"] = same.id, True
+        return out
     row = sv.save_case(db, user, case, report)
     sv.audit(db, user.username, "check", f"case:{row.id}", f"{row.case_id}；{report.grade}", ip)
     db.commit()
     out = report.to_dict()
-    out["record_id"] = row.id
+    out["record_id"], out["duplicate"] = row.id, False
     return out
 
 

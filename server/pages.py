@@ -208,18 +208,21 @@ async def upload_case(request: Request, user: PageUser, db: DB) -> Response:
         out = await run_in_threadpool(check_and_store, db, user, docs, "", client_ip(request))
     except BadInput as e:
         return render(request, "upload.html", user, status_code=sv.status_of(e), limits=settings, error=str(e))
-    return RedirectResponse(f"/cases/{out['record_id']}", status_code=303)
+    return RedirectResponse(f"/cases/{out['record_id']}" + ("?dup=1" if out.get("duplicate") else ""),
+                            status_code=303)
 
 
 @router.get("/cases", response_class=HTMLResponse)
 def case_list(request: Request, user: PageUser, db: DB,
               charge: str | None = None, rule: str | None = None, severity: str | None = None,
               court: str | None = None, month: str | None = None, grade: str | None = None,
+              q: str | None = None, date_from: str | None = None, date_to: str | None = None,
               page: int = 1) -> HTMLResponse:
-    filters = {"charge": charge, "rule": rule, "severity": severity, "court": court, "month": month, "grade": grade}
+    filters = {"charge": charge, "rule": rule, "severity": severity, "court": court, "month": month, "grade": grade,
+               "q": q, "date_from": date_from, "date_to": date_to}
     page = max(1, min(page, 100_000))
     total, rows = sv.list_cases(db, user, filters, (page - 1) * 50, 50)
-    batch_rows = batchview.cases(db, user, filters) if page == 1 else []
+    batch_rows = batchview.cases(db, user, filters) if page == 1 and not (q or date_from or date_to) else []
     return render(request, "cases.html", user, total=total, rows=[sv.case_summary(r) for r in rows],
                   filters={k: v for k, v in filters.items() if v}, page=page, batch_rows=batch_rows)
 

@@ -6,6 +6,7 @@ Check logic lives in ``models``; this module only moves data between HTTP, the p
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tempfile
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from models.errors import BadInput
@@ -159,6 +160,18 @@ def save_case(db: Session, user: User, case: Any, report: Any) -> CheckedCase:
     return row
 
 
+def find_duplicate(db: Session, user: User, case_id: str, documents: dict[str, Any]) -> CheckedCase | None:
+    """A case this user already checked with exactly these documents (same 案号, same texts)."""
+    rows = db.scalars(select(CheckedCase).where(CheckedCase.owner == user.username,
+                                                CheckedCase.case_id == case_id[:200])
+                      .order_by(CheckedCase.id.desc()).limit(20)).all()
+    want = {k: v["text"] for k, v in documents.items()}
+    for r in rows:
+        if {k: (v or {}).get("text") for k, v in (r.documents or {}).items()} == want:
+            return r
+    return None
+
+
 def audit(db: Session, user: str, action: str, target: str = "", detail: str = "", ip: str = "") -> None:
     db.add(AuditLog(user=user, action=action, target=mask_ids(target)[:200], detail=mask_ids(detail), ip=ip))
 
@@ -200,6 +213,22 @@ def list_cases(db: Session, user: User, filters: dict[str, str | None], offset: 
     for col in ("charge", "court", "month", "grade"):
         if filters.get(col):
             q = q.where(getattr(CheckedCase, col) == filters[col])
+    if filters.get("q"):  # 案号, 罪名, 法院, 承办人, or a name in the documents (被告人)
+        like = "%" + filters["q"].strip()[:100].replace("\\", "").replace("%", "").replace("_", "") + "%"
+        q = q.where(CheckedCase.case_id.like(like) | CheckedCase.charge.like(like) | CheckedCase.court.like(like)
+                    | CheckedCase.owner.like(like) | cast(CheckedCase.documents, Text).like(like))
+    for key, op in (("date_from", "ge"), ("date_to", "le")):
+        v = filters.get(key)
+        if v:
+            try:
+                d = dt.date.fromisoformat(v)
+            except ValueError:
+                raise UploadError(f"日期格式应为 2024-01-31：{v[:20]}") from None
+            bound = dt.datetime.combine(d, dt.time.min) - dt.timedelta(hours=8)  # 北京时间 → UTC
+            if op == "ge":
+                q = q.where(CheckedCase.created_at >= bound)
+            else:
+                q = q.where(CheckedCase.created_at < bound + dt.timedelta(days=1))
     if filters.get("rule") or filters.get("severity"):
         sub = select(CaseFinding.case_pk)
         if filters.get("rule"):
