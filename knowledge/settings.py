@@ -52,7 +52,18 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 50 * 1024 * 1024  # one request
     max_upload_files: int = 10  # files in one check request
     upload_types: list[str] = [".txt", ".md", ".docx", ".zip"]
-    batch_roots: list[Path] = []  # server-side folders 案管 may batch-review (empty: any folder)
+    batch_roots: list[Path] = []  # server-side folders 案管 may batch-review (empty: none allowed)
+    # login throttling (server/throttle.py): per account name and per client address
+    login_free_failures: int = 3  # failures of one account before delays start
+    login_lockout_failures: int = 10  # failures of one account that lock it until a 案管 unlocks it
+    login_address_free_failures: int = 10  # failures from one address before delays start
+    login_base_delay: float = 1.0  # seconds; doubles with every further failure
+    login_max_delay: float = 60.0  # seconds
+    login_window: int = 900  # seconds without a failure after which an unlocked counter starts again
+    login_tarpit_max: float = 5.0  # seconds a refused login attempt is answered late (at most)
+    login_hash_concurrency: int = 1  # password hashes at once (argon2: 64 MB and 4 lanes each, ~0.1–1.3 s CPU)
+    token_days: int = 90  # default lifetime of a new API token (0: no expiry)
+    timezone: str = "Asia/Shanghai"  # times shown to people
 
 
 @lru_cache(maxsize=1)

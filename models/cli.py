@@ -83,9 +83,19 @@ def _print_report(report) -> None:
 
 
 def _register_commands() -> None:
+    """The built-in command groups (models/commands), then those that other packages register
+    under the ``jiancha.commands`` entry-point group (the web app's ``serve`` and ``user`` live in
+    server/, which models never imports)."""
+    from importlib.metadata import entry_points
+
     from models.commands import register_all
 
     register_all(app)
+    for ep in entry_points(group="jiancha.commands"):
+        try:
+            ep.load()(app)
+        except ImportError:  # the package providing it is not installed: its commands are absent
+            continue
 
 
 _register_commands()

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from server import accounts
 from server import services as sv
 from server.access import can_batch_folder, can_see_batch, can_see_case
-from server.db import ApiToken, AuditLog, CheckedCase, User
-from server.deps import DB, ApiUser, BatchId, CasePk, FindingIdx, client_ip, require_admin
+from server.db import AuditLog, CheckedCase, User
+from server.deps import DB, ApiUser, BatchId, CasePk, FindingIdx, TokenId, client_ip, require_admin
 from server.schemas import (
     AnalyzeIn,
     BatchFolderIn,
@@ -31,9 +32,10 @@ from server.schemas import (
     SimilarIn,
     TextIn,
     TokenIn,
+    TokenInfo,
     TokenOut,
 )
-from server.security import ROLES, new_token, token_digest
+from server.security import ROLES
 
 router = APIRouter(prefix="/api/v1")
 
@@ -124,11 +126,19 @@ async def read_case_input(request: Request) -> tuple[list, str, list[str]]:
 def check_and_store(db: Session, user: User, docs: list, case_id: str, ip: str,
                     charges: list[str] | None = None) -> dict[str, Any]:
     case, report = sv.run_check(docs, case_id, charges)
+    same = sv.find_duplicate(db, user, report.case_id or "", {d.kind: {"source": d.source, "text": d.text}
+                                                                 for d in case.documents})
+    if same is not None:  # the same documents uploaded again by the same person: no second row
+        sv.audit(db, user.username, "check", f"case:{same.id}", f"{same.case_id}；重复上传", ip)
+        db.commit()
+        out = report.to_dict()
+        out["record_id"], out["duplicate"] = same.id, True
+        return out
     row = sv.save_case(db, user, case, report)
     sv.audit(db, user.username, "check", f"case:{row.id}", f"{row.case_id}；{report.grade}", ip)
     db.commit()
     out = report.to_dict()
-    out["record_id"] = row.id
+    out["record_id"], out["duplicate"] = row.id, False
     return out
 
 
@@ -136,12 +146,14 @@ def check_and_store(db: Session, user: User, docs: list, case_id: str, ip: str,
 
 
 @router.get("/health", response_model=Health, tags=["系统"])
-def health(request: Request, db: DB) -> Health:
+async def health(request: Request) -> Health:
     """服务状态（无需登录）。"""
     from sqlalchemy import text
 
+    # its own one-connection engine, asked on the event loop: no wait for the request pool or a thread
     try:
-        db.execute(text("SELECT 1"))
+        with request.app.state.health_engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
         dbs = "ok"
     except Exception:  # noqa: BLE001 - report, don't fail
         dbs = "error"
@@ -157,13 +169,30 @@ def me(user: ApiUser) -> Me:
 
 @router.post("/tokens", response_model=TokenOut, tags=["账号"])
 async def create_token(request: Request, user: ApiUser, db: DB) -> TokenOut:
-    """为当前账号创建 API 令牌（只显示一次）。"""
+    """为当前账号创建 API 令牌（只显示一次）；days：有效天数（默认 90，0 为永久）。"""
     body: TokenIn = await _json_body(request, TokenIn)
-    tok = new_token()
-    db.add(ApiToken(user_id=user.id, name=body.name, token_hash=token_digest(tok)))
-    sv.audit(db, user.username, "token", body.name, "", client_ip(request))
+    days = _settings(request).token_days if body.days is None else body.days
+    tok, row = accounts.create_token(db, user, body.name, days)
+    sv.audit(db, user.username, "token", body.name, f"{days or '永久'}天" if days else "永久", client_ip(request))
     db.commit()
-    return TokenOut(token=tok, name=body.name)
+    return TokenOut(token=tok, name=body.name, id=row.id, expires_at=accounts.token_info(row)["expires_at"])
+
+
+@router.get("/tokens", response_model=list[TokenInfo], tags=["账号"])
+def list_tokens(user: ApiUser, db: DB) -> list[TokenInfo]:
+    """当前账号的 API 令牌（不含令牌本身）：名称、状态、创建、到期、最近使用（UTC）。"""
+    return [TokenInfo(**accounts.token_info(t)) for t in accounts.list_tokens(db, user.id)]
+
+
+@router.delete("/tokens/{token_id}", response_model=TokenInfo, tags=["账号"])
+def revoke_token(token_id: TokenId, request: Request, user: ApiUser, db: DB) -> TokenInfo:
+    """撤销当前账号的一个 API 令牌（立即失效）。"""
+    t = accounts.revoke_token(db, token_id, user.id)
+    if t is None:
+        raise HTTPException(404, "令牌不存在")
+    sv.audit(db, user.username, "token_revoke", f"token:{token_id}", t.name, client_ip(request))
+    db.commit()
+    return TokenInfo(**accounts.token_info(t))
 
 
 # --------------------------------------------------------------------------- checks

@@ -5,21 +5,26 @@ OpenAPI at ``/openapi.json``, interactive docs at ``/docs``."""
 from __future__ import annotations
 
 import logging
+import os
+import weakref
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import TimeoutError as SATimeout
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from knowledge.settings import Settings, get_settings
 from models.errors import BadInput
+from server import throttle
 from server.db import make_engine, migrate, session_factory
 from server.deps import NeedLogin
 from server.security import install_log_masking, load_secret_key
@@ -41,8 +46,43 @@ def database_url(settings: Settings) -> str:
     return settings.database_url or f"sqlite:///{Path(settings.data_dir) / 'jiancha.db'}"
 
 
+def private_data_dir(data_dir: Path) -> None:
+    """The data directory holds full case texts with ID numbers: only its owner may enter it (700)."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(data_dir, 0o700)
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file readable by its owner only (600) before SQLite does (SQLite gives
+    its -wal/-shm files the database file's mode); tighten an existing one."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if not u.drivername.startswith("sqlite") or not u.database or u.database == ":memory:":
+        return
+    db = Path(u.database)
+    db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(db, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    for f in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        if f.exists():
+            os.chmod(f, 0o600)
+
+
 class _TooLarge(Exception):
     pass
+
+
+def _too_large(scope: Scope, msg: str) -> Any:
+    """413 as JSON for the API, as a small Chinese page for a browser's form post."""
+    if scope.get("path", "").startswith("/api/"):
+        return JSONResponse({"detail": msg}, status_code=413)
+    page = (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" '
+            f'content="width=device-width, initial-scale=1"><title>上传内容过大 · jiancha</title>'
+            f'<link rel="stylesheet" href="/static/app.css"></head><body><main><section class="card narrow">'
+            f'<h1>413 上传内容过大</h1><p class="alert">{msg}</p><p><a href="/">返回首页</a></p>'
+            f'</section></main></body></html>')
+    return HTMLResponse(page, status_code=413)
 
 
 class BodyLimitMiddleware:
@@ -63,7 +103,7 @@ class BodyLimitMiddleware:
                 except ValueError:
                     too_big = False
                 if too_big:
-                    await JSONResponse({"detail": msg}, status_code=413)(scope, receive, send)
+                    await _too_large(scope, msg)(scope, receive, send)
                     return
         seen = 0
         started = False
@@ -87,7 +127,7 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await JSONResponse({"detail": msg}, status_code=413)(scope, receive, send)
+                await _too_large(scope, msg)(scope, receive, send)
 
 
 class SecurityHeadersMiddleware:
@@ -142,14 +182,15 @@ def warm_up() -> None:
 def create_app(settings: Settings | None = None, start_worker: bool = True, warm: bool = True) -> FastAPI:
     """Build the app. ``settings`` default: ``knowledge.settings.get_settings()``; ``start_worker``:
     run the batch worker while the app runs; ``warm``: load the pipeline's data on startup."""
-    from server import api, pages
+    from server import account_pages, api, pages
     from server.services import status_of
 
     settings = settings or get_settings()
     data_dir = Path(settings.data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_data_dir(data_dir)
     install_log_masking()
     url = database_url(settings)
+    private_sqlite_file(url)
     engine = make_engine(url)
     migrate(engine)
     worker = _make_worker(url, data_dir)
@@ -166,15 +207,20 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, warm
             if worker is not None and start_worker:
                 worker.stop()
             engine.dispose()
+            app.state.health_engine.dispose()
 
     app = FastAPI(title="jiancha 检察文书智能核查", version=_version(), lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="三书比对与法定检查、文书校对、案情分析、类案检索、批量评查。"
                               "脚本请使用 API 令牌：Authorization: Bearer <令牌>。")
     app.state.settings = settings
     app.state.engine = engine
+    app.state.health_engine = make_engine(url, pool_size=1, max_overflow=0, timeout=1)
     app.state.Session = session_factory(engine)
     app.state.worker = worker
     app.state.db_url = url
+    app.state.login_policy = throttle.Policy.from_settings(settings)
+    app.state.hash_gates = weakref.WeakKeyDictionary()
+    app.state.address_blocks = {}
 
     secret = load_secret_key(settings.secret_key_file or data_dir / "secret_key")
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="jiancha_session",
@@ -185,6 +231,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, warm
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(account_pages.router)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -207,22 +254,40 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, warm
     async def need_login(request: Request, exc: NeedLogin):  # noqa: ANN202
         return RedirectResponse("/login", status_code=303)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException):  # noqa: ANN202
+    english = {"Not Found": "页面或接口不存在", "Method Not Allowed": "不支持的请求方法"}
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):  # noqa: ANN202
+        detail = english.get(exc.detail, exc.detail) if isinstance(exc.detail, str) else exc.detail
         if _is_api(request) or request.url.path.startswith(("/docs", "/openapi")):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        return pages.error_page(request, str(exc.detail), exc.status_code)
+            return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+        return pages.error_page(request, str(detail), exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):  # noqa: ANN202
         errs = exc.errors()
         first = errs[0] if errs else {}
         where = ".".join(str(x) for x in first.get("loc", ()) if x != "body") or "请求"
-        return JSONResponse({"detail": f"请求参数有误（{where}）：{first.get('msg', '')}"}, status_code=422)
+        msg = f"请求参数有误（{where}）：{first.get('msg', '')}"
+        if not _is_api(request) and not request.url.path.startswith(("/docs", "/openapi")):
+            return pages.error_page(request, msg, 422)
+        return JSONResponse({"detail": msg}, status_code=422)
+
+    @app.exception_handler(SATimeout)
+    async def busy(request: Request, exc: Exception):  # noqa: ANN202
+        """The database pool stayed exhausted: tell the caller to come back, do not crash."""
+        logger.warning("数据库繁忙：%s %s", request.method, request.url.path)
+        msg = "服务器繁忙，请稍后重试"
+        if _is_api(request):
+            return JSONResponse({"detail": msg}, status_code=503, headers={"Retry-After": "5"})
+        return pages.error_page(request, msg, 503)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception):  # noqa: ANN202
         logger.exception("内部错误：%s %s", request.method, request.url.path)
-        return JSONResponse({"detail": "服务器内部错误，请联系管理员（详情见服务器日志）"}, status_code=500)
+        msg = "服务器内部错误，请联系管理员（详情见服务器日志）"
+        if not _is_api(request):
+            return pages.error_page(request, msg, 500)
+        return JSONResponse({"detail": msg}, status_code=500)
 
     return app

@@ -60,6 +60,33 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)  # sha256 hex
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)  # None: never
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class WebSession(Base):
+    """A browser session: the cookie carries a random id, stored here as its SHA-256, so logout,
+    a password change or disabling the account ends it at once (row deleted)."""
+
+    __tablename__ = "web_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+
+
+class LoginThrottle(Base):
+    """Failed-login counters per account name (``u:<name>``, also for names that do not exist)
+    and per client address (``ip:<addr>``); kept in the database so every web worker sees them."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    locked: Mapped[bool] = mapped_column(default=False)
 
 
 class CheckedCase(Base):
@@ -134,12 +161,16 @@ def all_metadata() -> list[MetaData]:
 # --------------------------------------------------------------------------- engine
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 10, max_overflow: int = 30, timeout: float = 30) -> Engine:
+    """The engine; the default pool (10 + 30 overflow) matches the 40 threads of the request thread
+    pool, so a request never waits for a connection another thread is not using."""
     # reports may hold dates or other non-JSON values: store them as strings (as the CLI prints them)
     kwargs: dict = {"future": True, "pool_pre_ping": True,
                     "json_serializer": lambda o: json.dumps(o, ensure_ascii=False, default=str)}
+    if ":memory:" not in url and url not in ("sqlite://", "sqlite+pysqlite://"):
+        kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=timeout)
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": timeout}
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         @event.listens_for(engine, "connect")

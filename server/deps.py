@@ -12,6 +12,7 @@ from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server import sessions
 from server.db import ApiToken, User, utcnow
 from server.security import token_digest
 
@@ -36,11 +37,16 @@ def get_db(request: Request) -> Iterator[Session]:
 DB = Annotated[Session, Depends(get_db)]
 CasePk = Annotated[int, Path(ge=1, le=2**53, description="已核查案件编号")]
 FindingIdx = Annotated[int, Path(ge=0, le=100_000, description="核查结果序号（从 0 起）")]
+TokenId = Annotated[int, Path(ge=1, le=2**53, description="令牌编号")]
 BatchId = Annotated[str, Path(min_length=1, max_length=64, description="批次编号")]
 
 
 def csrf_token(request: Request) -> str:
-    """The session's CSRF token (created on first use)."""
+    """The CSRF token of the request's session: the server-side session's own token once logged in,
+    else the login form's token kept in the signed cookie (created on first use)."""
+    ws = getattr(request.state, "session_csrf", None)
+    if ws is not None:
+        return ws
     tok = request.session.get("csrf")
     if not tok:
         tok = secrets.token_urlsafe(32)
@@ -48,8 +54,13 @@ def csrf_token(request: Request) -> str:
     return tok
 
 
+def rotate_login_csrf(request: Request) -> None:
+    """A login form's token serves one attempt: the next form gets a new one."""
+    request.session["csrf"] = secrets.token_urlsafe(32)
+
+
 async def verify_csrf(request: Request) -> None:
-    expected = request.session.get("csrf") or ""
+    expected = getattr(request.state, "session_csrf", None) or request.session.get("csrf") or ""
     sent = request.headers.get(CSRF_HEADER, "")
     if not sent:
         ctype = request.headers.get("content-type", "")
@@ -66,26 +77,32 @@ def _user_from_token(request: Request, db: Session) -> User | None:
     if not auth.lower().startswith("bearer "):
         return None
     tok = db.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(auth[7:].strip()))).first()
-    if tok is None:
+    now = utcnow()
+    if tok is None or tok.revoked_at is not None:
         raise HTTPException(401, "API 令牌无效或已被撤销", headers={"WWW-Authenticate": "Bearer"})
+    if tok.expires_at is not None and tok.expires_at <= now:
+        raise HTTPException(401, "API 令牌已过期，请重新创建", headers={"WWW-Authenticate": "Bearer"})
     user = db.get(User, tok.user_id)
     if user is None or not user.active:
         raise HTTPException(401, "API 令牌所属账号已停用", headers={"WWW-Authenticate": "Bearer"})
-    now = utcnow()
     if tok.last_used_at is None or now - tok.last_used_at > dt.timedelta(minutes=5):
         tok.last_used_at = now
-        db.commit()
+    db.commit()  # give the connection back to the pool: a request holds none while it works
     return user
 
 
 def _user_from_session(request: Request, db: Session) -> User | None:
-    uid = request.session.get("uid")
-    if not isinstance(uid, int):
+    sid = request.session.get("sid")
+    if not isinstance(sid, str) or not sid:
         return None
-    user = db.get(User, uid)
-    if user is None or not user.active:
-        request.session.clear()
+    ws = sessions.lookup(db, sid)
+    user = db.get(User, ws.user_id) if ws is not None else None
+    if ws is None or user is None or not user.active:
+        request.session.pop("sid", None)
+        db.commit()
         return None
+    request.state.session_csrf = ws.csrf
+    db.commit()
     return user
 
 

@@ -3,6 +3,9 @@ findings, decisions, batch review with progress, dashboard (数据驾驶舱), au
 
 from __future__ import annotations
 
+import asyncio
+import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from models.errors import BadInput
 from models.types import DOC_KIND_NAMES
-from server import batchview
+from server import batchview, labels, sessions, throttle
 from server import services as sv
 from server.access import can_batch_folder, can_see_batch
 from server.api import get_case
@@ -29,17 +32,24 @@ from server.deps import (
     client_ip,
     csrf_token,
     require_admin,
+    rotate_login_csrf,
     verify_csrf,
 )
 from server.security import ROLES, verify_password
+from server.timefmt import local
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 templates.env.globals.update(ROLES=ROLES, KIND_NAMES=DOC_KIND_NAMES,
-                             SEVERITY={"error": "错误", "warning": "警告", "info": "提示"},
+                             SEVERITY=labels.SEVERITY,
                              DECISION={"accept": "已采纳", "dismiss": "已驳回"},
                              STATE={"queued": "排队中", "running": "进行中", "done": "已完成",
-                                    "cancelled": "已取消", "failed": "失败"})
+                                    "cancelled": "已取消", "failed": "失败"},
+                             TZ_LABEL="北京时间")
+templates.env.filters["localtime"] = local
+templates.env.filters["rule_title"] = labels.rule_title
+templates.env.filters["finding_title"] = labels.finding_title
+templates.env.filters["audit_action"] = labels.audit_action
 
 
 def render(request: Request, name: str, user: User | None = None, status_code: int = 200, **ctx: Any) -> HTMLResponse:
@@ -82,30 +92,87 @@ def highlighted_documents(documents: dict[str, Any], findings: list[dict[str, An
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request) -> HTMLResponse:
+async def login_form(request: Request) -> HTMLResponse:
     return render(request, "login.html")
 
 
-@router.post("/login")
-async def login(request: Request, db: DB, username: str = Form(""),
-                password: str = Form("")) -> Response:
-    await verify_csrf(request)
-    user = db.scalars(select(User).where(User.username == username.strip())).first()
-    ok = user is not None and user.active and await run_in_threadpool(verify_password, user.password_hash, password)
-    if not ok:
-        sv.audit(db, username.strip()[:64] or "-", "login_failed", "", "", client_ip(request))
+def _hash_gate(request: Request) -> asyncio.Semaphore:
+    """At most ``login_hash_concurrency`` password hashes at once (one semaphore per event loop):
+    waiting logins wait here without holding a thread or a database connection."""
+    loop = asyncio.get_running_loop()
+    gates = request.app.state.hash_gates
+    gate = gates.get(loop)
+    if gate is None:
+        gate = gates[loop] = asyncio.Semaphore(max(1, request.app.state.settings.login_hash_concurrency))
+    return gate
+
+
+def _login_reserve(request: Request, name: str, ip: str) -> tuple[throttle.Verdict, tuple | None]:
+    """Count the attempt (or refuse it) and read the account; the connection goes back at once."""
+    with request.app.state.Session() as db:
+        verdict = throttle.reserve(db, name, ip, request.app.state.login_policy)
+        if not verdict.ok:
+            return verdict, None
+        u = db.scalars(select(User).where(User.username == name)).first()
+        return verdict, ((u.id, u.password_hash) if u is not None and u.active else None)
+
+
+def _login_finish(request: Request, name: str, ip: str, user_id: int | None) -> str | None:
+    """Record the outcome; on success start a server-side session and return its id."""
+    with request.app.state.Session() as db:
+        if user_id is None:
+            sv.audit(db, name or "-", "login_failed", "", "", ip)
+            db.commit()
+            return None
+        throttle.succeeded(db, name, ip)
+        sid, _row = sessions.start(db, user_id, request.app.state.settings.session_max_age, ip)
+        sv.audit(db, name, "login", "", "", ip)
         db.commit()
+        return sid
+
+
+@router.post("/login")
+async def login(request: Request, username: str = Form("", max_length=200),
+                password: str = Form("", max_length=1000)) -> Response:
+    await verify_csrf(request)
+    rotate_login_csrf(request)
+    name, ip = username.strip()[:64], client_ip(request)
+    blocked = request.app.state.address_blocks  # address → monotonic time its delay ends (cache of the DB's)
+    now = time.monotonic()
+    if blocked.get(ip, 0) > now:
+        verdict, account = throttle.Verdict(False, wait=max(1, math.ceil(blocked[ip] - now))), None
+    else:
+        verdict, account = await run_in_threadpool(_login_reserve, request, name, ip)
+        if verdict.by_address and verdict.wait:
+            if len(blocked) > 10_000:
+                blocked.clear()
+            blocked[ip] = now + verdict.wait - 0.5
+    if not verdict.ok:
+        # answer a refused attempt late (the connection waits on the event loop: no thread, no database):
+        # a client hammering the login gets few answers per second and costs the server little
+        await asyncio.sleep(min(verdict.wait or 1, request.app.state.settings.login_tarpit_max))
+        msg = ("该账号因多次密码错误已被锁定，请联系案管解锁" if verdict.locked
+               else f"登录尝试过于频繁，请{verdict.wait}秒后再试")
+        resp = render(request, "login.html", status_code=429, error=msg)
+        if verdict.wait:
+            resp.headers["Retry-After"] = str(verdict.wait)
+        return resp
+    async with _hash_gate(request):  # no database session is open while hashing
+        ok = await run_in_threadpool(verify_password, account[1] if account else None, password)
+    sid = await run_in_threadpool(_login_finish, request, name, ip, account[0] if ok and account else None)
+    if sid is None:
         return render(request, "login.html", status_code=401, error="用户名或密码错误")
     request.session.clear()
-    request.session["uid"] = user.id
-    csrf_token(request)
-    sv.audit(db, user.username, "login", "", "", client_ip(request))
-    db.commit()
+    request.session["sid"] = sid
     return RedirectResponse("/", status_code=303)
 
 
 @router.post("/logout")
-async def logout(request: Request, user: PageUser) -> Response:
+async def logout(request: Request, user: PageUser, db: DB) -> Response:
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        sessions.end(db, sid)
+        db.commit()
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -141,18 +208,21 @@ async def upload_case(request: Request, user: PageUser, db: DB) -> Response:
         out = await run_in_threadpool(check_and_store, db, user, docs, "", client_ip(request))
     except BadInput as e:
         return render(request, "upload.html", user, status_code=sv.status_of(e), limits=settings, error=str(e))
-    return RedirectResponse(f"/cases/{out['record_id']}", status_code=303)
+    return RedirectResponse(f"/cases/{out['record_id']}" + ("?dup=1" if out.get("duplicate") else ""),
+                            status_code=303)
 
 
 @router.get("/cases", response_class=HTMLResponse)
 def case_list(request: Request, user: PageUser, db: DB,
               charge: str | None = None, rule: str | None = None, severity: str | None = None,
               court: str | None = None, month: str | None = None, grade: str | None = None,
+              q: str | None = None, date_from: str | None = None, date_to: str | None = None,
               page: int = 1) -> HTMLResponse:
-    filters = {"charge": charge, "rule": rule, "severity": severity, "court": court, "month": month, "grade": grade}
+    filters = {"charge": charge, "rule": rule, "severity": severity, "court": court, "month": month, "grade": grade,
+               "q": q, "date_from": date_from, "date_to": date_to}
     page = max(1, min(page, 100_000))
     total, rows = sv.list_cases(db, user, filters, (page - 1) * 50, 50)
-    batch_rows = batchview.cases(db, user, filters) if page == 1 else []
+    batch_rows = batchview.cases(db, user, filters) if page == 1 and not (q or date_from or date_to) else []
     return render(request, "cases.html", user, total=total, rows=[sv.case_summary(r) for r in rows],
                   filters={k: v for k, v in filters.items() if v}, page=page, batch_rows=batch_rows)
 
@@ -247,7 +317,9 @@ async def create_batch(request: Request, user: PageUser, db: DB) -> Response:
     try:
         batch_id = await run_in_threadpool(sv.submit_batch, worker, source, nm[:200], user, uploaded)
     except BadInput as e:
-        return render(request, "batches.html", user, status_code=sv.status_of(e), enabled=True, items=[],
+        items = [b for b in worker.list(owner=user.username if user.role == "prosecutor" else None)
+                 if can_see_batch(db, user, b)]
+        return render(request, "batches.html", user, status_code=sv.status_of(e), enabled=True, items=items,
                       folder_ok=can_batch_folder(user), error=str(e))
     sv.audit(db, user.username, "batch", f"batch:{batch_id}", nm, client_ip(request))
     db.commit()
@@ -303,7 +375,9 @@ def batch_cancel(batch_id: BatchId, request: Request, user: PageUser,
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, user: PageUser, db: DB) -> HTMLResponse:
-    return render(request, "dashboard.html", user, stats=sv.stats(db, user))
+    stats = sv.stats(db, user)
+    return render(request, "dashboard.html", user, stats=stats,
+                  rule_titles=labels.rule_titles([k for k, _n in stats["by_rule"]]))
 
 
 @router.get("/audit", response_class=HTMLResponse)

@@ -44,11 +44,24 @@ class BatchFolderIn(BaseModel):
 
 class TokenIn(BaseModel):
     name: str = Field("", max_length=64)
+    days: int | None = Field(None, ge=0, le=3650, description="有效天数（默认 90；0 为永久）")
 
 
 class TokenOut(BaseModel):
     token: str
     name: str
+    id: int
+    expires_at: str | None = Field(None, description="到期时间（UTC），null 为永久")
+
+
+class TokenInfo(BaseModel):
+    id: int
+    name: str
+    created_at: str | None
+    last_used_at: str | None
+    expires_at: str | None
+    revoked_at: str | None
+    state: Literal["active", "expired", "revoked"]
 
 
 class Health(BaseModel):

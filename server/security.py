@@ -34,11 +34,22 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password against its hash. ``None`` (no such account, or disabled) is checked
+    against a dummy hash of the same parameters and always fails, so it takes the same time."""
     try:
-        return _HASHER.verify(password_hash, password)
+        return _HASHER.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY:
+        _DUMMY.append(_HASHER.hash(secrets.token_urlsafe(24)))
+    return _DUMMY[0]
 
 
 def new_token() -> str:

@@ -6,6 +6,8 @@ Check logic lives in ``models``; this module only moves data between HTTP, the p
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 import tempfile
 import time
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from models.errors import BadInput
@@ -161,6 +163,18 @@ def save_case(db: Session, user: User, case: Any, report: Any) -> CheckedCase:
     return row
 
 
+def find_duplicate(db: Session, user: User, case_id: str, documents: dict[str, Any]) -> CheckedCase | None:
+    """A case this user already checked with exactly these documents (same 案号, same texts)."""
+    rows = db.scalars(select(CheckedCase).where(CheckedCase.owner == user.username,
+                                                CheckedCase.case_id == case_id[:200])
+                      .order_by(CheckedCase.id.desc()).limit(20)).all()
+    want = {k: v["text"] for k, v in documents.items()}
+    for r in rows:
+        if {k: (v or {}).get("text") for k, v in (r.documents or {}).items()} == want:
+            return r
+    return None
+
+
 def audit(db: Session, user: str, action: str, target: str = "", detail: str = "", ip: str = "") -> None:
     db.add(AuditLog(user=user, action=action, target=mask_ids(target)[:200], detail=mask_ids(detail), ip=ip))
 
@@ -202,6 +216,22 @@ def list_cases(db: Session, user: User, filters: dict[str, str | None], offset: 
     for col in ("charge", "court", "month", "grade"):
         if filters.get(col):
             q = q.where(getattr(CheckedCase, col) == filters[col])
+    if filters.get("q"):  # 案号, 罪名, 法院, 承办人, or a name in the documents (被告人)
+        like = "%" + filters["q"].strip()[:100].replace("\\", "").replace("%", "").replace("_", "") + "%"
+        q = q.where(CheckedCase.case_id.like(like) | CheckedCase.charge.like(like) | CheckedCase.court.like(like)
+                    | CheckedCase.owner.like(like) | cast(CheckedCase.documents, Text).like(like))
+    for key, op in (("date_from", "ge"), ("date_to", "le")):
+        v = filters.get(key)
+        if v:
+            try:
+                d = dt.date.fromisoformat(v)
+            except ValueError:
+                raise UploadError(f"日期格式应为 2024-01-31：{v[:20]}") from None
+            bound = dt.datetime.combine(d, dt.time.min) - dt.timedelta(hours=8)  # 北京时间 → UTC
+            if op == "ge":
+                q = q.where(CheckedCase.created_at >= bound)
+            else:
+                q = q.where(CheckedCase.created_at < bound + dt.timedelta(days=1))
     if filters.get("rule") or filters.get("severity"):
         sub = select(CaseFinding.case_pk)
         if filters.get("rule"):
@@ -251,16 +281,24 @@ def stats(db: Session, user: User) -> dict[str, Any]:
 
 
 def batch_folder(folder: str, settings: Any) -> Path:
-    """A server-side folder for batch review (案管 only), inside ``batch_roots`` when configured."""
-    p = Path(folder).expanduser()
-    if not p.is_absolute():
-        raise UploadError("请填写服务器上文件夹的绝对路径")
-    p = p.resolve()
-    if not p.is_dir():
-        raise UploadError(f"服务器上没有这个文件夹：{folder}")
+    """A server-side folder for batch review (案管 only): it must lie under one of the configured
+    ``batch_roots`` (JIANCHA_BATCH_ROOTS; none configured: refused) and no part of the path may be a
+    symbolic link. Messages never repeat the server path."""
     roots = [Path(r).resolve() for r in settings.batch_roots]
-    if roots and not any(p == r or r in p.parents for r in roots):
+    if not roots:
+        raise UploadError("本服务未配置允许批量评查的服务器目录（JIANCHA_BATCH_ROOTS），请上传压缩包", 403)
+    p = Path(folder)
+    if not p.is_absolute() or ".." in p.parts:
+        raise UploadError("请填写服务器上文件夹的绝对路径（不含“..”）")
+    if not any(p == r or r in p.parents for r in roots):
         raise UploadError("该文件夹不在允许批量评查的目录内", 403)
+    root = next(r for r in roots if p == r or r in p.parents)
+    rel = p.relative_to(root).parts
+    for i in range(len(rel)):
+        if root.joinpath(*rel[:i + 1]).is_symlink():
+            raise UploadError("该文件夹的路径中含有符号链接，已拒绝", 403)
+    if not p.is_dir():
+        raise UploadError("服务器上没有这个文件夹")
     return p
 
 
@@ -278,14 +316,17 @@ def save_batch_zip(upload: Upload, settings: Any) -> Path:
     if not zipfile.is_zipfile(io.BytesIO(upload.data)):
         raise UploadError("压缩包已损坏，无法打开")
     d = Path(settings.data_dir) / "uploads"
-    d.mkdir(parents=True, exist_ok=True)
+    d.mkdir(mode=0o700, parents=True, exist_ok=True)
     p = d / f"{uuid.uuid4().hex}.zip"
-    p.write_bytes(upload.data)
+    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(upload.data)
     return p
 
 
 def submit_batch(worker: Any, source: Path, name: str, user: User, uploaded: bool = False) -> str:
-    """Queue a batch; an uploaded archive is removed once the worker has copied it."""
+    """Queue a batch; an uploaded archive is removed once the worker has copied it; a server folder
+    is read in place by the worker (found and checked in the background, not in the request)."""
     try:
         return worker.submit(source, name, user.username, user.department)
     finally:

@@ -10,6 +10,8 @@ another process sharing the database.
 from __future__ import annotations
 
 import logging
+import os
+import re
 import shutil
 import threading
 import time
@@ -23,6 +25,11 @@ from models.errors import BadInput
 logger = logging.getLogger(__name__)
 
 _FINAL = ("done", "cancelled", "failed")
+
+
+def _no_paths(message: str, source: str) -> str:
+    """A message for people without the server's folder path in it."""
+    return message.replace(str(Path(source).parent) + "/", "").replace(str(source), Path(source).name)
 
 
 class BatchWorker:
@@ -106,6 +113,17 @@ class BatchWorker:
                     return True
             return False
 
+        row = self.store.batch_row(bid)
+        if row is not None and row["origin"] == "web-folder" and not row["total"]:
+            try:  # a server folder: find its cases now, in the background
+                self.store.add_items(bid, discover(Path(row["source"])))
+            except BadInput as e:
+                self.store.set_state(bid, "failed", only_from=("running",), error=_no_paths(str(e), row["source"]))
+                return
+            except OSError as e:
+                self.store.set_state(bid, "failed", only_from=("running",),
+                                     error=f"无法读取文件夹（{e.strerror or type(e).__name__}）")
+                return
         run_batch(self.store, bid, workers=self.workers, should_stop=should_stop)
         if cancelled[0]:
             self.store.set_state(bid, "cancelled", only_from=("running", "queued"))
@@ -115,28 +133,38 @@ class BatchWorker:
     # ------------------------------------------------------------------ API
 
     def submit(self, source: Path, name: str, owner: str, department: str | None) -> str:
-        """Queue a batch over a folder or zip of cases; returns its id. The input is copied into
-        ``data_dir/batches/<id>/``; a bad or hostile input raises ``BadInput`` (nothing queued)."""
+        """Queue a batch over a folder or zip of cases; returns its id.
+
+        A folder (on the server, checked by the caller) is read in place: nothing is copied and nothing is read
+        now; the worker finds the cases when it starts the batch (symbolic links not followed) and
+        reads each case from the folder as it runs. Otherwise (an uploaded zip) the input is copied
+        into ``data_dir/batches/<id>/``; a bad or hostile input raises ``BadInput`` (nothing queued).
+        """
         source = Path(source)
         if not source.exists():
-            raise BadInput(f"{source.name}不存在")
+            raise BadInput("批量评查的输入不存在")
         bid = uuid.uuid4().hex
+        if source.is_dir():
+            self.store.create_batch(source, [], name=name or source.name, owner=owner, department=department,
+                                    origin="web-folder", batch_id=bid, state="queued")
+            self._wake.set()
+            return bid
         home = self.data_dir / "batches" / bid
-        home.mkdir(parents=True, exist_ok=True)
-        target = home / "input" / (source.name or "input")
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # the copy is named after the batch (people see this name as the batch's input, not an upload id)
+        stem = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", (name or source.stem)).strip(". ")[:100] or "input"
+        target = home / "input" / f"{stem}{source.suffix.lower()}"
         try:
-            if source.is_dir():
-                shutil.copytree(source, target, symlinks=False)
-            else:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target)
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            os.chmod(target, 0o600)
             cases = discover(target)
         except BadInput:
             shutil.rmtree(home, ignore_errors=True)
             raise
         except OSError as e:
             shutil.rmtree(home, ignore_errors=True)
-            raise BadInput(f"无法读取批量评查的输入{source.name}（{e.strerror or e}）") from e
+            raise BadInput(f"无法读取批量评查的输入（{e.strerror or type(e).__name__}）") from e
         self.store.create_batch(target, cases, name=name or source.name, owner=owner, department=department,
                                 origin="web", batch_id=bid, state="queued")
         self._wake.set()

@@ -19,7 +19,7 @@ def env(tmp_path_factory):
     from server.app import create_app
 
     d = tmp_path_factory.mktemp("webbatch")
-    app = create_app(Settings(data_dir=d))
+    app = create_app(Settings(data_dir=d, batch_roots=[SAMPLE.parent.parent]))
     tokens = make_users(app)
     with TestClient(app) as client:
         yield app, client, tokens, d
@@ -58,6 +58,8 @@ def test_folder_batch_only_for_admin(env):
     r = client.post("/api/v1/batches", json={"folder": str(SAMPLE.parent)}, headers=_auth(tokens["p1"]))
     assert r.status_code == 403 and "案管" in r.json()["detail"]
     r = client.post("/api/v1/batches", json={"folder": "/no/such/dir"}, headers=_auth(tokens["admin"]))
+    assert r.status_code == 403 and "不在允许" in r.json()["detail"]
+    r = client.post("/api/v1/batches", json={"folder": str(SAMPLE.parent / "no-such")}, headers=_auth(tokens["admin"]))
     assert r.status_code == 400 and "没有这个文件夹" in r.json()["detail"]
     r = client.post("/api/v1/batches", json={"folder": str(SAMPLE.parent), "name": "样例"},
                     headers=_auth(tokens["admin"]))
@@ -113,3 +115,119 @@ def test_batch_cases_on_dashboard_and_drilldown(env):
     head = TestClient(client.app)
     login(head, "h2")
     assert head.get(f"/batches/{bid}/cases/1").status_code == 200
+
+
+# --------------------------------------------------------------------------- server folders
+
+
+def _cases_dir(dest, n: int):
+    import shutil
+
+    for i in range(n):
+        shutil.copytree(SAMPLE, dest / f"case-{i}")
+    return dest
+
+
+def test_folder_batch_refused_without_roots(tmp_path):
+    from knowledge.settings import Settings
+    from server.app import create_app
+
+    app = create_app(Settings(data_dir=tmp_path / "d"), start_worker=False, warm=False)
+    tokens = make_users(app)
+    folder = _cases_dir(tmp_path / "in", 1)
+    r = TestClient(app).post("/api/v1/batches", json={"folder": str(folder)}, headers=_auth(tokens["admin"]))
+    assert r.status_code == 403 and "JIANCHA_BATCH_ROOTS" in r.json()["detail"]
+    assert str(tmp_path) not in r.text
+
+
+def test_folder_batch_roots_symlinks_and_no_copy(tmp_path):
+    import os
+
+    from knowledge.settings import Settings
+    from server.app import create_app
+
+    root = tmp_path / "inbox"
+    outside = tmp_path / "secret"
+    outside.mkdir()
+    (outside / "刑事判决书.txt").write_text("被告人秘密某，机密内容XYZ。", encoding="utf-8")
+    _cases_dir(root / "q1", 2)
+    (root / "q1" / "case-link").mkdir()
+    os.symlink(outside / "刑事判决书.txt", root / "q1" / "case-link" / "刑事判决书.txt")  # a linked file
+    os.symlink(outside, root / "q1" / "linked-dir")  # a linked folder
+    os.symlink(root / "q1", root / "alias")  # a linked path to a real folder
+    data = tmp_path / "d"
+    app = create_app(Settings(data_dir=data, batch_roots=[root]), start_worker=False, warm=False)
+    tokens = make_users(app)
+    c = TestClient(app)
+    h = _auth(tokens["admin"])
+    r = c.post("/api/v1/batches", json={"folder": str(outside)}, headers=h)
+    assert r.status_code == 403 and "不在允许" in r.json()["detail"] and str(tmp_path) not in r.text
+    r = c.post("/api/v1/batches", json={"folder": str(root / "alias")}, headers=h)
+    assert r.status_code == 403 and "符号链接" in r.json()["detail"]
+    r = c.post("/api/v1/batches", json={"folder": str(root / "q1" / ".." / ".." / "secret")}, headers=h)
+    assert r.status_code == 400
+    r = c.post("/api/v1/batches", json={"folder": str(root / "nope")}, headers=h)
+    assert r.status_code == 400 and str(root) not in r.text
+    r = c.post("/api/v1/batches", json={"folder": str(root / "q1"), "name": "在库"}, headers=h)
+    assert r.status_code == 200, r.text
+    st = r.json()
+    # answered before anything was read: the cases are found by the worker, in the background
+    assert st["state"] == "queued" and st["total"] == 0 and st["source"] == "q1"
+    assert not (data / "batches" / st["id"]).exists()  # nothing copied
+    w = app.state.worker
+    w.start()
+    try:
+        done = w.wait(st["id"], timeout=120)
+    finally:
+        w.stop()
+    assert done["state"] == "done" and done["total"] == 2 and done["done"] == 2, done
+    res = c.get(f"/api/v1/batches/{st['id']}/results", headers=h).json()
+    assert "机密内容" not in str(res) and "秘密某" not in str(res)
+    assert not (data / "batches" / st["id"] / "input").exists()
+
+
+def test_folder_without_cases_fails_without_paths(tmp_path):
+    from knowledge.settings import Settings
+    from server.app import create_app
+
+    root = tmp_path / "inbox"
+    (root / "empty").mkdir(parents=True)
+    app = create_app(Settings(data_dir=tmp_path / "d", batch_roots=[root]), start_worker=False, warm=False)
+    tokens = make_users(app)
+    r = TestClient(app).post("/api/v1/batches", json={"folder": str(root / "empty")}, headers=_auth(tokens["admin"]))
+    assert r.status_code == 200
+    w = app.state.worker
+    w.start()
+    try:
+        st = w.wait(r.json()["id"], timeout=60)
+    finally:
+        w.stop()
+    assert st["state"] == "failed" and "没有找到案件文书" in st["error"] and str(tmp_path) not in st["error"]
+
+
+def test_file_modes(tmp_path):
+    import stat
+
+    from knowledge.settings import Settings
+    from server.app import create_app
+
+    data = tmp_path / "data"
+    app = create_app(Settings(data_dir=data), start_worker=False, warm=False)
+    tokens = make_users(app)
+    c = TestClient(app)
+    r = c.post("/api/v1/batches", files={"file": ("m.zip", batch_zip(1), "application/zip")},
+               headers=_auth(tokens["p1"]))
+    assert r.status_code == 200
+    bid = r.json()["id"]
+
+    def mode(p):
+        return stat.S_IMODE(p.stat().st_mode)
+
+    assert mode(data) == 0o700
+    assert mode(data / "jiancha.db") == 0o600
+    assert mode(data / "secret_key") == 0o600
+    assert mode(data / "batches" / bid) == 0o700 and mode(data / "batches" / bid / "input") == 0o700
+    assert [mode(p) for p in (data / "batches" / bid / "input").iterdir()] == [0o600]
+    for f in data.iterdir():  # the database's -wal/-shm files too
+        if f.name.startswith("jiancha.db"):
+            assert mode(f) == 0o600, f

@@ -40,6 +40,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sample", type=float, default=5.0, help="RSS sampling interval (s)")
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     p.add_argument("--write", action="store_true", help="write the numbers into eval/RESULTS.md")
+    p.add_argument("--abuse", action="store_true",
+                   help="login attack: --attackers wrong-login clients while --clients users work (--think s pauses)")
+    p.add_argument("--attackers", type=int, default=40, help="--abuse: concurrent wrong-login clients")
+    p.add_argument("--think", type=float, default=1.0, help="--abuse: users' pause between requests (s)")
 
 
 def _free_port() -> int:
@@ -74,13 +78,17 @@ def _uptime() -> str:
         return "uptime unavailable"
 
 
-def _start_server(data: Path, workers: int) -> tuple[subprocess.Popen, str, str]:
+def _start_server(data: Path, workers: int, users: int = 1) -> tuple[subprocess.Popen, str, list[str]]:
     env = {**os.environ, "JIANCHA_DATA_DIR": str(data), "PYTHONPATH": str(ROOT)}
     cli = [sys.executable, "-m", "models.cli"]
-    subprocess.run([*cli, "user", "add", "load", "--role", "案管", "--password", "load-test-password"],
-                   env=env, cwd=ROOT, check=True, capture_output=True)
-    token = subprocess.run([*cli, "user", "token", "load"], env=env, cwd=ROOT, check=True, capture_output=True,
-                           text=True).stdout.strip().splitlines()[-1]
+    tokens = []
+    for i in range(users):
+        name = "load" if i == 0 else f"load{i}"
+        role = "案管" if i == 0 else "承办检察官"
+        subprocess.run([*cli, "user", "add", name, "--role", role, "--department", "第一检察部",
+                        "--password", "load-test-password"], env=env, cwd=ROOT, check=True, capture_output=True)
+        tokens.append(subprocess.run([*cli, "user", "token", name], env=env, cwd=ROOT, check=True,
+                                     capture_output=True, text=True).stdout.strip().splitlines()[-1])
     port = _free_port()
     log = open(data / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
     # keep-alive longer than any client pause, so a closed idle connection is not counted as an error
@@ -95,7 +103,7 @@ def _start_server(data: Path, workers: int) -> tuple[subprocess.Popen, str, str]
     while True:
         try:
             if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
-                return proc, url, token
+                return proc, url, tokens
         except httpx.HTTPError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -202,11 +210,13 @@ rerun idle with `python -m eval load --seconds 600 --write` for the 10-minute me
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.abuse:
+        return run_abuse(args)
     load_before = _uptime()
     tmp = Path(tempfile.mkdtemp(prefix="jiancha-load-"))
-    proc, url, token = _start_server(tmp, args.workers)
+    proc, url, tokens = _start_server(tmp, args.workers)
     try:
-        res = asyncio.run(_load(url, token, args.clients, args.warmup, args.seconds, proc.pid, args.sample))
+        res = asyncio.run(_load(url, tokens[0], args.clients, args.warmup, args.seconds, proc.pid, args.sample))
     finally:
         proc.terminate()
         try:
@@ -234,3 +244,75 @@ def run(args: argparse.Namespace) -> int:
         print(f"written to {RESULTS}")
     errs = sum(res["errors"].values())
     return 0 if errs == 0 and res["requests"] > 0 else 1
+
+
+def _write_abuse(r: dict[str, Any], cmd: str, load_before: str, load_after: str) -> None:
+    ok = (r["users_p95_ms"] is not None and r["users_p95_ms"] < 2000 and not r["server_errors"]
+          and r["health"]["max_ms"] is not None and r["health"]["max_ms"] < 100)
+    rows = "\n".join(f"| {k} | {v['n']} | {v['p50_ms']} | {v['p95_ms']} | {v['max_ms']} |"
+                     for k, v in r["by_request"].items())
+    h = r["health"]
+    body = f"""<!-- load-abuse:start -->
+## Web app under a login attack (eval/tasks/_load_abuse.py) — {dt.date.today().isoformat()}
+
+Command: `{cmd}`
+
+{r['attackers']} attackers without an account post wrong logins (fresh form + CSRF token, random user name) as fast as
+the server answers, all from 127.0.0.1, for {r['seconds']:.0f} s, while {r['users']} users work with API tokens (check the
+sample case, list cases, open the case, dashboard statistics; {r['think_s']:g} s pause between requests); /api/v1/health
+asked every 0.5 s. One uvicorn worker, fresh SQLite data dir. Target: users' p95 < 2 s, 0 server errors, /health < 100 ms.
+
+| users' requests | n | p50 ms | p95 ms | max ms |
+|---|---:|---:|---:|---:|
+{rows}
+| **all** | {r['users_requests']} | {r['users_p50_ms']} | **{r['users_p95_ms']}** | {r['users_max_ms']} |
+| /api/v1/health | {h['n']} | {h['p50_ms']} | {h['p95_ms']} | {h['max_ms']} |
+
+Server errors (5xx or broken connections, anyone): {sum(r['server_errors'].values())} {json.dumps(r['server_errors']) if r['server_errors'] else ''}.
+Attackers' answers by HTTP status: {json.dumps(r['attack_answers'])} (401: a password was hashed; 429: throttled before hashing).
+Verdict: {'all three targets met' if ok else 'NOT all targets met (see the numbers)'}.
+
+Machine load: before `{load_before}`; after `{load_after}` (2 cores shared with other jobs when measured).
+<!-- load-abuse:end -->"""
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Evaluation results\n"
+    start, end = text.find("<!-- load-abuse:start -->"), text.find("<!-- load-abuse:end -->")
+    if start >= 0 and end > start:
+        text = text[:start] + body + text[end + len("<!-- load-abuse:end -->"):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + body + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
+
+
+def run_abuse(args: argparse.Namespace) -> int:
+    from eval.tasks._load_abuse import abuse
+
+    load_before = _uptime()
+    tmp = Path(tempfile.mkdtemp(prefix="jiancha-abuse-"))
+    proc, url, tokens = _start_server(tmp, args.workers, users=args.clients)
+    try:
+        res = asyncio.run(abuse(url, tokens, args.attackers, args.seconds, args.warmup, args.think))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    if res["server_errors"]:
+        print(f"server log kept in {tmp / 'server.log'}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    load_after = _uptime()
+    cmd = "python -m eval load --abuse " + " ".join(
+        a for a in (f"--seconds {args.seconds:g}", f"--clients {args.clients}" if args.clients != 16 else "",
+                    f"--attackers {args.attackers}" if args.attackers != 40 else "",
+                    f"--think {args.think:g}" if args.think != 1.0 else "", "--write" if args.write else "") if a)
+    for d in res["error_details"]:
+        print("error:", d)
+    print(json.dumps({k: v for k, v in res.items() if k != "error_details"}, ensure_ascii=False, indent=1))
+    print("load:", load_before, "→", load_after)
+    if args.write:
+        _write_abuse(res, cmd, load_before, load_after)
+        print(f"written to {RESULTS}")
+    ok = (not res["server_errors"] and res["users_p95_ms"] is not None and res["users_p95_ms"] < 2000
+          and (res["health"]["max_ms"] or 1e9) < 100)
+    return 0 if ok else 1

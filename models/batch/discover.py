@@ -17,6 +17,7 @@ members are read in memory, size-capped while reading, when their case runs.
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -115,8 +116,13 @@ def discover(path: Path) -> list[CaseSource]:
 
 
 def _discover_folder(root: Path) -> list[CaseSource]:
+    """Document files under ``root``; symbolic links (to files or folders) are never followed."""
     files: list[tuple[str, ...]] = []
-    for f in sorted(root.rglob("*")):
+    found: list[Path] = []
+    for d, dirs, names in os.walk(root, followlinks=False):
+        dirs[:] = [x for x in dirs if not os.path.islink(os.path.join(d, x))]
+        found += [Path(d) / n for n in names if not os.path.islink(os.path.join(d, n))]
+    for f in sorted(found):
         if not f.is_file():
             continue
         rel = f.relative_to(root).parts
@@ -171,6 +177,10 @@ def load_source(root: Path, case: CaseSource) -> list[Document]:
     root = Path(root)
     if root.is_dir():
         paths = [root / m for m in case.members]
+        for m in case.members:  # a member replaced by a symbolic link after discovery is not read
+            parts = Path(m).parts
+            if any((root.joinpath(*parts[:i + 1])).is_symlink() for i in range(len(parts))):
+                raise BadInput(f"案件{case.name}中的{parts[-1]}是符号链接，已跳过")
         return load_case(paths)
     if root.suffix.lower() != ".zip":
         return load_case([root])

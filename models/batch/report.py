@@ -31,6 +31,19 @@ def _group_row() -> dict[str, Any]:
     return {"cases": 0, "grades": Counter(), "severity": Counter()}
 
 
+def _expert_label(name: str | None) -> str | None:
+    """An expert's Chinese label (theft → 盗窃) for people; the name itself when unknown."""
+    if not name:
+        return None
+    try:
+        from models.experts import registry
+
+        e = registry().get(name)
+    except Exception:  # noqa: BLE001 - a label is cosmetic: never fail a report over it
+        return name
+    return e.label if e is not None else name
+
+
 def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
     """Counts over the finished cases: grades, severities, and per crime / expert / rule / court / month.
 
@@ -52,7 +65,7 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
             sev_cases[s] += bool(counts.get(s, 0))
         labels = {
             "by_crime": r.get("charges") or [UNKNOWN],
-            "by_expert": [r.get("expert") or UNKNOWN],
+            "by_expert": [_expert_label(r.get("expert")) or UNKNOWN],
             "by_court": [r.get("court") or UNKNOWN],
             "by_month": [r.get("month") or UNKNOWN],
         }

@@ -266,16 +266,27 @@ def vet_member(info: zipfile.ZipInfo, zname: str) -> tuple[list[str], str] | Non
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:
-    """Member name, re-decoded from GBK when the UTF-8 flag is unset (Windows zip tools)."""
+    """Member name. With the UTF-8 flag (bit 11) Python has decoded it already. Without it the raw
+    bytes are read as UTF-8 first (Info-ZIP on Linux/macOS writes UTF-8 names without the flag;
+    GBK names are almost never valid UTF-8), then as GBK (Windows zip tools)."""
     name = info.filename
-    if not info.flag_bits & 0x800:
-        try:
-            alt = name.encode("cp437").decode("gbk")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            return name
-        if _CJK.search(alt):
-            return alt
-    return name
+    if info.flag_bits & 0x800:
+        return name
+    try:
+        raw = name.encode("cp437")
+    except UnicodeEncodeError:
+        return name
+    if raw.isascii():
+        return name
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        alt = raw.decode("gbk")
+    except UnicodeDecodeError:
+        return name
+    return alt if _CJK.search(alt) else name
 
 
 def _load_zip(path: Path, skipped: list[str]) -> list[Document]:

@@ -41,6 +41,9 @@ def server(tmp_path_factory):
     subprocess.run([*cli, "user", "add", "wang", "--role", "承办检察官", "--department", "第一检察部",
                     "--name", "王检察官", "--password", PASSWORD], env=env, cwd=ROOT, check=True,
                    capture_output=True)
+    subprocess.run([*cli, "user", "add", "zhao", "--role", "案管", "--department", "案件管理部",
+                    "--name", "赵案管", "--password", PASSWORD], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
     port = _free_port()
     log = open(data / "server.log", "wb")  # noqa: SIM115 - closed in teardown
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.main:app", "--host", "127.0.0.1",
@@ -117,13 +120,14 @@ def test_review_flow(server, page):
     assert pg.locator("mark.active").count() >= 1
     _shot(pg, "04-finding")
 
-    # dismiss the term-mismatch warning: stored and shown after reload
+    # dismiss the term-mismatch warning with a reason: stored and shown after reload
     warn = pg.locator("li.finding", has_text="COMPARE.TERM_MISMATCH").first
     warn.click()
+    warn.locator("input[name=note]").fill("刑期已在庭审中变更")
     warn.locator("button.dismiss-btn").click()
     pg.wait_for_load_state()
     warn = pg.locator("li.finding", has_text="COMPARE.TERM_MISMATCH").first
-    assert "已驳回" in warn.inner_text()
+    assert "已驳回" in warn.inner_text() and "理由：刑期已在庭审中变更" in warn.inner_text()
     assert "dismiss" in (warn.get_attribute("class") or "")
     _shot(pg, "05-dismissed")
 
@@ -165,3 +169,54 @@ def test_dashboard(server, page):
     pg.locator("#case-table tbody a").first.click()
     pg.wait_for_url(f"{url}/cases/*")
     _shot(pg, "09-drilldown-case")
+
+
+PAGES = [("login", "/login"), ("upload", "/"), ("cases", "/cases"), ("case", "/cases/1"), ("batches", "/batches"),
+         ("dashboard", "/dashboard"), ("account", "/account"), ("users", "/users"), ("audit", "/audit"),
+         ("not-found", "/no-such-page")]
+
+
+@pytest.mark.parametrize("width,label", [(1400, "desktop"), (390, "phone")])
+def test_every_page_in_chinese(server, page, width, label):
+    """Every page as 案管, at desktop width and at 390 px: Chinese throughout (rule titles, not codes,
+    on the case page), no page wider than the screen, a screenshot of each."""
+    import re
+
+    url, _data = server
+    pg = page.context.new_page()
+    pg.set_default_timeout(60_000)
+    pg.set_viewport_size({"width": width, "height": 900})
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.goto(f"{url}/login")
+    pg.fill("input[name=username]", "zhao")
+    pg.fill("input[name=password]", PASSWORD)
+    pg.click("#login-form button[type=submit]")
+    pg.wait_for_url(f"{url}/")
+    batch = pg.evaluate("fetch('/api/v1/batches').then(r => r.json())")
+    pages = PAGES + ([("batch", f"/batches/{batch[0]['id']}")] if batch else [])
+    for name, path in pages:
+        if name == "login":
+            continue
+        pg.goto(url + path)
+        if name == "dashboard":
+            pg.wait_for_selector(".chart canvas")
+        assert pg.evaluate("document.documentElement.lang") == "zh-CN", (name, pg.content()[:300])
+        text = pg.locator("main").inner_text()
+        assert len(re.findall(r"[\u4e00-\u9fff]", text)) >= 4, (name, text[:200])
+        overflow = pg.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, (name, label, overflow)
+        if name == "case":
+            titles = pg.locator(".finding .rule-title").all_inner_texts()
+            assert titles and not any(re.fullmatch(r"[A-Z_.]+", t) for t in titles), titles
+            assert "系统参考量刑" in text
+        if name == "audit":
+            assert "登录" in text and "login" not in pg.locator("tbody").inner_text().split()
+        if name == "not-found":
+            assert "页面不存在" in text
+        pg.screenshot(path=str(SHOTS / f"{label}-{name}.png"), full_page=True)
+    pg.click(".who button[type=submit]")  # 退出: then the login page as a visitor sees it
+    pg.wait_for_url(f"{url}/login")
+    assert "登录" in pg.locator("main").inner_text()
+    assert pg.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    pg.screenshot(path=str(SHOTS / f"{label}-login.png"), full_page=True)
+    pg.close()
