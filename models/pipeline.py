@@ -18,8 +18,8 @@ from models.types import Case, Document, Finding, Report
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
-def build_case(documents: list[Document], case_id: str = "") -> Case:
-    case = Case(case_id=case_id, documents=list(documents))
+def build_case(documents: list[Document], case_id: str = "", events: list | None = None) -> Case:
+    case = Case(case_id=case_id, documents=list(documents), events=list(events or []))
     for doc in documents:
         if doc.kind in ("indictment", "recommendation", "judgment"):
             case.elements[doc.kind] = extract(doc)
@@ -63,11 +63,11 @@ def _quote_spans(case: Case, findings: list[Finding]) -> None:
                 sp.text = text[sp.start : sp.end]
 
 
-def check_documents(documents: list[Document], case_id: str = "") -> Report:
+def check_documents(documents: list[Document], case_id: str = "", events: list | None = None) -> Report:
     t0 = time.perf_counter()
     if not any(d.kind in ("indictment", "recommendation", "judgment") for d in documents):
         raise BadInput("未找到起诉书、量刑建议书或刑事判决书")
-    case = build_case(documents, case_id)
+    case = build_case(documents, case_id, events)
     t1 = time.perf_counter()
     report = check_case(case)
     report.timings_ms["extract"] = round((t1 - t0) * 1000, 3)
@@ -75,10 +75,11 @@ def check_documents(documents: list[Document], case_id: str = "") -> Report:
     return report
 
 
-def check_texts(texts: dict[str, str], case_id: str = "") -> Report:
-    """Check documents given as kind → text (kinds: indictment, recommendation, judgment)."""
+def check_texts(texts: dict[str, str], case_id: str = "", events: list | None = None) -> Report:
+    """Check documents given as kind → text (kinds: indictment, recommendation, judgment), with
+    optional case-management export events (``models.timeline.Event``) for the case timeline."""
     docs = [parse_text(t, source=k, kind=k) for k, t in texts.items() if t]  # type: ignore[arg-type]
-    return check_documents(docs, case_id)
+    return check_documents(docs, case_id, events)
 
 
 def check_paths(paths: list[Path], indictment: Path | None = None, recommendation: Path | None = None,

@@ -239,6 +239,9 @@ class Case:
     case_id: str
     documents: list[Document] = field(default_factory=list)
     elements: dict[str, DocElements] = field(default_factory=dict)  # by DocKind
+    # procedural events from a case-management export (models.timeline.Event), merged with the
+    # documents' own events into the case timeline
+    events: list[Any] = field(default_factory=list)
 
     def document(self, kind: str) -> Document | None:
         for d in self.documents:
