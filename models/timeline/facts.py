@@ -28,6 +28,7 @@ TIMELINE_FACTS: dict[str, tuple[str, str]] = {
     "tl_n_extensions": ("int", "延长审查起诉期限次数"),
     "tl_n_jurisdiction": ("int", "改变管辖次数"),
     "tl_n_review_segments": ("int", "审查起诉期限计算段数（移送、重新移送、改变管辖各起算一段）"),
+    "tl_first_return": ("date", "第一次退回补充侦查日期"),
     "tl_last_return": ("date", "最后一次退回补充侦查日期"),
     "tl_days_detention_to_request": ("int", "拘留至提请批捕的天数"),
     "tl_days_request_to_decision": ("int", "提请批捕至批捕/不捕决定的天数"),
@@ -99,13 +100,15 @@ def timeline_facts(tl: Timeline) -> dict[str, Any]:
     f["tl_n_resubmissions"] = len(resub)
     f["tl_n_extensions"] = len(tl.dates("extension"))
     f["tl_n_jurisdiction"] = len(tl.dates("jurisdiction"))
+    f["tl_first_return"] = returns[0] if returns else None
     f["tl_last_return"] = returns[-1] if returns else None
     req = f["tl_arrest_request"]
     if req is not None:
         decisions = [d for d in tl.dates("arrest") + tl.dates("no_arrest") if d >= req]
         f["tl_days_request_to_decision"] = _days(req, min(decisions)) if decisions else None
         det = [d for d in tl.dates("detention") if d <= req]
-        f["tl_detained_at_request"] = bool(det) if tl.dates("detention") else None
+        # with the case-management file at hand, no 拘留 in it means not detained
+        f["tl_detained_at_request"] = bool(det) if (tl.dates("detention") or f["tl_has_export"]) else None
         f["tl_days_detention_to_request"] = _days(max(det), req) if det else None
     segs = _segments(tl)
     f["tl_n_review_segments"] = len(segs)
