@@ -17,6 +17,7 @@ from models.timeline import Event, EventKind, event_kinds
 
 SOURCE = {"indictment": "起诉书", "recommendation": "量刑建议书", "judgment": "判决书"}
 _CLAUSE_END = re.compile(r"[。；;，,]")
+_LIST_JOIN = re.compile(r"^\s*(?:、|和|及|与)\s*$")
 _OWN_DATE = {"indictment": "prosecution", "recommendation": "recommendation", "judgment": "judgment"}
 # roles the extractor gives that are not procedural events
 _NOT_EVENTS = {"offence", "birth", "term_start", "term_end", "other", "judgment"}
@@ -83,9 +84,15 @@ def document_events(case) -> list[Event]:
                     seen.add(m.start)
         mentions.sort(key=lambda m: m.start)
         single = len(el.defendants) == 1
-        for i, m in enumerate(mentions):
+        kinds_at: list[EventKind | None] = [None] * len(mentions)
+        for i in range(len(mentions) - 1, -1, -1):  # backwards: a listed date takes the next one's event
+            m = mentions[i]
             limit = mentions[i + 1].start if i + 1 < len(mentions) else len(text)
             kind = _classify(text, m.start, m.end, limit, m.role)
+            if kind is None and limit < len(text) and _LIST_JOIN.match(text[m.end:limit]):
+                kind = kinds_at[i + 1]  # 于2018年9月11日、9月21日开庭
+            kinds_at[i] = kind
+        for m, kind in zip(mentions, kinds_at, strict=True):
             if kind is None:
                 continue
             who = owner.get(m.start, "")
