@@ -29,6 +29,7 @@ TIMELINE_FACTS: dict[str, tuple[str, str]] = {
     "tl_n_jurisdiction": ("int", "改变管辖次数"),
     "tl_n_review_segments": ("int", "审查起诉期限计算段数（移送、重新移送、改变管辖各起算一段）"),
     "tl_first_return": ("date", "第一次退回补充侦查日期"),
+    "tl_first_extension": ("date", "第一次延长审查起诉期限日期"),
     "tl_last_return": ("date", "最后一次退回补充侦查日期"),
     "tl_days_detention_to_request": ("int", "拘留至提请批捕的天数"),
     "tl_days_request_to_decision": ("int", "提请批捕至批捕/不捕决定的天数"),
@@ -101,6 +102,7 @@ def timeline_facts(tl: Timeline) -> dict[str, Any]:
     f["tl_n_extensions"] = len(tl.dates("extension"))
     f["tl_n_jurisdiction"] = len(tl.dates("jurisdiction"))
     f["tl_first_return"] = returns[0] if returns else None
+    f["tl_first_extension"] = tl.first("extension")
     f["tl_last_return"] = returns[-1] if returns else None
     req = f["tl_arrest_request"]
     if req is not None:
