@@ -44,7 +44,7 @@ TIMELINE_FACTS: dict[str, tuple[str, str]] = {
 }
 for _k in event_kinds():
     if _k.key in SINGLE:
-        TIMELINE_FACTS[f"tl_{_k.key}"] = ("date", f"{_k.name}日期（最早一次）")
+        TIMELINE_FACTS[f"tl_{_k.key}"] = ("date", f"{_k.name}日期（{'最后' if _k.key == 'judgment' else '最早'}一次）")
 
 
 def _days(a: dt.date | None, b: dt.date | None) -> int | None:
@@ -95,6 +95,8 @@ def timeline_facts(tl: Timeline) -> dict[str, Any]:
     f["tl_n_conflicts"] = len(tl.conflicts)
     for key in SINGLE:
         f[f"tl_{key}"] = tl.first(key)
+    # a remanded case has an earlier judgment in its history: the judgment is the latest one
+    f["tl_judgment"] = (tl.dates("judgment") or [None])[-1]
     returns = tl.dates("return")
     resub = tl.dates("resubmission")
     f["tl_n_returns"] = len(returns)
