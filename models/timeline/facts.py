@@ -17,6 +17,7 @@ from models.sentencing.dates import add_months
 from models.timeline import Timeline, event_kinds
 
 SINGLE = ("filing", "detention", "arrest_request", "arrest", "no_arrest", "bail", "residence", "transfer",
+          "notify_rights", "plea_agreement",
           "prosecution", "recommendation", "trial", "judgment", "served", "protest", "appeal", "effective")
 
 TIMELINE_FACTS: dict[str, tuple[str, str]] = {
