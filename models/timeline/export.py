@@ -125,6 +125,7 @@ def read_export(data: bytes, name: str) -> dict[str, list[Event]]:
         raise BadInput(f"不支持的案管导出格式：{suffix or name}（应为 .csv、.xlsx 或 .json）")
     if not rows:
         raise BadInput("案管导出中没有数据行")
+    rows = [{str(k).strip(): v for k, v in r.items() if k is not None} for r in rows]
     if len(rows) > MAX_ROWS:
         raise BadInput(f"案管导出超过 {MAX_ROWS} 行")
     missing = [c for c in REQUIRED if c not in rows[0]]
