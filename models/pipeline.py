@@ -19,12 +19,14 @@ from models.types import DOC_KIND_NAMES, Case, Document, Finding, Report
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
-def build_case(documents: list[Document], case_id: str = "", charges: list[str] | None = None) -> Case:
+def build_case(documents: list[Document], case_id: str = "", charges: list[str] | None = None,
+               events: list | None = None) -> Case:
     """Extract the documents' elements. ``charges``: charges given by the user (official names); when
-    absent, those of 罪名：/案由： lines at the head or tail of a document."""
+    absent, those of 罪名：/案由： lines at the head or tail of a document. ``events``: procedural events
+    from a case-management export (``models.timeline.Event``) for the case timeline."""
     from models.extract.given import given_charges_in_text
 
-    case = Case(case_id=case_id, documents=list(documents))
+    case = Case(case_id=case_id, documents=list(documents), events=list(events or []))
     for doc in documents:
         if doc.kind in ("indictment", "recommendation", "judgment"):
             case.elements[doc.kind] = extract(doc)
@@ -75,12 +77,13 @@ def _quote_spans(case: Case, findings: list[Finding]) -> None:
                 sp.text = text[sp.start : sp.end]
 
 
-def check_documents(documents: list[Document], case_id: str = "", charges: list[str] | None = None) -> Report:
+def check_documents(documents: list[Document], case_id: str = "", charges: list[str] | None = None,
+                    events: list | None = None) -> Report:
     t0 = time.perf_counter()
     if not any(d.kind in ("indictment", "recommendation", "judgment") for d in documents):
         who = f"文件{documents[0].source}" if len(documents) == 1 else "所给文件"
         raise BadInput(f"{who}{NOT_LEGAL}")
-    case = build_case(documents, case_id, charges)
+    case = build_case(documents, case_id, charges, events)
     t1 = time.perf_counter()
     report = check_case(case)
     report.timings_ms["extract"] = round((t1 - t0) * 1000, 3)
@@ -88,12 +91,14 @@ def check_documents(documents: list[Document], case_id: str = "", charges: list[
     return report
 
 
-def check_texts(texts: dict[str, str], case_id: str = "", charges: list[str] | None = None) -> Report:
-    """Check documents given as kind → text (kinds: indictment, recommendation, judgment)."""
+def check_texts(texts: dict[str, str], case_id: str = "", charges: list[str] | None = None,
+                events: list | None = None) -> Report:
+    """Check documents given as kind → text (kinds: indictment, recommendation, judgment), with
+    optional case-management export events (``models.timeline.Event``) for the case timeline."""
     docs = [parse_text(t, source=k, kind=k) for k, t in texts.items() if t]  # type: ignore[arg-type]
     for d in docs:
         require_legal(d.text, DOC_KIND_NAMES.get(d.kind, d.source))
-    return check_documents(docs, case_id, charges)
+    return check_documents(docs, case_id, charges, events)
 
 
 def check_paths(paths: list[Path], indictment: Path | None = None, recommendation: Path | None = None,

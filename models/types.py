@@ -242,6 +242,9 @@ class Case:
     # charges the user gave (official names: --charge, a "charges" field, a 罪名：/案由： line); they
     # take the place of the documents' charges in the sentence suggestion
     given_charges: list[str] = field(default_factory=list)
+    # procedural events from a case-management export (models.timeline.Event), merged with the
+    # documents' own events into the case timeline
+    events: list[Any] = field(default_factory=list)
 
     def document(self, kind: str) -> Document | None:
         for d in self.documents:

@@ -48,6 +48,9 @@ class RuleExample(BaseModel):
     base: str | None = None
     only: list[Literal["indictment", "recommendation", "judgment"]] = Field(default_factory=list)
     edits: list[Edit] = Field(default_factory=list)
+    # rows of a case-management export for this case (columns 事件, 日期, optional 承办人, 部门,
+    # 被告人; see models/timeline/export.py), merged into the case timeline
+    events: list[dict[str, str]] = Field(default_factory=list)
     note: str = ""
 
     @model_validator(mode="after")

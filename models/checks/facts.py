@@ -20,6 +20,8 @@ from knowledge.charges import articles_for
 from knowledge.statutes import penalty_tiers
 from models.checks.engine import CheckContext
 from models.sentencing.dates import age_on
+from models.timeline import case_timeline
+from models.timeline.facts import TIMELINE_FACTS, timeline_facts
 from models.types import Defendant, DocElements, SentenceTerm
 
 KINDS = {"i": "indictment", "r": "recommendation", "j": "judgment"}
@@ -79,6 +81,7 @@ for _p, _k in KINDS.items():
 CASE_FACTS["j_indictment_ref"] = ("str", "判决书援引的起诉书文号")
 CASE_FACTS["j_uncited_charges"] = ("set", "判决书认定但未援引其分则条文的罪名")
 CASE_FACTS["i_uncited_charges"] = ("set", "起诉书指控但未援引其分则条文的罪名")
+CASE_FACTS.update(TIMELINE_FACTS)  # the case timeline (documents + case-management export)
 
 DEFENDANT_FACTS: dict[str, tuple[str, str]] = {
     "name": ("str", "被告人姓名"),
@@ -242,6 +245,7 @@ def case_facts(ctx: CheckContext) -> dict[str, Any]:
     f["days_prosecution_to_judgment"] = _days(f["prosecution_date"], j.date if j else None)
     f["days_prosecution_to_trial"] = _days(f["prosecution_date"], f["trial_date"])
     f["days_offence_to_prosecution"] = _days(f["offence_last"], f["prosecution_date"])
+    f.update(timeline_facts(case_timeline(case)))
     return f
 
 
