@@ -108,25 +108,115 @@ def _engine(records, rebuild: bool) -> dict[str, dict[str, Any]]:
     return got
 
 
-def _run_queries(store, queries, weights=None, filtered=True, unfiltered=True, loo=False):
-    """Per query: same-charge precision@10 (unfiltered) and the kNN median (gold-charge filter)."""
+def _split_records():
+    """(dev, test): the CAIL cases by the fixed sha1(fact) split, the real judgments by
+    eval/data/split.json (sha1(id)); the store holds dev only, test are the held-out queries."""
+    from eval.datasets import load_split
+    from knowledge.cases import load_cases, split_of
+    from knowledge.cases.corpus import CASES_FILE, JUDGMENTS_FILE
+
+    jsplit = load_split()
+    cail = load_cases([CASES_FILE])
+    judg = load_cases([JUDGMENTS_FILE]) if JUDGMENTS_FILE.exists() else []
+    dev = [r for r in cail if split_of(r.fact) == "dev"] + [r for r in judg if jsplit[r.id.removeprefix("judge-")] == "dev"]
+    test = [r for r in cail if split_of(r.fact) == "test"] + [r for r in judg if jsplit[r.id.removeprefix("judge-")] == "test"]
+    return dev, test
+
+
+_PUNCT = re.compile(r"[\s，。；：、,.;:（）()“”\"'《》×]")
+
+
+def _leakage(store, queries) -> tuple[dict[str, set[str]], dict[str, int]]:
+    """Held-out queries must not be in the store: ids disjoint (asserted); a store case with the
+    same facts (punctuation and spaces ignored) or a near copy (cosine of the facts' vectors ≥ 0.95)
+    is excluded from that query's results. Returns the exclusions and the counts."""
+    import numpy as np
+
+    from knowledge.cases.clean import facts_only
+    from knowledge.cases.corpus import tokens
+
+    ids = set(store.ids)
+    clash = [r.id for r in queries if r.id in ids]
+    assert not clash, f"held-out query ids in the store: {clash[:5]}"
+    ex: dict[str, set[str]] = {}
+    near = 0
+    for r in queries:
+        c = facts_only(r.fact)
+        qv = store.backend.encode([c], [tokens(c)])[0]
+        sims = store.vectors @ qv
+        hit = {store.ids[i] for i in np.nonzero(sims >= 0.95)[0].tolist()}
+        if hit:
+            near += 1
+            ex[r.id] = hit
+    return ex, {"query_ids_in_store": 0, "queries_with_near_copy_excluded": near,
+                "store_cases_excluded": sum(len(v) for v in ex.values())}
+
+
+def _pool(hits, charges):
+    from models.similar import suggestion_pool
+
+    return suggestion_pool(hits, charges)
+
+
+def _set_counts(store) -> dict[frozenset, int]:
+    out: dict[frozenset, int] = {}
+    for m in store.meta:
+        k = frozenset(m["charges"])
+        out[k] = out.get(k, 0) + 1
+    return out
+
+
+def _run_queries(store, queries, weights=None, loo=False, excl=None, unfiltered=False):
+    """Per query, with the gold charges given (as written in the documents): exact charge-set
+    P@10, whether the exact matches rank first, tier agreement of the top 10, the kNN median of
+    the suggestion pool (same charge set and tier). ``unfiltered``: also without charges."""
     from models.similar import knn_distribution
 
+    counts = _set_counts(store)
     rows = []
     for r in queries:
-        ex = {cid for cid in store.ids if _base(cid) == _base(r.id)} if loo else None
-        row: dict[str, Any] = {"id": r.id}
+        ex = set((excl or {}).get(r.id, set()))
+        if loo:
+            ex |= {cid for cid in store.ids if _base(cid) == _base(r.id)}
+        key = frozenset(r.charges)
+        n_exact = counts.get(key, 0) - sum(1 for cid in ex if cid in store.row
+                                             and frozenset(store.meta[store.row[cid]]["charges"]) == key)
+        hits = store.search(r.fact, k=10, charges=r.charges, exclude=ex or None, weights=weights, explain=False)
+        row: dict[str, Any] = {"id": r.id, "n_exact": n_exact, "charges": sorted(key)}
+        row["p10_exact"] = sum(1 for h in hits if h.exact) / 10
+        need = min(n_exact, 10)
+        row["exact_first"] = all(h.exact for h in hits[:need]) and sum(1 for h in hits if h.exact) == need
+        known = [h for h in hits if h.same_tier is not None]
+        row["tier_known"] = bool(known)
+        row["tier_agree"] = sum(1 for h in known if h.same_tier) / len(known) if known else None
+        pool = _pool(hits, r.charges)
+        d = knn_distribution(pool)
+        row["knn"] = d["median"] if d else None
+        row["pool"] = len(pool)
         if unfiltered:
-            hits = store.search(r.fact, k=10, exclude=ex, weights=weights)
-            gold = set(r.charges)
-            row["p10"] = sum(1 for h in hits if gold & set(h.charges)) / 10
-        if filtered:
-            hits = store.search(r.fact, k=10, charges=r.charges, exclude=ex, weights=weights)
-            d = knn_distribution(hits)
-            row["knn"] = d["median"] if d else None
-            row["knn_iqr"] = (d["q1"], d["q3"]) if d else None
+            hu = store.search(r.fact, k=10, exclude=ex or None, weights=weights, explain=False)
+            row["p10_same_unf"] = sum(1 for h in hu if set(h.charges) & key) / 10
+            row["p10_exact_unf"] = sum(1 for h in hu if frozenset(h.charges) == key) / 10
         rows.append(row)
     return rows
+
+
+def _retrieval(rows) -> dict[str, Any]:
+    common = [x for x in rows if x["n_exact"] >= 10]
+    rare = [x for x in rows if 0 < x["n_exact"] < 10]
+    tiers = [x["tier_agree"] for x in rows if x["tier_agree"] is not None]
+    tiers_c = [x["tier_agree"] for x in common if x["tier_agree"] is not None]
+    out = {"n": len(rows), "n_common": len(common), "n_rare": len(rare),
+           "n_unseen_set": sum(1 for x in rows if x["n_exact"] == 0),
+           "p10_exact_common": statistics.fmean(x["p10_exact"] for x in common) if common else None,
+           "exact_first_rare": statistics.fmean(1.0 if x["exact_first"] else 0.0 for x in rare) if rare else None,
+           "tier_agree": statistics.fmean(tiers) if tiers else None, "n_tier_known": len(tiers),
+           "tier_agree_common": statistics.fmean(tiers_c) if tiers_c else None}
+    if rows and "p10_same_unf" in rows[0]:
+        out["p10_same_unfiltered"] = statistics.fmean(x["p10_same_unf"] for x in rows)
+        out["p10_exact_unfiltered"] = statistics.fmean(x["p10_exact_unf"] for x in rows)
+        out["p10_exact_unfiltered_common"] = statistics.fmean(x["p10_exact_unf"] for x in common) if common else None
+    return out
 
 
 def _scores(recs, rows, eng, w_exp: float, w_gen: float) -> dict[str, float]:
@@ -134,7 +224,7 @@ def _scores(recs, rows, eng, w_exp: float, w_gen: float) -> dict[str, float]:
 
     out: dict[str, list[float]] = {"knn": [], "guideline": [], "combined": []}
     for r, row in zip(recs, rows, strict=True):
-        if r.life or r.death:
+        if r.life or r.death or r.term_months is None:
             continue
         g = eng[r.id]
         gt = None if g["life"] else (g["term"] if g["term"] is not None else 0)
@@ -159,11 +249,9 @@ def _fit_w(recs, rows, eng) -> tuple[float, float, dict[str, float]]:
 
 
 def quality(args) -> dict[str, Any]:
-    from knowledge.cases import load_cases, split_of
+    import models.similar  # noqa: F401 - installs the crime experts' legal frame (tiers) for the store
 
-    allc = load_cases()
-    dev = [r for r in allc if split_of(r.fact) == "dev"]
-    test = [r for r in allc if split_of(r.fact) == "test"]
+    dev, test = _split_records()
     if args.limit:
         rnd = random.Random(0)
         devq, testq = rnd.sample(dev, min(args.limit, len(dev))), rnd.sample(test, min(args.limit, len(test)))
@@ -174,34 +262,29 @@ def quality(args) -> dict[str, Any]:
     build_s = time.time() - t0
     eng = _engine(devq + testq, args.rebuild)
     res: dict[str, Any] = {"date": dt.date.today().isoformat(), "dev_cases": len(dev), "test_cases": len(test),
-                           "store_build_s": round(build_s, 1),
+                           "dev_judgments": sum(1 for r in dev if r.id.startswith("judge-")),
+                           "test_judgments": sum(1 for r in test if r.id.startswith("judge-")),
+                           "store_build_s": round(build_s, 1), "load_avg": _load(),
                            "engine_errors": sum(1 for v in eng.values() if v.get("error"))}
     if args.tune:
-        res["tune"] = tune(store, devq[:300], eng)
+        res["tune"] = tune(store, random.Random(0).sample(devq, min(400, len(devq))), eng)
         return res
+    excl, leak = _leakage(store, testq)
+    res["leakage"] = leak
+    # held-out first
+    t0 = time.time()
+    test_rows = _run_queries(store, testq, excl=excl, unfiltered=True)
+    res["test_seconds"] = round(time.time() - t0, 1)
     # dev: leave-one-out, to fit the combination weights
-    t0 = time.time()
-    dev_rows = _run_queries(store, devq, loo=True, unfiltered=True)
+    dev_rows = _run_queries(store, devq, loo=True)
     we, wg, dev_s = _fit_w(devq, dev_rows, eng)
-    res["dev"] = {"p10": statistics.fmean(r["p10"] for r in dev_rows), **dev_s, "w_knn_expert": we,
-                  "w_knn_generic": wg, "seconds": round(time.time() - t0, 1)}
-    # test
-    t0 = time.time()
-    test_rows = _run_queries(store, testq)
-    qs = (time.time() - t0) / max(1, len(testq)) / 2
-    res["test"] = {"p10": statistics.fmean(r["p10"] for r in test_rows),
-                   **_scores(testq, test_rows, eng, we, wg), "ms_per_query": round(1000 * qs, 1)}
-    # the analyze fast path (models.similar.similar_case_ids = search with the charges, no reasons)
-    res["fast_path"] = {"store": "dev store (2190 cases)", **_timed_fast(store, testq), "load_avg": _load()}
-    # retrieval variants on test: dense only, BM25 only, hybrid without the element rerank
-    variants = {"dense": {"dense": 1, "bm25": 0, "elements": 0}, "bm25": {"dense": 0, "bm25": 1, "elements": 0},
-                "hybrid_no_rerank": {"dense": 0.5, "bm25": 0.5, "elements": 0}}
-    res["variants"] = {}
-    for name, w in variants.items():
-        rows = _run_queries(store, testq, weights=w)
-        res["variants"][name] = {"p10": statistics.fmean(r["p10"] for r in rows),
-                                 **_scores(testq, rows, eng, we, wg)}
-    # per-charge breakdown of the term scores on test (charges with ≥ 30 test queries)
+    res["dev"] = {**_retrieval(dev_rows), **dev_s, "w_knn_expert": we, "w_knn_generic": wg}
+    res["test"] = {**_retrieval(test_rows), **_scores(testq, test_rows, eng, we, wg)}
+    jt = [i for i, r in enumerate(testq) if r.id.startswith("judge-")]
+    if jt:
+        jr = [test_rows[i] for i in jt]
+        res["test_judgments"] = {**_retrieval(jr), **_scores([testq[i] for i in jt], jr, eng, we, wg)}
+    res["fast_path"] = {"store": f"dev store ({len(dev)} cases)", **_timed_fast(store, testq[:400]), "load_avg": _load()}
     by: dict[str, list[int]] = {}
     for i, r in enumerate(testq):
         if len(r.charges) == 1:
@@ -210,7 +293,11 @@ def quality(args) -> dict[str, Any]:
     for c, idx in sorted(by.items(), key=lambda x: -len(x[1])):
         if len(idx) >= 30:
             s = _scores([testq[i] for i in idx], [test_rows[i] for i in idx], eng, we, wg)
-            res["by_charge"][c] = {k: round(v, 3) for k, v in s.items()}
+            rr = _retrieval([test_rows[i] for i in idx])
+            res["by_charge"][c] = {**{k: round(v, 3) for k, v in s.items()},
+                                   "tier_agree": round(rr["tier_agree"], 3) if rr["tier_agree"] is not None else None}
+    misses = [x for x in test_rows if (x["n_exact"] >= 10 and x["p10_exact"] < 1) or (0 < x["n_exact"] < 10 and not x["exact_first"])]
+    (OUT / "misses_test.json").write_text(json.dumps(misses, ensure_ascii=False, indent=0), encoding="utf-8")
     return res
 
 
@@ -254,14 +341,15 @@ def _timed_fast(store, queries) -> dict[str, float]:
 
 
 def tune(store, devq, eng) -> list[dict[str, Any]]:
-    """Dev-only grid over the rerank weights: p@10 and the kNN term score (leave-one-out)."""
+    """Dev-only grid over the rerank weights (leave-one-out): tier agreement and the kNN term score."""
     out = []
-    grid = [(0.5, b, e) for b in (0.1, 0.3, 0.5) for e in (0.1, 0.2, 0.4)] + [(0.3, 0.3, 0.2), (0.7, 0.3, 0.2)]
-    for d, b, e in grid:
-        w = {"dense": d, "bm25": b, "elements": e}
+    grid = [(t, e, d, b) for t in (0.5, 1.0) for e in (0.3, 0.6, 1.0) for d, b in ((0.25, 0.1), (0.5, 0.2))]
+    for t, e, d, b in grid:
+        w = {"tier": t, "elements": e, "dense": d, "bm25": b}
         rows = _run_queries(store, devq, weights=w, loo=True)
         s = _scores(devq, rows, eng, 1.0, 1.0)
-        out.append({**w, "p10": round(statistics.fmean(r["p10"] for r in rows), 4), "knn": round(s["knn"], 4)})
+        r = _retrieval(rows)
+        out.append({**w, "tier_agree": round(r["tier_agree"] or 0, 4), "knn": round(s["knn"], 4)})
         print(out[-1], flush=True)
     return out
 

@@ -26,7 +26,7 @@ from knowledge.cases.store import REBUILD, CaseStore, Hit, StoreError, StoreMism
 
 __all__ = [
     "CASES_FILE", "CaseRecord", "CaseStore", "NoCases", "EmbeddingBackend", "Hit", "OpenAIEmbeddings", "REBUILD",
-    "SentenceTransformerEmbeddings", "StoreError", "StoreMismatch", "TfidfSvdEmbeddings", "build_default",
+    "SentenceTransformerEmbeddings", "StoreError", "StoreMismatch", "TfidfSvdEmbeddings", "add_records", "build_default",
     "configured_backend", "default_path", "get_store", "load_cases", "open_store", "reset", "search", "split_of",
     "store_ready",
 ]
@@ -100,6 +100,21 @@ def build_default(paths: Sequence[Path] | None = None, path: Path | None = None,
                                      chroma_url=get_settings().chroma_url, progress=progress)
             added = len(store)
         _STORE = store
+    return store, added
+
+
+def add_records(records: Sequence[CaseRecord], path: Path | None = None) -> tuple[CaseStore, int]:
+    """Add records (an office's own closed cases) to a store, building it from the bundled cases
+    first when it does not exist. Returns the store and how many were new."""
+    global _STORE
+    path = path or default_path()
+    if not (path / "manifest.json").exists():
+        build_default(path=path)
+    with _LOCK, build_lock(path):
+        _STORE = None
+        store = open_store(path)
+        added = store.add(list(records))
+        _STORE = store if path == default_path() else None
     return store, added
 
 
