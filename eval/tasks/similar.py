@@ -166,13 +166,25 @@ def _set_counts(store) -> dict[frozenset, int]:
     return out
 
 
-def _run_queries(store, queries, weights=None, loo=False, excl=None, unfiltered=False):
+def _set_tiers(store) -> dict[frozenset, set[str]]:
+    """The tiers the store's cases of each charge set have (a set with one tier agrees trivially)."""
+    out: dict[frozenset, set[str]] = {}
+    for m in store.meta:
+        t = (m.get("fr") or {}).get("t") or {}
+        out.setdefault(frozenset(m["charges"]), set()).add("|".join(f"{c}:{t.get(c)}" for c in sorted(m["charges"])))
+    return out
+
+
+def _run_queries(store, queries, weights=None, loo=False, excl=None, unfiltered=False, predicted=False):
     """Per query, with the gold charges given (as written in the documents): exact charge-set
     P@10, whether the exact matches rank first, tier agreement of the top 10, the kNN median of
-    the suggestion pool (same charge set and tier). ``unfiltered``: also without charges."""
+    the suggestion pool (same charge set and tier). ``unfiltered``: also without charges;
+    ``predicted``: also with the charges `jiancha similar` takes from the text (the gate)."""
+    from models.commands.similar import charges_for
     from models.similar import knn_distribution
 
     counts = _set_counts(store)
+    set_tiers = _set_tiers(store)
     rows = []
     for r in queries:
         ex = set((excl or {}).get(r.id, set()))
@@ -189,6 +201,7 @@ def _run_queries(store, queries, weights=None, loo=False, excl=None, unfiltered=
         known = [h for h in hits if h.same_tier is not None]
         row["tier_known"] = bool(known)
         row["tier_agree"] = sum(1 for h in known if h.same_tier) / len(known) if known else None
+        row["tier_varies"] = len(set_tiers.get(key, ())) > 1
         pool = _pool(hits, r.charges)
         d = knn_distribution(pool)
         row["knn"] = d["median"] if d else None
@@ -197,6 +210,11 @@ def _run_queries(store, queries, weights=None, loo=False, excl=None, unfiltered=
             hu = store.search(r.fact, k=10, exclude=ex or None, weights=weights, explain=False)
             row["p10_same_unf"] = sum(1 for h in hu if set(h.charges) & key) / 10
             row["p10_exact_unf"] = sum(1 for h in hu if frozenset(h.charges) == key) / 10
+        if predicted:
+            pc = charges_for(r.fact)
+            hp = store.search(r.fact, k=10, charges=pc or None, exclude=ex or None, weights=weights, explain=False)
+            row["pred_right"] = frozenset(pc) == key
+            row["p10_exact_pred"] = sum(1 for h in hp if frozenset(h.charges) == key) / 10
         rows.append(row)
     return rows
 
@@ -206,16 +224,21 @@ def _retrieval(rows) -> dict[str, Any]:
     rare = [x for x in rows if 0 < x["n_exact"] < 10]
     tiers = [x["tier_agree"] for x in rows if x["tier_agree"] is not None]
     tiers_c = [x["tier_agree"] for x in common if x["tier_agree"] is not None]
+    tiers_v = [x["tier_agree"] for x in common if x["tier_agree"] is not None and x["tier_varies"]]
     out = {"n": len(rows), "n_common": len(common), "n_rare": len(rare),
            "n_unseen_set": sum(1 for x in rows if x["n_exact"] == 0),
            "p10_exact_common": statistics.fmean(x["p10_exact"] for x in common) if common else None,
            "exact_first_rare": statistics.fmean(1.0 if x["exact_first"] else 0.0 for x in rare) if rare else None,
            "tier_agree": statistics.fmean(tiers) if tiers else None, "n_tier_known": len(tiers),
-           "tier_agree_common": statistics.fmean(tiers_c) if tiers_c else None}
+           "tier_agree_common": statistics.fmean(tiers_c) if tiers_c else None,
+           "tier_agree_common_varied": statistics.fmean(tiers_v) if tiers_v else None, "n_tier_varied": len(tiers_v)}
     if rows and "p10_same_unf" in rows[0]:
         out["p10_same_unfiltered"] = statistics.fmean(x["p10_same_unf"] for x in rows)
         out["p10_exact_unfiltered"] = statistics.fmean(x["p10_exact_unf"] for x in rows)
         out["p10_exact_unfiltered_common"] = statistics.fmean(x["p10_exact_unf"] for x in common) if common else None
+    if rows and "p10_exact_pred" in rows[0]:
+        out["p10_exact_predicted_common"] = statistics.fmean(x["p10_exact_pred"] for x in common) if common else None
+        out["predicted_set_right"] = statistics.fmean(1.0 if x["pred_right"] else 0.0 for x in rows)
     return out
 
 
@@ -273,7 +296,7 @@ def quality(args) -> dict[str, Any]:
     res["leakage"] = leak
     # held-out first
     t0 = time.time()
-    test_rows = _run_queries(store, testq, excl=excl, unfiltered=True)
+    test_rows = _run_queries(store, testq, excl=excl, unfiltered=True, predicted=True)
     res["test_seconds"] = round(time.time() - t0, 1)
     # dev: leave-one-out, to fit the combination weights
     dev_rows = _run_queries(store, devq, loo=True)
@@ -442,6 +465,7 @@ def _scale_queries(n: int):
 def serve(args) -> dict[str, Any]:
     """In a fresh process: open a built store, time top-10 hybrid queries (unfiltered and with the
     gold charge filter), report memory. ``python -m eval similar --serve DIR``."""
+    import models.similar  # noqa: F401 - the query's legal frame (tiers) is read as in production
     from knowledge.cases import CaseStore
 
     queries = _scale_queries(args.queries)
@@ -476,6 +500,7 @@ def scale(args) -> dict[str, Any]:
     timing each stage; serving is measured at each size in a fresh process."""
     import shutil
 
+    import models.similar  # noqa: F401 - each case's legal frame (tiers) is read at build, as in production
     from knowledge.cases import CaseStore, TfidfSvdEmbeddings
 
     n_max = args.scale
