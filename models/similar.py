@@ -9,7 +9,8 @@ waits for a first build.
 
 ``similar_case_ids(facts, charges, k)`` is the fast path for ``jiancha analyze``: ids only, the
 store opened once per process (no rebuild per call). The default store is built from the bundled
-real cases (``knowledge/cases/cases.jsonl.gz``, 3,663 CAIL2018 cases) by the install step
+real cases (``knowledge/cases/cases.jsonl.gz``, 3,663 CAIL2018 cases, and ``judgments.jsonl.gz``,
+500 real judgments) by the install step
 ``jiancha index build`` or, when missing, on the first call (once, under a file lock; setting
 ``JIANCHA_SIMILAR_AUTOBUILD=0`` turns that off and the call returns [] until the store is built).
 """

@@ -579,6 +579,9 @@ def render() -> str:
     if q:
         t, d = q["test"], q["dev"]
         tj = q.get("test_judgment_queries")
+
+        def nq(x: dict[str, Any]) -> int:  # queries (the term-score n counts finite sentences only)
+            return x["n_common"] + x["n_rare"] + x["n_unseen_set"]
         lk = q.get("leakage", {})
         L += [f"Date {q['date']}. Cases: the CAIL2018 exercise cases (`knowledge/cases/cases.jsonl.gz`, fixed split "
               "sha1(fact)[:8] % 100 < 60 → dev) and the real judgments (`knowledge/cases/judgments.jsonl.gz`, split of "
@@ -597,24 +600,24 @@ def render() -> str:
               "eval/out/similar/quality.json; queries missing a target: eval/out/similar/misses_test.json)", "",
               "| held-out test | queries | exact charge-set P@10 (sets with ≥ 10 store cases) | rare sets (1–9): every exact match first | tier agreement top 10 (all / sets ≥ 10 / varied) |",
               "|---|---:|---:|---:|---|",
-              f"| charges given (shipped) | {t['n']} ({t['n_common']} common, {t['n_rare']} rare, {t['n_unseen_set']} set not in store) | "
+              f"| charges given (shipped) | {nq(t)} ({t['n_common']} common, {t['n_rare']} rare, {t['n_unseen_set']} set not in store) | "
               f"**{_f(t['p10_exact_common'])}** | **{_f(t['exact_first_rare'])}** | **{_f(t['tier_agree'])}** / {_f(t['tier_agree_common'])} / "
               f"{_f(t.get('tier_agree_common_varied'))} (n {t.get('n_tier_varied')}) |"]
         if t.get("p10_exact_predicted_common") is not None:
-            L.append(f"| charges predicted by the gate (right set {_f(t['predicted_set_right'])}) | {t['n']} | "
+            L.append(f"| charges predicted by the gate (right set {_f(t['predicted_set_right'])}) | {nq(t)} | "
                      f"{_f(t['p10_exact_predicted_common'])} | — | — |")
         if t.get("p10_exact_unfiltered_common") is not None:
-            L.append(f"| no charge (text + elements only) | {t['n']} | {_f(t['p10_exact_unfiltered_common'])} "
+            L.append(f"| no charge (text + elements only) | {nq(t)} | {_f(t['p10_exact_unfiltered_common'])} "
                      f"(same-charge P@10 all queries {_f(t['p10_same_unfiltered'])}) | — | — |")
         if tj:
-            L.append(f"| of which real judgments, charges given | {tj['n']} ({tj['n_common']} common, {tj['n_rare']} rare) | "
+            L.append(f"| of which real judgments, charges given | {nq(tj)} ({tj['n_common']} common, {tj['n_rare']} rare) | "
                      f"{_f(tj['p10_exact_common'])} | {_f(tj['exact_first_rare'])} | {_f(tj['tier_agree'])} |")
         L += ["", f"Dev (leave-one-out, same store): exact-set P@10 {_f(d['p10_exact_common'])}, rare exact-first "
               f"{_f(d['exact_first_rare'])}, tier agreement {_f(d['tier_agree'])}.", "",
               "Similar-case sentencing suggestion (neighbours of the same charge set and tier only; fewer than 3 → the "
               "guideline engine alone). kNN/guideline combination weights fitted on dev leave-one-out "
               f"(w_kNN = {d['w_knn_expert']} for charges with an expert, {d['w_knn_generic']} for generic → `models/similar.yaml`).", "",
-              "| term score | n | kNN (same set + tier) | guideline engine | suggestion (combined, shipped) |",
+              "| term score | n (finite sentences) | kNN (same set + tier) | guideline engine | suggestion (combined, shipped) |",
               "|---|---:|---:|---:|---:|",
               f"| held-out test | {t['n']} | {_f(t['knn'])} | {_f(t['guideline'])} | **{_f(t['combined'])}** |"]
         if tj:

@@ -2,7 +2,8 @@
 
 Public hook: ``search(text, k=10, charge=None) -> list[Hit]`` over the default store
 (``Settings.data_dir/cases``, i.e. ``~/.jiancha/cases``), built from the real cases the project ships
-(``cases.jsonl.gz``: 3,663 CAIL2018 cases) by the install step ``jiancha index build`` (≈ 1 min of
+(``cases.jsonl.gz``: 3,663 CAIL2018 cases; ``judgments.jsonl.gz``: 500 real judgments with court,
+date and full text) by the install step ``jiancha index build`` (≈ 1 min of
 CPU), or on first use when missing (``get_store``; once per machine, under a file lock so that
 concurrent processes build it once; ``JIANCHA_SIMILAR_AUTOBUILD=0`` leaves a missing store missing
 for ``models.similar.similar_case_ids``). The analyze fast path is ``models.similar.similar_case_ids``.

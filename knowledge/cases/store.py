@@ -7,7 +7,9 @@ Layout of a store directory::
     embedder.npz       the fitted default embedder (tfidf-svd only)
     chroma/            the embedded Chroma database (absent when a Chroma server is used)
     vectors.npy        float16 copy of the vectors (rerank scoring; rebuild without re-embedding)
-    meta.json.gz       per case: id, charges, sentence, elements, source
+    meta.json.gz       per case: id, charges, sentence, elements, legal frame (tier, quantity per charge),
+                       source, court / date / case number (judgments)
+    texts.json.gz      full texts of the judgments (the case view), when any
     tokens.npz         BM25 word ids per case (BM25 is re-indexed on incremental add)
     bm25/              the bm25s index
 
@@ -433,7 +435,6 @@ class CaseStore:
         return total
 
     # ------------------------------------------------------------------ search
-    EXACT_FILTERED_MAX = 200_000  # filtered dense search is exact numpy up to this many cases
     PARTITION_CACHE = 64  # charge sets whose rows, vectors and BM25 columns are kept
 
     def __len__(self) -> int:
@@ -443,9 +444,6 @@ class CaseStore:
         return {"path": str(self.path), "count": len(self), "backend": self.manifest["backend"],
                 "chroma": self.chroma_url or "embedded", "created": self.manifest.get("created"),
                 "updated": self.manifest.get("updated")}
-
-    def _rows_with(self, charges: Sequence[str]) -> np.ndarray:
-        return self._partition(charges)["rows"]
 
     def _partition(self, charges: Sequence[str]) -> dict[str, Any]:
         """The cases with one of ``charges``: their rows, vectors, BM25 columns, charge-set class
