@@ -9,7 +9,8 @@ waits for a first build.
 
 ``similar_case_ids(facts, charges, k)`` is the fast path for ``jiancha analyze``: ids only, the
 store opened once per process (no rebuild per call). The default store is built from the bundled
-real cases (``knowledge/cases/cases.jsonl.gz``, 3,663 CAIL2018 cases) by the install step
+real cases (``knowledge/cases/cases.jsonl.gz``, 3,663 CAIL2018 cases, and ``judgments.jsonl.gz``,
+500 real judgments) by the install step
 ``jiancha index build`` or, when missing, on the first call (once, under a file lock; setting
 ``JIANCHA_SIMILAR_AUTOBUILD=0`` turns that off and the call returns [] until the store is built).
 """
@@ -29,7 +30,10 @@ import yaml
 from knowledge.cases import Hit, StoreError, default_path, get_store, store_ready
 from knowledge.cases.corpus import official_charge
 from models.components import component
+from models.similar_frame import install as _install_framer
 from models.types import Case, DocElements, Finding, Report, SentenceTerm
+
+_install_framer()  # the store reads tiers with the crime experts (knowledge imports no models)
 
 _CFG = Path(__file__).with_suffix(".yaml")
 log = logging.getLogger(__name__)
@@ -77,6 +81,14 @@ def knn_distribution(hits: list[Hit]) -> dict[str, Any] | None:
         "life_or_death": sum(1 for h in hits if h.life or h.death),
         "case_ids": [h.case_id for h in hits],
     }
+
+
+def suggestion_pool(hits: list[Hit], charges: list[str] | None) -> list[Hit]:
+    """The neighbours a sentence is suggested from: with charges, only cases of exactly the same
+    charge set and the same tier (数额 / 伤情 / 毒品数量档次; a case whose tier is unknown is kept)."""
+    if not charges:
+        return list(hits)
+    return [h for h in hits if h.exact and h.same_tier is not False]
 
 
 def blend(knn_months: float | None, guide_months: float | None, w_knn: float) -> float | None:
@@ -152,22 +164,26 @@ def suggest(facts_text: str, charge: str | None = None, charges: list[str] | Non
             exclude: set[str] | None = None) -> SimilarSuggestion:
     """The similar-case suggestion for these facts (charges known from the documents, or None)."""
     k = k or int(config()["k"])
-    cs = [c for c in ([charge] if charge else []) + list(charges or []) if c]
+    cs = list(dict.fromkeys(_official(c) for c in ([charge] if charge else []) + list(charges or []) if c and c.strip()))
     st = store or get_store()
     hits = st.search(facts_text, k=k, charges=cs or None, exclude=exclude)
-    knn = knn_distribution(hits)
+    pool = suggestion_pool(hits, cs)
+    knn = knn_distribution(pool)
     g = _guideline(facts_text, cs, elements) if use_guideline else None
     guide = None
     if g is not None and g.term_months is not None and not g.life:
         guide = {"term_months": g.term_months, "term_range_months": list(g.term_range_months or ()) or None,
                  "expert": g.expert, "penalty": g.penalty, "steps": g.steps}
     reasoning: list[str] = []
+    same = "同罪名同档次" if cs else ""
     if knn:
-        reasoning.append(f"{knn['n']}个类案刑期中位数{knn['median']:.0f}个月，四分位区间{knn['q1']:.0f}至{knn['q3']:.0f}个月")
+        reasoning.append(f"{same}类案{knn['n']}个，刑期中位数{knn['median']:.0f}个月，四分位区间{knn['q1']:.0f}至{knn['q3']:.0f}个月")
         if knn["life_or_death"]:
             reasoning.append(f"另有{knn['life_or_death']}个类案判处无期徒刑或死刑")
     else:
-        reasoning.append(f"类案不足{config()['min_hits']}个，不作类案统计")
+        n_pool = sum(1 for h in pool if not (h.life or h.death) and h.term_months is not None)
+        reasoning.append(f"{same}类案仅{n_pool}个（不足{config()['min_hits']}个），不作类案统计"
+                         + ("，以量刑指导意见测算为准" if cs else ""))
     if guide:
         rng = guide["term_range_months"]
         reasoning.append(f"量刑指导意见测算{guide['term_months']}个月" + (f"（{rng[0]}至{rng[1]}个月）" if rng else ""))
@@ -237,7 +253,7 @@ def _fast_store() -> Any:
 
 @lru_cache(maxsize=4096)
 def _official(name: str) -> str:
-    return official_charge(name)
+    return official_charge(name.strip())
 
 
 def similar_case_ids(facts: str, charges: list[str], k: int = 10) -> list[str]:

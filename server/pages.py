@@ -259,6 +259,30 @@ async def case_view(case_pk: CasePk, request: Request, user: PageUser,
                   suggestion=row.report.get("sentence_suggestion") or {}, similar=similar)
 
 
+def _stored_case(case_id: str) -> dict[str, Any] | None:
+    from knowledge.cases import StoreError, get_store, store_ready
+
+    if not store_ready():
+        return None
+    try:
+        return get_store().case(case_id)
+    except StoreError:
+        return None
+
+
+@router.get("/similar/{case_id}", response_class=HTMLResponse)
+async def similar_case_view(case_id: str, request: Request, user: PageUser) -> HTMLResponse:
+    """One case of the similar-case store: charges, sentence, court, date, facts, full judgment."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", case_id):
+        return error_page(request, "类案编号格式不对", 404)
+    got = await run_in_threadpool(_stored_case, case_id)
+    if got is None:
+        return error_page(request, f"类案库中没有编号为{case_id}的案件（或类案库尚未建立）", 404)
+    return render(request, "similar_case.html", user, c=got)
+
+
 @router.post("/cases/{case_pk}/findings/{idx}/decision")
 async def decide_form(case_pk: CasePk, idx: FindingIdx, request: Request, user: PageUser,
                       db: DB, decision: str = Form(...), note: str = Form("")) -> Response:

@@ -336,3 +336,25 @@ def test_one_document_case_is_incomplete(env):
     assert rep["missing_documents"] == ["起诉书", "量刑建议书"]
     assert rep["grade"] in ("材料不全", "不合格") and rep["grade"] != "优质"
     assert all(f["title"] for f in rep["findings"])
+
+
+def test_similar_case_page_shows_court_date_and_full_text(env, monkeypatch, tmp_path):
+    """The case view of a stored similar case (a judgment): court, date, case number, full text."""
+    import knowledge.cases as kc
+    from knowledge.cases import CaseRecord, CaseStore
+
+    _app, client, _tokens, _c = env
+    text = "某市某区人民法院 刑事判决书 （2018）苏0482刑初260号 …… 被告人冯某犯盗窃罪，判处罚金人民币五千元。"
+    store = CaseStore.create(tmp_path / "s", [
+        CaseRecord(id="judge-x1", fact="被告人冯某窃得被害人手机1部，价值人民币2960元。", charges=["盗窃"], term_months=0,
+                   court="某市某区人民法院", date="2018-05-24", case_number="（2018）苏0482刑初260号", text=text),
+        CaseRecord(id="c2", fact="被告人醉酒驾驶机动车。", charges=["危险驾驶"], term_months=2)])
+    monkeypatch.setattr(kc, "store_ready", lambda path=None: True)
+    monkeypatch.setattr(kc, "get_store", lambda: store)
+    login(client, "p1")
+    r = client.get("/similar/judge-x1")
+    assert r.status_code == 200
+    for part in ("某市某区人民法院", "2018-05-24", "（2018）苏0482刑初260号", "判决书全文", "判处罚金人民币五千元", "2960元"):
+        assert part in r.text
+    assert client.get("/similar/nope").status_code == 404
+    assert client.get("/similar/..%2F..%2Fetc").status_code == 404

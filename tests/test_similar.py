@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import models.similar  # noqa: F401 - installs the crime experts' legal frame (tiers) for the stores built here
 from knowledge.cases import CaseStore, StoreError, StoreMismatch, load_cases
 from knowledge.cases.embeddings import EmbeddingBackend, OpenAIEmbeddings, TfidfSvdEmbeddings
 from knowledge.cases.features import extract, similarity
@@ -57,7 +58,9 @@ def test_charge_filter(store, records):
     hits = store.search(q.fact, k=10, charge="危险驾驶")
     assert hits and all("危险驾驶" in h.charges for h in hits)
     assert store.search(q.fact, k=10, charge="不存在的罪名") == []
-    assert all("同罪名：危险驾驶" in h.why[0] for h in hits)
+    assert all(h.why[0] == ("同为危险驾驶罪" if h.exact else "均涉危险驾驶罪（另有") or h.why[0].startswith("均涉危险驾驶罪（另有")
+               for h in hits)
+    assert any(h.exact for h in hits)
 
 
 def test_incremental_add_and_reopen(tmp_path, records):
@@ -173,7 +176,7 @@ def test_suggestion_distribution_and_flag(store, records):
     s = suggest(q.fact, charge="危险驾驶", store=store, exclude={q.id})
     assert s.knn and s.knn["q1"] <= s.knn["median"] <= s.knn["q3"] <= 6
     assert s.term_months is not None and 1 <= s.term_months <= 6
-    assert "类案刑期中位数" in "；".join(s.reasoning)
+    assert "同罪名同档次类案10个，刑期中位数" in "；".join(s.reasoning)
     from models.types import SentenceTerm
 
     far = SentenceTerm(start=0, end=0, text="", penalty="有期徒刑", term_months=60)

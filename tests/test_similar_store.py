@@ -42,6 +42,7 @@ def data_dir(tmp_path, monkeypatch):
     import knowledge.cases.corpus as corpus
 
     monkeypatch.setattr(corpus, "CASES_FILE", DATA)  # a first-use build here builds the small fixture
+    monkeypatch.setattr(corpus, "JUDGMENTS_FILE", tmp_path / "no-judgments.jsonl.gz")
     monkeypatch.setenv("JIANCHA_DATA_DIR", str(tmp_path))
     get_settings.cache_clear()
     kc.reset()
@@ -255,7 +256,7 @@ def test_empty_store(data_dir, records):
     r = _similar()
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)
-    assert out["cases"] == [] and "类案不足" in out["suggestion"]["reasoning"]
+    assert out["cases"] == [] and "类案仅0个（不足3个）" in out["suggestion"]["reasoning"]
     r = CliRunner().invoke(app, ["index", "build", "--from", str(DATA)])  # an empty store grows
     assert r.exit_code == 0 and '"added": 80' in r.output
 

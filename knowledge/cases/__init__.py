@@ -2,7 +2,8 @@
 
 Public hook: ``search(text, k=10, charge=None) -> list[Hit]`` over the default store
 (``Settings.data_dir/cases``, i.e. ``~/.jiancha/cases``), built from the real cases the project ships
-(``cases.jsonl.gz``: 3,663 CAIL2018 cases) by the install step ``jiancha index build`` (≈ 1 min of
+(``cases.jsonl.gz``: 3,663 CAIL2018 cases; ``judgments.jsonl.gz``: 500 real judgments with court,
+date and full text) by the install step ``jiancha index build`` (≈ 1 min of
 CPU), or on first use when missing (``get_store``; once per machine, under a file lock so that
 concurrent processes build it once; ``JIANCHA_SIMILAR_AUTOBUILD=0`` leaves a missing store missing
 for ``models.similar.similar_case_ids``). The analyze fast path is ``models.similar.similar_case_ids``.
@@ -26,7 +27,7 @@ from knowledge.cases.store import REBUILD, CaseStore, Hit, StoreError, StoreMism
 
 __all__ = [
     "CASES_FILE", "CaseRecord", "CaseStore", "NoCases", "EmbeddingBackend", "Hit", "OpenAIEmbeddings", "REBUILD",
-    "SentenceTransformerEmbeddings", "StoreError", "StoreMismatch", "TfidfSvdEmbeddings", "build_default",
+    "SentenceTransformerEmbeddings", "StoreError", "StoreMismatch", "TfidfSvdEmbeddings", "add_records", "build_default",
     "configured_backend", "default_path", "get_store", "load_cases", "open_store", "reset", "search", "split_of",
     "store_ready",
 ]
@@ -100,6 +101,21 @@ def build_default(paths: Sequence[Path] | None = None, path: Path | None = None,
                                      chroma_url=get_settings().chroma_url, progress=progress)
             added = len(store)
         _STORE = store
+    return store, added
+
+
+def add_records(records: Sequence[CaseRecord], path: Path | None = None) -> tuple[CaseStore, int]:
+    """Add records (an office's own closed cases) to a store, building it from the bundled cases
+    first when it does not exist. Returns the store and how many were new."""
+    global _STORE
+    path = path or default_path()
+    if not (path / "manifest.json").exists():
+        build_default(path=path)
+    with _LOCK, build_lock(path):
+        _STORE = None
+        store = open_store(path)
+        added = store.add(list(records))
+        _STORE = store if path == default_path() else None
     return store, added
 
 

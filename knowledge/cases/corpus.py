@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-CASES_FILE = HERE / "cases.jsonl.gz"  # the real cases the product ships (see build.py)
+CASES_FILE = HERE / "cases.jsonl.gz"  # the real CAIL cases the product ships (see build.py)
+JUDGMENTS_FILE = HERE / "judgments.jsonl.gz"  # the 501 real judgments (see models/similar_index.py)
 MAX_CHARS = 3000  # facts are cut here for embedding and BM25 (a few are 40k characters of evidence)
 
 _BRACKETS = re.compile(r"[\[\]［］]")
@@ -32,6 +33,11 @@ class CaseRecord:
     life: bool = False
     death: bool = False
     source: str = ""
+    court: str = ""  # judgments and an office's own cases: the court, the date, the case number
+    date: str = ""
+    case_number: str = ""
+    text: str = ""  # the full judgment, for the case view (not indexed: ``fact`` is)
+    frame: dict[str, Any] | None = None  # legal frame (tier per charge) when already read
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CaseRecord:
@@ -78,6 +84,11 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
+def default_files() -> list[Path]:
+    """The bundled real cases: the CAIL facts and the full judgments (when shipped)."""
+    return [CASES_FILE] + ([JUDGMENTS_FILE] if JUDGMENTS_FILE.exists() else [])
+
+
 class NoCases(ValueError):
     """A case file with no case in it."""
 
@@ -85,7 +96,7 @@ class NoCases(ValueError):
 def load_cases(paths: Iterable[Path] | None = None) -> list[CaseRecord]:
     """Records from JSON-lines files (``.gz`` allowed); default: the bundled real cases."""
     out: list[CaseRecord] = []
-    for p in paths or [CASES_FILE]:
+    for p in paths or default_files():
         n = len(out)
         out.extend(CaseRecord.from_dict(d) for d in read_jsonl(Path(p)))
         if len(out) == n:

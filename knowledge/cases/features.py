@@ -150,3 +150,90 @@ def similarity(q: Elements, h: Elements) -> tuple[float, list[str]]:
     if not parts:
         return 0.5, why
     return sum(wt * s for wt, s in parts) / sum(wt for wt, _ in parts), why
+
+
+# --------------------------------------------------------------------------- vectorised (the store)
+
+_NAN = float("nan")
+
+
+def _lg(v: float | None) -> float:
+    return math.log1p(v) if v is not None and v > 0 else _NAN
+
+
+class ElementTable:
+    """The elements of all stored cases as arrays, so that a query is compared with a whole
+    charge-set partition at once (no Python loop per case)."""
+
+    def __init__(self, elements: list[Elements]) -> None:
+        import numpy as np
+
+        cfg = _config()
+        names = list(cfg["circumstances"])
+        self.circ_bit = {c: 1 << i for i, c in enumerate(names)}
+        rank = cfg["injury_rank"]
+        self.amount = np.array([_lg(e.amount_yuan) for e in elements], dtype=np.float32)
+        self.drug = np.array([_lg(e.drug_grams) for e in elements], dtype=np.float32)
+        self.bac = np.array([e.bac if e.bac else _NAN for e in elements], dtype=np.float32)
+        self.injury = np.array([rank.get(e.injury, _NAN) if e.injury else _NAN for e in elements], dtype=np.float32)
+        self.deaths = np.array([e.deaths or 0 for e in elements], dtype=np.float32)
+        self.circ = np.array([self.mask(e.circumstances) for e in elements], dtype=np.int64)
+        self.ncirc = np.array([bin(int(m)).count("1") for m in self.circ], dtype=np.float32)
+
+    def mask(self, circumstances: list[str]) -> int:
+        m = 0
+        for c in circumstances:
+            m |= self.circ_bit.get(c, 0)
+        return m
+
+
+def _popcount(a: Any) -> Any:
+    import numpy as np
+
+    a = a.astype(np.uint64)
+    out = np.zeros(a.shape, dtype=np.float32)
+    while a.any():
+        out += (a & np.uint64(1)).astype(np.float32)
+        a = a >> np.uint64(1)
+    return out
+
+
+def similarity_rows(q: Elements, t: ElementTable, rows: Any, qty: Any = None, q_qty: float | None = None) -> Any:
+    """Element similarity in [0, 1] of the query with the cases ``rows`` of ``t`` (the same
+    components and weights as ``similarity``; ``qty``/``q_qty``: the expert's legal quantity of the
+    query's charge, log1p-scaled, one array over ``rows``, weighted ``quantity``)."""
+    import numpy as np
+
+    cfg = _config()
+    w = cfg["weights"]
+    num = np.zeros(len(rows), dtype=np.float32)
+    den = np.zeros(len(rows), dtype=np.float32)
+
+    def add(weight: float, sim: Any, have: Any) -> None:
+        nonlocal num, den
+        num += np.where(have, weight * np.nan_to_num(sim), 0.0)
+        den += np.where(have, weight, 0.0)
+
+    if qty is not None and q_qty is not None and not math.isnan(q_qty):
+        add(w.get("quantity", 1.5), np.exp(-np.abs(qty - q_qty)), ~np.isnan(qty))
+    if q.amount_yuan:
+        a = t.amount[rows]
+        add(w["amount"], np.exp(-np.abs(a - math.log1p(q.amount_yuan))), ~np.isnan(a))
+    if q.drug_grams:
+        a = t.drug[rows]
+        add(w["drug"], np.exp(-np.abs(a - math.log1p(q.drug_grams))), ~np.isnan(a))
+    if q.bac:
+        a = t.bac[rows]
+        add(w["bac"], np.maximum(0.0, 1 - np.abs(a - q.bac) / 100), ~np.isnan(a))
+    if q.injury:
+        a = t.injury[rows]
+        add(w["injury"], np.maximum(0.0, 1 - np.abs(a - cfg["injury_rank"][q.injury]) / 2), ~np.isnan(a))
+    d = t.deaths[rows]
+    qd = float(q.deaths or 0)
+    add(w["deaths"], (d == qd).astype(np.float32), (d > 0) | (qd > 0))
+    qm = t.mask(q.circumstances)
+    hm = t.circ[rows]
+    union = _popcount(hm | qm)
+    inter = _popcount(hm & qm)
+    add(w["circumstances"], np.where(union > 0, inter / np.maximum(union, 1), 0.0), union > 0)
+    return np.where(den > 0, num / np.maximum(den, 1e-9), 0.5).astype(np.float32)

@@ -7,7 +7,9 @@ Layout of a store directory::
     embedder.npz       the fitted default embedder (tfidf-svd only)
     chroma/            the embedded Chroma database (absent when a Chroma server is used)
     vectors.npy        float16 copy of the vectors (rerank scoring; rebuild without re-embedding)
-    meta.json.gz       per case: id, charges, sentence, elements, source
+    meta.json.gz       per case: id, charges, sentence, elements, legal frame (tier, quantity per charge),
+                       source, court / date / case number (judgments)
+    texts.json.gz      full texts of the judgments (the case view), when any
     tokens.npz         BM25 word ids per case (BM25 is re-indexed on incremental add)
     bm25/              the bm25s index
 
@@ -33,13 +35,15 @@ import numpy as np
 import yaml
 from scipy import sparse
 
-from knowledge.cases.corpus import CaseRecord, tokens
+from knowledge.cases import rank
+from knowledge.cases.clean import facts_only
+from knowledge.cases.corpus import CaseRecord, official_charge, tokens
 from knowledge.cases.embeddings import EmbeddingBackend, TfidfSvdEmbeddings
-from knowledge.cases.features import Elements, extract, similarity
+from knowledge.cases.features import Elements, ElementTable, extract, similarity_rows
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # Chroma: never phone home
 
-SCHEMA = 1
+SCHEMA = 2  # 2: facts cleaned before indexing, legal frames (tiers) and judgments' court/date stored
 COLLECTION = "jiancha_cases"
 REBUILD = "jiancha index build --rebuild"
 _HERE = Path(__file__).resolve().parent
@@ -75,11 +79,18 @@ class Hit:
     bm25: float = 0.0
     elements: float = 0.0
     source: str = ""
+    exact: bool = False  # exactly the query's charge set
+    same_tier: bool | None = None  # same tier as the query on the query's charges (None: unknown)
+    tier: str = ""  # the case's tiers on the query's charges ("盗窃:较大")
+    court: str = ""
+    date: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"case_id": self.case_id, "score": round(self.score, 4), "charges": self.charges,
                 "term_months": self.term_months, "life": self.life, "death": self.death,
-                "fine_yuan": self.fine_yuan, "why": "；".join(self.why), "source": self.source}
+                "fine_yuan": self.fine_yuan, "why": "；".join(self.why), "source": self.source,
+                "exact": self.exact, "same_tier": self.same_tier, "tier": self.tier, "court": self.court,
+                "date": self.date}
 
 
 def _chroma_client(path: Path, chroma_url: str | None):
@@ -245,15 +256,15 @@ class CaseStore:
             if progress:
                 progress("分词", 0, len(records))
             if toks is None:  # tokenise once: the fit and the add share the words
-                toks = [tokens(r.fact) for r in records]
+                toks = [tokens(facts_only(r.fact)) for r in records]
             toks = list(toks)
             if progress:
                 progress("分词", len(records), len(records))
                 progress("拟合向量模型", 0, 1)
             if fit_on is not None:
-                backend = TfidfSvdEmbeddings.fit([r.fact for r in fit_on], None)
+                backend = TfidfSvdEmbeddings.fit([facts_only(r.fact) for r in fit_on], None)
             else:
-                backend = TfidfSvdEmbeddings.fit([r.fact for r in records], toks)
+                backend = TfidfSvdEmbeddings.fit([facts_only(r.fact) for r in records], toks)
             if progress:
                 progress("拟合向量模型", 1, 1)
         else:
@@ -311,6 +322,10 @@ class CaseStore:
         self.ids = [m["id"] for m in self.meta]
         self.row = {cid: i for i, cid in enumerate(self.ids)}
         self.elements = [Elements.from_meta(m.get("el", {})) for m in self.meta]
+        self.table = ElementTable(self.elements)
+        self._set_ids: dict[str, int] = {}
+        self._tier_ids: dict[str, int] = {}
+        self._text_cache: dict[str, str] | None = None
         self._charge_rows: dict[str, tuple[np.ndarray, np.ndarray, Any]] = {}
         self._by_charge: dict[str, np.ndarray] | None = None
         self.bm25 = None
@@ -351,16 +366,27 @@ class CaseStore:
         vec_parts = [self.vectors.astype(np.float16)]
         meta = list(self.meta)
         total = len(new)
+        fn = rank.framer()
+        texts: dict[str, str] = {}
         for start in range(0, total, batch):
             chunk = new[start : start + batch]
             recs = [r for r, _ in chunk]
-            ctoks = [t if t is not None else tokens(r.fact) for r, t in chunk]
-            vecs = self.backend.encode([r.fact for r in recs], ctoks)
+            clean = [facts_only(r.fact) for r in recs]
+            ctoks = [t if t is not None else tokens(c) for (_r, t), c in zip(chunk, clean, strict=True)]
+            vecs = self.backend.encode(clean, ctoks)
             metas, docs = [], []
             for r, t in zip(recs, ctoks, strict=True):
-                el = extract(r.fact)
+                el = extract(facts_only(r.fact, keep=("procedure",)))
                 m = {"id": r.id, "charges": r.charges, "term_months": r.term_months, "fine_yuan": r.fine_yuan,
                      "life": r.life, "death": r.death, "source": r.source, "el": el.to_meta()}
+                fr = r.frame if r.frame is not None else (fn(r.fact, r.charges) if fn and r.charges else None)
+                if fr:
+                    m["fr"] = fr
+                for key in ("court", "date", "case_number"):
+                    if getattr(r, key, ""):
+                        m[key] = getattr(r, key)
+                if r.text:
+                    texts[r.id] = r.text
                 meta.append(m)
                 cm: dict[str, Any] = {"term_months": int(r.term_months or 0), "life": r.life, "death": r.death,
                                       "source": r.source, **el.to_meta()}
@@ -389,6 +415,10 @@ class CaseStore:
         vectors = np.concatenate(vec_parts)
         np.save(self.path / "vectors.npy", vectors)
         np.savez(self.path / "tokens.npz", vocab=np.array(vocab, dtype=str), ids=all_ids, offsets=offsets)
+        if texts:  # full texts (judgments) for the case view, beside the metadata
+            old = self._texts() if (self.path / "texts.json.gz").exists() else {}
+            _write_atomic(self.path / "texts.json.gz", gzip.compress(json.dumps(
+                {**old, **texts}, ensure_ascii=False).encode(), compresslevel=3, mtime=0))
         _write_atomic(self.path / "meta.json.gz", gzip.compress(
             json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode(), compresslevel=3, mtime=0))
         if progress:
@@ -397,13 +427,14 @@ class CaseStore:
         if progress:
             progress("建立 BM25 索引", 1, 1)
         self.manifest["count"] = len(meta)
+        if fn is not None:
+            self.manifest["framer"] = rank.framer_version()
         self.manifest["updated"] = dt.datetime.now().isoformat(timespec="seconds")
         _write_atomic(self.path / "manifest.json", json.dumps(self.manifest, ensure_ascii=False, indent=1).encode())
         self._load_local()
         return total
 
     # ------------------------------------------------------------------ search
-    EXACT_FILTERED_MAX = 200_000  # filtered dense search is exact numpy up to this many cases
     PARTITION_CACHE = 64  # charge sets whose rows, vectors and BM25 columns are kept
 
     def __len__(self) -> int:
@@ -414,11 +445,9 @@ class CaseStore:
                 "chroma": self.chroma_url or "embedded", "created": self.manifest.get("created"),
                 "updated": self.manifest.get("updated")}
 
-    def _rows_with(self, charges: Sequence[str]) -> np.ndarray:
-        return self._partition(charges)[0]
-
-    def _partition(self, charges: Sequence[str]) -> tuple[np.ndarray, np.ndarray, Any]:
-        """The rows of the cases with one of ``charges``, their vectors and their BM25 columns,
+    def _partition(self, charges: Sequence[str]) -> dict[str, Any]:
+        """The cases with one of ``charges``: their rows, vectors, BM25 columns, charge-set class
+        (exact / superset / partial) and, per charge, their tier ids and legal quantities (log1p) —
         computed once per charge set (a charge's cases are scored alone: cost grows with the
         partition, not with the store)."""
         key = "|".join(sorted(set(charges)))
@@ -437,11 +466,57 @@ class CaseStore:
                 if self._bm25_csc is None:  # cases as columns: a partition costs its own postings only
                     self._bm25_csc = self._bm25_csr.tocsc()
                 bm = self._bm25_csc[:, rows].tocsr()
-            part = (rows, np.ascontiguousarray(self.vectors[rows]), bm)
+            want = set(charges)
+            cls = np.array([rank.charge_class(self.meta[r]["charges"], want) for r in rows.tolist()], dtype=np.int8)
+            tiers: dict[str, np.ndarray] = {}
+            qty: dict[str, np.ndarray] = {}
+            for c in sorted(want):
+                t = np.full(len(rows), -1, dtype=np.int32)
+                q = np.full(len(rows), np.nan, dtype=np.float32)
+                for j, r in enumerate(rows.tolist()):
+                    fr = self.meta[r].get("fr")
+                    if not fr:
+                        continue
+                    tv = fr.get("t", {}).get(c)
+                    if tv is not None:
+                        t[j] = self._tier_id(c, tv)
+                    qv = fr.get("q", {}).get(c)
+                    if qv and qv[0] is not None and qv[0] > 0:
+                        q[j] = np.log1p(qv[0])
+                tiers[c], qty[c] = t, q
+            part = {"rows": rows, "vecs": np.ascontiguousarray(self.vectors[rows]), "bm": bm, "cls": cls,
+                    "tiers": tiers, "qty": qty}
             if len(self._charge_rows) >= self.PARTITION_CACHE:
                 self._charge_rows.pop(next(iter(self._charge_rows)))
             self._charge_rows[key] = part
         return part
+
+    def _tier_id(self, charge: str, tier: str) -> int:
+        k = f"{charge}:{tier}"
+        i = self._tier_ids.get(k)
+        if i is None:
+            i = self._tier_ids[k] = len(self._tier_ids)
+        return i
+
+    def _texts(self) -> dict[str, str]:
+        if self._text_cache is None:
+            f = self.path / "texts.json.gz"
+            self._text_cache = json.loads(gzip.decompress(f.read_bytes())) if f.exists() else {}
+        return self._text_cache
+
+    def case(self, case_id: str) -> dict[str, Any] | None:
+        """One stored case for the case view: its metadata, facts and (judgments) full text."""
+        r = self.row.get(case_id)
+        if r is None:
+            return None
+        m = dict(self.meta[r])
+        fact = ""
+        try:
+            got = self.collection.get(ids=[case_id], include=["documents"])
+            fact = (got.get("documents") or [""])[0] or ""
+        except StoreError:
+            pass
+        return {**m, "fact": fact, "text": self._texts().get(case_id, "")}
 
     def _bm25_scores(self, qids: list[int], m: Any) -> np.ndarray:
         """BM25 of the query words (ids, deduplicated) over the columns of ``m`` (words × cases)."""
@@ -467,91 +542,142 @@ class CaseStore:
     def search(self, text: str, k: int = 10, charge: str | None = None, charges: Sequence[str] | None = None,
                elements: Elements | None = None, exclude: set[str] | None = None,
                weights: dict[str, float] | None = None, candidates: int | None = None,
-               explain: bool = True) -> list[Hit]:
-        """Top-k similar cases: dense (Chroma) ∪ BM25 candidates, filtered to ``charge`` / ``charges``
-        (an expert's charges), reranked by facts and elements. ``exclude``: ids never returned;
-        ``explain=False`` skips the reasons (``why``) for callers that need only the ids."""
+               explain: bool = True, frame: dict[str, Any] | None = None) -> list[Hit]:
+        """Top-k similar cases within the legal frame. With ``charge`` / ``charges`` (any accepted
+        form of a name: with or without 罪, former names, CAIL forms) every case of one of those
+        charges is scored: exactly the query's charge set first, then supersets, then cases sharing
+        some; within a class the tier and the elements weigh most, the text (dense + BM25) breaks
+        ties (``rerank.yaml``). Without charges: dense (Chroma) ∪ BM25 candidates, reranked the same
+        way. ``frame``: the query's legal frame when already read (else the installed framer reads
+        it); ``exclude``: ids never returned; ``explain=False`` skips the reasons (``why``)."""
         if not self.ids or not text.strip():
             return []
         with _one_blas_thread():
-            return self._search(text, k, charge, charges, elements, exclude, weights, candidates, explain)
+            return self._search(text, k, charge, charges, elements, exclude, weights, candidates, explain, frame)
 
-    def _search(self, text, k, charge, charges, elements, exclude, weights, candidates, explain) -> list[Hit]:
+    def _search(self, text, k, charge, charges, elements, exclude, weights, candidates, explain,
+                frame=None) -> list[Hit]:
         cfg = rerank_config()
         w = weights or cfg["weights"]
-        n_cand = candidates or cfg["candidates"]
-        want = [c for c in ([charge] if charge else []) + list(charges or []) if c]
-        part = self._partition(want) if want else None
-        allowed = part[0] if part is not None else None
-        if allowed is not None and not len(allowed):
-            return []
-        extra = len(exclude) if exclude else 0
-        n = min(n_cand + extra, len(self.ids) if allowed is None else len(allowed))
-        qtoks = tokens(text)
-        qv = self.backend.encode([text], [qtoks])[0]
-        if part is not None and len(allowed) <= self.EXACT_FILTERED_MAX:
-            # filtered: exact cosine over the charge's cases (Chroma's filtered HNSW query measured
-            # 3x slower than this at 10k cases; the result is the same or better)
-            sims = part[1] @ qv
-            top = np.argpartition(-sims, min(n, len(sims)) - 1)[:n]
-            cand = {int(allowed[i]) for i in top}
-        else:
-            where = {"$or": [{f"charge{j}": {"$in": want}} for j in (1, 2, 3)]} if want else None
-            res = self.collection.query(query_embeddings=[qv], n_results=n, where=where, include=["distances"])
-            cand = {self.row[c] for c in res["ids"][0] if c in self.row}
-        # BM25 over the same filter (the charge's partition only)
+        want = list(dict.fromkeys(official_charge(c) for c in ([charge] if charge else []) + list(charges or [])
+                                  if c and c.strip()))
+        clean = facts_only(text)
+        qtoks = tokens(clean)
+        qv = self.backend.encode([clean], [qtoks])[0]
+        qe = elements or extract(facts_only(text, keep=("procedure",)))
+        fn = rank.framer()
+        qf = frame if frame is not None else (fn(text, want) if fn is not None and want else None)
         qids = [self.vocab_index[t] for t in dict.fromkeys(qtoks) if t in self.vocab_index]
+        if want:
+            part = self._partition(want)
+            rows = part["rows"]
+            if not len(rows):
+                return []
+            dense = part["vecs"] @ qv
+            bm = self._bm25_scores(qids, part["bm"]) if qids and part["bm"] is not None else None
+            cls = part["cls"].astype(np.float32)
+            tier_eq, known, q_qty, qty = self._tier_match(part, want, qf)
+        else:
+            rows, bm_all = self._candidates(qv, qids, candidates or cfg["candidates"], exclude)
+            if not len(rows):
+                return []
+            dense = self.vectors[rows] @ qv
+            bm = bm_all[rows] if bm_all is not None else None
+            cls = np.zeros(len(rows), dtype=np.float32)
+            tier_eq, known, q_qty, qty = np.zeros(len(rows), np.float32), False, None, None
+        el = similarity_rows(qe, self.table, rows, qty, q_qty)
+        txt = rank.text_score(dense, bm, w)
+        score = w.get("tier", 0.0) * tier_eq + w["elements"] * el + txt
+        key = cls * 10.0 + score  # the charge-set class first, always (scores stay below 10)
+        if exclude:
+            bad = np.fromiter((self.ids[r] in exclude for r in rows.tolist()), dtype=bool, count=len(rows))
+            key = np.where(bad, -np.inf, key)
+        kk = min(k, int(np.isfinite(key).sum()))
+        if kk <= 0:
+            return []
+        top = np.argpartition(-key, kk - 1)[:kk]
+        top = top[np.argsort(-key[top], kind="stable")]
+        out = []
+        for j in top.tolist():
+            r = int(rows[j])
+            m = self.meta[r]
+            c = int(cls[j])
+            exact = bool(want) and c == rank.EXACT
+            same = bool(tier_eq[j]) if known is not False and known[j] else None
+            tier = "；".join(f"{x}:{t}" for x, t in (m.get("fr") or {}).get("t", {}).items() if x in want)
+            reasons: list[str] = []
+            if explain:
+                reasons = self._reasons(r, want, c, qe, qf, same, qtoks, float(dense[j]))
+            out.append(Hit(case_id=m["id"], score=float(score[j]), charges=list(m["charges"]),
+                           term_months=m["term_months"], fine_yuan=m.get("fine_yuan"), life=bool(m.get("life")),
+                           death=bool(m.get("death")), why=reasons, dense=float(dense[j]),
+                           bm25=float(bm[j] / max(float(bm.max()), 1e-9)) if bm is not None else 0.0,
+                           elements=float(el[j]), source=m.get("source", ""), exact=exact, same_tier=same,
+                           tier=tier, court=m.get("court", ""), date=m.get("date", "")))
+        return out
+
+    def _tier_match(self, part: dict[str, Any], want: list[str], qf: dict[str, Any] | None):
+        """(1 where the case has the query's tier on every charge the query's tier is known for;
+        where the comparison is known — query and case tiers both read, else False for all; the
+        query's legal quantity (log1p) and the cases' quantities)."""
+        n = len(part["rows"])
+        eq = np.ones(n, dtype=bool)
+        known: Any = False
+        q_qty, qty = None, None
+        for c in want:
+            t = (qf or {}).get("t", {}).get(c)
+            if t is not None:
+                have = part["tiers"][c] >= 0
+                known = have if known is False else (known & have)
+                eq &= part["tiers"][c] == self._tier_id(c, t)
+            qv = (qf or {}).get("q", {}).get(c)
+            if q_qty is None and qv and qv[0] is not None and qv[0] > 0:
+                q_qty, qty = float(np.log1p(qv[0])), part["qty"][c]
+        return (eq if known is not False else np.zeros(n, dtype=bool)).astype(np.float32), known, q_qty, qty
+
+    def _candidates(self, qv: np.ndarray, qids: list[int], n: int, exclude: set[str] | None):
+        """Unfiltered: the dense (Chroma HNSW) ∪ BM25 candidates, and the BM25 scores of all cases."""
+        n = min(n + (len(exclude) if exclude else 0), len(self.ids))
+        res = self.collection.query(query_embeddings=[qv], n_results=n, include=["distances"])
+        cand = {self.row[c] for c in res["ids"][0] if c in self.row}
         bm = None
         if qids and self._bm25_csr is not None:
-            if part is not None and part[2] is not None:
-                sub = self._bm25_scores(qids, part[2])
-                bm = np.zeros(len(self.ids), dtype=np.float32)
-                bm[allowed] = sub
-                top = np.argpartition(-sub, min(n, len(sub)) - 1)[:n]
-                cand.update(int(allowed[i]) for i in top if sub[i] > 0)
-            else:
-                bm = self._bm25_scores(qids, self._bm25_csr)
-                top = np.argpartition(-bm, min(n, len(bm)) - 1)[:n]
-                cand.update(int(i) for i in top if bm[i] > 0)
-        if exclude:
-            cand = {i for i in cand if self.ids[i] not in exclude}
-        if not cand:
-            return []
-        rows = np.fromiter(cand, dtype=np.int64)
-        dense = self.vectors[rows] @ qv
-        bmr = bm[rows] if bm is not None else np.zeros(len(rows))
-        bmax = float(bmr.max()) if len(bmr) and bmr.max() > 0 else 1.0
-        qe = elements or extract(text)
-        scored = []
-        for r, d, b in zip(rows.tolist(), dense.tolist(), (bmr / bmax).tolist(), strict=True):
-            es, why = similarity(qe, self.elements[r])
-            s = w["dense"] * d + w["bm25"] * b + w["elements"] * es
-            scored.append((s, r, d, b, es, why))
-        scored.sort(key=lambda x: -x[0])
-        out = []
-        for s, r, d, b, es, why in scored[:k]:
-            m = self.meta[r]
-            reasons: list[str] = []
-            if not explain:
-                pass
-            elif want and set(want) & set(m["charges"]):
-                reasons.append("同罪名：" + "、".join(c for c in m["charges"] if c in want))
-            if explain:
-                reasons.append(f"案情语义相近度{d:.2f}")
-                kw = self._shared_words(r, qtoks)
-                if kw:
-                    reasons.append("共同关键词：" + "、".join(kw))
-                reasons.extend(why)
-            out.append(Hit(case_id=m["id"], score=float(s), charges=list(m["charges"]), term_months=m["term_months"],
-                           fine_yuan=m.get("fine_yuan"), life=bool(m.get("life")), death=bool(m.get("death")),
-                           why=reasons, dense=float(d), bm25=float(b), elements=float(es), source=m.get("source", "")))
+            bm = self._bm25_scores(qids, self._bm25_csr)
+            top = np.argpartition(-bm, min(n, len(bm)) - 1)[:n]
+            cand.update(int(i) for i in top if bm[i] > 0)
+        return np.fromiter(sorted(cand), dtype=np.int64), bm
+
+    def _reasons(self, r: int, want: list[str], cls: int, qe: Elements, qf: dict[str, Any] | None,
+                 same: bool | None, qtoks: list[str], dense: float) -> list[str]:
+        """Why the case is similar, in legal elements first; shared words (no stopword) last."""
+        m = self.meta[r]
+        out: list[str] = []
+        if want:
+            out.append(rank.charge_reason(m["charges"], want, cls))
+        fr = m.get("fr") or {}
+        have_qty = False
+        for c in want:
+            ht, qt = fr.get("t", {}).get(c), (qf or {}).get("t", {}).get(c)
+            hq, qq = fr.get("q", {}).get(c), (qf or {}).get("q", {}).get(c)
+            have_qty = have_qty or bool(hq and qq and hq[0] and qq[0])
+            if ht and ht == qt:
+                tr = rank.tier_reason(c, ht, hq, qq)
+                if tr:
+                    out.append(tr)
+        out.extend(rank.element_reasons(qe, self.elements[r], want[0] if want else "作案", have_qty))
+        kw = self._shared_words(r, qtoks)
+        if kw:
+            out.append("共同关键词：" + "、".join(kw))
+        out.append(f"案情文字相近度{dense:.2f}")
         return out
 
     def _shared_words(self, row: int, qtoks: list[str], n: int = 4) -> list[str]:
-        """The rarest words (by BM25 idf) the query shares with the case, longest first among ties."""
+        """The rarest words (by BM25 idf) the query shares with the case, longest first among ties;
+        never a legal stopword, nor a word in more than ``keyword_max_df`` of the cases."""
         doc = {self.vocab[i] for i in self.tok_ids[self.tok_off[row] : self.tok_off[row + 1]]}
-        shared = [t for t in dict.fromkeys(qtoks) if t in doc and len(t) >= 2]
         idf = self._idf()
+        floor = float(np.log(1 / float(rerank_config().get("keyword_max_df", 0.05))))
+        shared = [t for t in dict.fromkeys(qtoks) if t in doc and idf.get(t, 0.0) >= floor and rank.keyword_ok(t)]
         shared.sort(key=lambda t: -idf.get(t, 0.0))
         return shared[:n]
 

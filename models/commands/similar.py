@@ -35,14 +35,35 @@ def charges_for(text: str) -> list[str]:
         return list(dict.fromkeys(c for _, _, c, _ in find_charges(text)))
 
 
+def resolve_charges(names: list[str] | None) -> list[str] | None:
+    """Official names (without 罪) of the names a user typed: with or without 罪, former names,
+    CAIL short and bracket forms (knowledge.charges.normalize_charge). BadInput for an unknown name."""
+    if names is None:
+        return None
+    from knowledge.charges import normalize_charge
+
+    out = []
+    for n in names:
+        raw = (n or "").strip()
+        if not raw:
+            continue
+        c = normalize_charge(raw) or normalize_charge(raw.replace("[", "").replace("]", "").removesuffix("罪"))
+        if c is None:
+            raise BadInput(f"未知罪名：{raw}")
+        out.append(c)
+    return list(dict.fromkeys(out)) or None
+
+
 def similar_json(text: str, k: int, charges: list[str] | None, rid: Any) -> dict[str, Any]:
     from models.similar import suggest
 
-    cs = charges if charges is not None else charges_for(text)
+    cs = resolve_charges(charges) if charges is not None else charges_for(text)
     s = suggest(text, charges=cs or None, k=k)
     return {"id": rid, "charges_filter": cs,
             "cases": [{"case_id": h.case_id, "score": round(h.score, 4), "charges": h.charges,
-                       "term_months": h.term_months, "why": "；".join(h.why)} for h in s.cases],
+                       "term_months": h.term_months, "why": "；".join(h.why), "exact": h.exact,
+                       "same_tier": h.same_tier, "tier": h.tier, "court": h.court, "date": h.date,
+                       "source": h.source} for h in s.cases],
             "suggestion": {"term_months": s.term_months, "range_months": list(s.range_months) if s.range_months else None,
                            "reasoning": "；".join(s.reasoning), "knn": s.knn, "guideline": s.guideline}}
 
@@ -111,6 +132,7 @@ def register(app: typer.Typer) -> None:
         """构建或增量更新类案库（Chroma 向量库 + BM25）。"""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+        import models.similar  # noqa: F401 - installs the crime experts' legal frame for the store
         from knowledge.cases import NoCases, StoreError, build_default
 
         for s in sources or []:
@@ -137,6 +159,55 @@ def register(app: typer.Typer) -> None:
             fail(f"类案库错误：{e}")
             return
         sys.stdout.write(json.dumps({"added": added, **store.info()}, ensure_ascii=False) + "\n")
+
+    @index_app.command("add")
+    def index_add(
+        folder: Annotated[Path, typer.Argument(help="本院已结案件的文件夹（刑事判决书 .txt/.docx，可含子文件夹）")],
+        path: Annotated[Path | None, typer.Option("--path", help="类案库目录（默认 <数据目录>/cases）")] = None,
+    ) -> None:
+        """把本院已结案件（刑事判决书）加入类案库：罪名、刑期、法院、日期取自判决书，已有的案件不重复添加。"""
+        import models.similar  # noqa: F401 - installs the crime experts' legal frame for the store
+        from knowledge.cases import StoreError, add_records
+        from models.similar_index import records_from_dir
+
+        if not folder.exists():
+            fail(f"输入有误：文件夹不存在：{folder}")
+        try:
+            recs, skipped = [], []
+            for rel, rec, why in records_from_dir(folder):
+                if rec is None:
+                    skipped.append({"file": rel, "reason": why})
+                else:
+                    recs.append(rec)
+            if not recs:
+                fail(f"输入有误：{folder.name}中没有可加入类案库的刑事判决书"
+                     + (f"（{skipped[0]['file']}：{skipped[0]['reason']}）" if skipped else ""))
+            store, added = add_records(recs, path=path)
+        except BadInput as e:
+            fail(f"输入有误：{e}")
+            return
+        except StoreError as e:
+            fail(f"类案库错误：{e}")
+            return
+        sys.stdout.write(json.dumps({"added": added, "judgments": len(recs), "skipped": skipped, **store.info()},
+                                    ensure_ascii=False) + "\n")
+
+    @index_app.command("show")
+    def index_show(
+        case_id: Annotated[str, typer.Argument(help="类案编号（jiancha similar 输出的 case_id）")],
+        path: Annotated[Path | None, typer.Option("--path", help="类案库目录")] = None,
+    ) -> None:
+        """查看类案库中的一个案件：罪名、刑期、法院、日期、事实与判决书全文。"""
+        from knowledge.cases import StoreError, open_store
+
+        try:
+            got = open_store(path).case(case_id.strip())
+        except StoreError as e:
+            fail(f"类案库错误：{e}")
+            return
+        if got is None:
+            fail(f"输入有误：类案库中没有编号为{case_id}的案件")
+        sys.stdout.write(json.dumps(got, ensure_ascii=False, default=str) + "\n")
 
     @index_app.command("info")
     def index_info(path: Annotated[Path | None, typer.Option("--path", help="类案库目录")] = None) -> None:
