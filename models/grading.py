@@ -7,14 +7,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from knowledge.yamlfile import load_yaml
 from models.types import Finding
 
 
 @lru_cache(maxsize=1)
 def _grades() -> list[dict[str, Any]]:
-    return yaml.safe_load((Path(__file__).parent / "grading.yaml").read_text(encoding="utf-8"))["grades"]
+    return load_yaml(Path(__file__).parent / "grading.yaml")["grades"]
 
 
 def grade(findings: list[Finding]) -> str:

@@ -18,6 +18,7 @@ import io
 import json
 import os
 import pstats
+import resource
 import statistics
 import subprocess
 import sys
@@ -38,6 +39,8 @@ TARGETS = {"check": 0.5, "analyze": 0.7, "similar": 0.7}  # seconds, issue 22
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runs", type=int, default=5, help="timed calls per command (median reported)")
     p.add_argument("--before", type=Path, default=None, help="root of an older source tree to time interleaved")
+    p.add_argument("--data", type=Path, default=None,
+                   help="a data dir with a built store, shared by the trees (default: build one per tree)")
     p.add_argument("--profile", action="store_true", help="per-phase breakdown (importtime, cProfile) of each first call")
     p.add_argument("--write", action="store_true", help="write the numbers into eval/RESULTS.md")
 
@@ -66,14 +69,26 @@ def _argv(cmd: str, facts: Path) -> list[str]:
 
 
 def _env(data: Path, root: Path) -> dict[str, str]:
-    return {**os.environ, "JIANCHA_DATA_DIR": str(data), "PYTHONPATH": str(root)}
+    """The caller's environment, with the data dir and tree; .pyc files are written (as an installed
+    copy has them) even when this shell sets PYTHONDONTWRITEBYTECODE."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "JIANCHA_DATA_DIR": str(data), "PYTHONPATH": str(root)}
 
 
-def _call(root: Path, data: Path, args: list[str], pre: list[str] | None = None) -> tuple[float, subprocess.CompletedProcess]:
-    t = time.perf_counter()
+def _cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _call(root: Path, data: Path, args: list[str], pre: list[str] | None = None,
+          cpu: list[float] | None = None) -> tuple[float, subprocess.CompletedProcess]:
+    """Run one CLI call; wall seconds (and, into ``cpu``, the child's user+sys seconds)."""
+    c0, t = _cpu(), time.perf_counter()
     p = subprocess.run([sys.executable, *(pre or []), "-m", "models.cli", *args], cwd=root, env=_env(data, root),
                        capture_output=True, text=True, check=False)
     dt_ = time.perf_counter() - t
+    if cpu is not None:
+        cpu.append(_cpu() - c0)
     if p.returncode != 0:
         raise RuntimeError(f"{root}: jiancha {' '.join(args)} → exit {p.returncode}: {p.stderr[-2000:]}")
     return dt_, p
@@ -124,17 +139,20 @@ def _profile(root: Path, data: Path, args: list[str], tmp: Path, top: int = 15) 
             "top_own": rows, "top_cum_project": cum[:15]}
 
 
-def _bench(roots: dict[str, Path], runs: int, facts: Path, datas: dict[str, Path]) -> dict[str, dict[str, list[float]]]:
+def _bench(roots: dict[str, Path], runs: int, facts: Path, datas: dict[str, Path]
+           ) -> tuple[dict[str, dict[str, list[float]]], dict[str, dict[str, list[float]]]]:
+    """Wall and CPU seconds per call, by tree and command."""
     times: dict[str, dict[str, list[float]]] = {lab: {c: [] for c in COMMANDS} for lab in roots}
+    cpus: dict[str, dict[str, list[float]]] = {lab: {c: [] for c in COMMANDS} for lab in roots}
     for lab, root in roots.items():  # one untimed call each: disk cache, jieba cache, .pyc files
         for c in COMMANDS:
             _call(root, datas[lab], _argv(c, facts))
     for _ in range(runs):
         for c in COMMANDS:
             for lab, root in roots.items():
-                dt_, _ = _call(root, datas[lab], _argv(c, facts))
+                dt_, _ = _call(root, datas[lab], _argv(c, facts), cpu=cpus[lab][c])
                 times[lab][c].append(dt_)
-    return times
+    return times, cpus
 
 
 def _same_outputs(roots: dict[str, Path], facts: Path, datas: dict[str, Path]) -> dict[str, bool]:
@@ -172,21 +190,23 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="jiancha-startup-") as t:
         tmp = Path(t)
         facts = _facts(tmp)
-        datas = {lab: tmp / f"data-{lab}" for lab in roots}
+        datas = {lab: args.data.resolve() if args.data else tmp / f"data-{lab}" for lab in roots}
         builds = {}
         for lab, root in roots.items():
-            builds[lab] = round(_build(root, datas[lab]), 1)
-            print(f"store built for {lab} in {builds[lab]} s")
+            if args.data is None:
+                builds[lab] = round(_build(root, datas[lab]), 1)
+                print(f"store built for {lab} in {builds[lab]} s")
         profiles = {}
         if args.profile:
             for lab, root in roots.items():
                 for c in COMMANDS:
                     profiles[(lab, c)] = _profile(root, datas[lab], _argv(c, facts), tmp)
-        times = _bench(roots, args.runs, facts, datas)
+        times, cpus = _bench(roots, args.runs, facts, datas)
         same = _same_outputs(roots, facts, datas) if len(roots) > 1 else {}
     load_after = _uptime()
     med = {lab: {c: statistics.median(v) for c, v in d.items()} for lab, d in times.items()}
-    print(json.dumps({"median_s": med, "runs_s": times, "same_output": same}, indent=1))
+    mcpu = {lab: {c: statistics.median(v) for c, v in d.items()} for lab, d in cpus.items()}
+    print(json.dumps({"median_s": med, "median_cpu_s": mcpu, "runs_s": times, "same_output": same}, indent=1))
     for (lab, c), pr in profiles.items():
         print(f"\n== {lab} {c}: first call under cProfile {pr['wall_profiled_s']} s wall, {pr['total_profiled_s']} s profiled")
         print("  imports (ms, cumulative, top-level):", ", ".join(f"{n} {ms:.0f}" for n, ms in pr["imports_ms"]))
@@ -198,24 +218,29 @@ def run(args: argparse.Namespace) -> int:
     print("load:", load_before, "→", load_after)
     if args.write:
         cmd = "python -m eval bench-startup" + (f" --runs {args.runs}" if args.runs != 5 else "") + (
-            f" --before {args.before}" if args.before else "") + (" --profile" if args.profile else "") + " --write"
+            f" --before {args.before}" if args.before else "") + (" --data DIR" if args.data else "") + (" --profile" if args.profile else "") + " --write"
         labs = list(roots)
-        head = "| command | " + " | ".join(f"{lab} median s" for lab in labs) + " | target s | runs (s) |"
+        head = ("| command | " + " | ".join(f"{lab} median s" for lab in labs) + " | target s | "
+                + " | ".join(f"{lab} CPU s" for lab in labs) + " | wall runs (s) |")
         lines = [f"## Start-up: one CLI call (eval/tasks/startup.py) — {dt.date.today().isoformat()}", "",
                  f"Command: `{cmd}`", "",
                  "Fresh process per call (`python -m models.cli …`, what the `jiancha` script runs), wall clock, "
-                 f"median of {args.runs} after one untimed call; commands of the trees interleaved call by call. "
+                 f"median of {args.runs} after one untimed call; commands of the trees interleaved call by call; "
+                 "CPU = the child's user+sys seconds (median), less sensitive to the machine's load. "
                  "`similar`/`analyze` read the 查明 paragraph of the sample 起诉书; the store is the default "
                  "`jiancha index build` in a temporary data directory.", "",
-                 head, "|---|" + "---:|" * len(labs) + "---:|---|"]
+                 head, "|---|" + "---:|" * (2 * len(labs) + 1) + "---|"]
         for c in COMMANDS:
             runs_txt = "; ".join(f"{lab}: " + ", ".join(f"{x:.2f}" for x in times[lab][c]) for lab in labs)
             lines.append(f"| {' '.join(_argv(c, Path('facts.txt')))} | "
-                         + " | ".join(f"**{med[lab][c]:.2f}**" for lab in labs) + f" | {TARGETS[c]} | {runs_txt} |")
+                         + " | ".join(f"**{med[lab][c]:.2f}**" for lab in labs) + f" | {TARGETS[c]} | "
+                         + " | ".join(f"{mcpu[lab][c]:.2f}" for lab in labs) + f" | {runs_txt} |")
         if same:
             lines += ["", "Same JSON output before/now (check without timings): "
                       + ", ".join(f"{c} {'yes' if v else 'NO'}" for c, v in same.items()) + "."]
-        lines += ["", "Store build (`jiancha index build`, default cases): " + ", ".join(f"{lab} {s} s" for lab, s in builds.items()) + ".",
+        lines += ["", ("Store build (`jiancha index build`, default cases): " + ", ".join(
+            f"{lab} {s} s" for lab, s in builds.items()) + ".") if builds else
+            "Store: one data dir built beforehand by `jiancha index build` (default cases), shared by the trees.",
                   "", f"Machine load (2 cores shared with ~7 other jobs): before `{load_before}`; after `{load_after}`."]
         _write(lines)
         print(f"written to {RESULTS}")

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from knowledge.lm import CharLM, get_lm
+from knowledge.yamlfile import load_yaml
 
 HERE = Path(__file__).resolve().parent
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -74,7 +74,17 @@ class Edit:
 
 @lru_cache(maxsize=1)
 def config() -> dict[str, Any]:
-    return yaml.safe_load((HERE / "config.yaml").read_text(encoding="utf-8"))
+    return load_yaml(HERE / "config.yaml")
+
+
+@lru_cache(maxsize=1)
+def _phrases() -> dict[str, Any]:
+    return load_yaml(HERE / "phrases.yaml")
+
+
+def phrase_confusions() -> dict[str, str]:
+    """Known legal-phrase confusions (wrong → right) from phrases.yaml (a fresh dict)."""
+    return dict(_phrases().get("confusions") or {})
 
 
 class Lexicon:
@@ -99,8 +109,7 @@ class Lexicon:
             if line and not line.startswith("#"):
                 for c in line:
                     self.shapes.setdefault(c, []).extend(x for x in line if x != c)
-        spec = yaml.safe_load((HERE / "phrases.yaml").read_text(encoding="utf-8"))
-        self.confusions: dict[str, str] = dict(spec.get("confusions") or {})
+        self.confusions: dict[str, str] = phrase_confusions()
         # missing-character index: the word with one character dropped → (word, index)
         self.deletions: dict[str, list[tuple[str, int]]] = {}
         for w in sorted(self.words, key=lambda x: -self.freq[x]):
