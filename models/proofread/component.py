@@ -23,7 +23,7 @@ _RULE_SOURCE = {"PROOF.PUNCT_WIDTH", "PROOF.BRACKETS", "PROOF.SECTION_MISSING", 
 
 @lru_cache(maxsize=1)
 def _phrase_re() -> tuple[re.Pattern[str] | None, dict[str, str]]:
-    from models.proofread.sentence import phrase_confusions
+    from models.proofread.phrases import phrase_confusions
 
     conf = phrase_confusions()  # not the whole lexicon (1–2 s to build): fast mode needs only these
     if not conf:

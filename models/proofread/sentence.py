@@ -22,6 +22,7 @@ import numpy as np
 
 from knowledge.lm import CharLM, get_lm
 from knowledge.yamlfile import load_yaml
+from models.proofread.phrases import phrase_confusions
 
 HERE = Path(__file__).resolve().parent
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -75,16 +76,6 @@ class Edit:
 @lru_cache(maxsize=1)
 def config() -> dict[str, Any]:
     return load_yaml(HERE / "config.yaml")
-
-
-@lru_cache(maxsize=1)
-def _phrases() -> dict[str, Any]:
-    return load_yaml(HERE / "phrases.yaml")
-
-
-def phrase_confusions() -> dict[str, str]:
-    """Known legal-phrase confusions (wrong → right) from phrases.yaml (a fresh dict)."""
-    return dict(_phrases().get("confusions") or {})
 
 
 class Lexicon:
