@@ -227,8 +227,8 @@ def run(args: argparse.Namespace) -> int:
                  "Fresh process per call (`python -m models.cli …`, what the `jiancha` script runs), wall clock, "
                  f"median of {args.runs} after one untimed call; commands of the trees interleaved call by call; "
                  "CPU = the child's user+sys seconds (median), less sensitive to the machine's load. "
-                 "`similar`/`analyze` read the 查明 paragraph of the sample 起诉书; the store is the default "
-                 "`jiancha index build` in a temporary data directory.", "",
+                 "`similar`/`analyze` read the 查明 paragraph of the sample 起诉书 (no charge named: the gate's "
+                 "classifier runs); the store is the default `jiancha index build` (see below).", "",
                  head, "|---|" + "---:|" * (2 * len(labs) + 1) + "---|"]
         for c in COMMANDS:
             runs_txt = "; ".join(f"{lab}: " + ", ".join(f"{x:.2f}" for x in times[lab][c]) for lab in labs)
