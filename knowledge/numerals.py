@@ -30,6 +30,9 @@ def to_number(text: str) -> float | None:
     if re.fullmatch(r"\d+(\.\d+)?", s):
         return float(s)
     s = s.replace("萬", "万").replace("億", "亿")
+    small = _small_int(s)
+    if small is not None:  # what cn2an gives (tests compare all of them), without importing it
+        return float(small)
     import cn2an  # lazy: see the module docstring
 
     try:
@@ -37,6 +40,48 @@ def to_number(text: str) -> float | None:
     except (ValueError, KeyError, IndexError, TypeError):
         return None
     return float(v)
+
+
+_CN = "零一二三四五六七八九"
+_DIGIT = {c: i for i, c in enumerate(_CN)} | {"两": 2}
+_SMALL_RE = re.compile("(?:([一二两三四五六七八九])千)?(?:零?([一二两三四五六七八九])百)?"
+                       "(?:零?([一二三四五六七八九])?(十))?(?:零?([一二三四五六七八九]))?")
+
+
+def _canonical_small(n: int) -> str:
+    """1–9999 written the standard way: 二千零五, 一百一十, 十二 (not 一十二)."""
+    out: list[str] = []
+    gap = False
+    for unit, val in (("千", 1000), ("百", 100), ("十", 10), ("", 1)):
+        d, n = divmod(n, val)
+        if d:
+            out.append(("零" if gap else "") + _CN[d] + unit)
+            gap = False
+        elif out:
+            gap = True
+    s = "".join(out)
+    return s[1:] if s.startswith("一十") else s
+
+
+def small_forms(n: int) -> set[str]:
+    """The written forms of 1–9999 that ``_small_int`` reads: the standard one, 一十二 for 十二,
+    两 for 二 before 千/百."""
+    s = _canonical_small(n)
+    forms = {s, "一" + s if s.startswith("十") else s}
+    forms |= {f.replace("二千", "两千", 1) for f in forms}
+    return forms | {f.replace("二百", "两百", 1) for f in forms}
+
+
+def _small_int(s: str) -> int | None:
+    """Value of a standard Chinese numeral 1–9999 (二百六十四, 十五, 两千零三); None for anything else
+    (left to cn2an)."""
+    m = _SMALL_RE.fullmatch(s)
+    if not m or not s:
+        return None
+    th, hu, te, ten, one = m.groups()
+    d = _DIGIT
+    n = (d[th] * 1000 if th else 0) + (d[hu] * 100 if hu else 0) + ((d[te] if te else 1) * 10 if ten else 0) + (d[one] if one else 0)
+    return n if n and s in small_forms(n) else None
 
 
 def to_int(text: str) -> int | None:

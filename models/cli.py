@@ -9,12 +9,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from models.commands._io import fail as _fail
 from models.errors import BadInput
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="检察文书智能核查 jiancha")
+
+
+@app.callback()
+def _group() -> None:
+    # keeps ``jiancha`` a command group when only ``check`` is registered (see _register_commands)
+    pass
 
 _SEVERITY_LABEL = {"error": "[red]错误[/red]", "warning": "[yellow]警告[/yellow]", "info": "提示"}
 _KIND_LABEL = {"indictment": "起诉书", "recommendation": "量刑建议书", "judgment": "刑事判决书"}
@@ -59,6 +64,8 @@ def check(
 
 
 def _print_report(report) -> None:
+    from rich.console import Console
+
     console = Console(highlight=False)
     console.print(f"[bold]案件[/bold] {report.case_id}　评查等级：[bold]{report.grade}[/bold]")
     for d in report.documents:
@@ -82,15 +89,29 @@ def _print_report(report) -> None:
     console.print(f"\n共 {len(report.findings)} 项；用时 {report.timings_ms.get('total', 0):.1f} ms")
 
 
+def _command_run() -> str | None:
+    """The command given to the ``jiancha`` program (console script or ``python -m models.cli``);
+    None when imported otherwise (tests, ``--help``), which registers every command."""
+    prog = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if prog is None or not (prog.name == "jiancha" or prog.resolve() == Path(__file__).resolve()):
+        return None
+    if len(sys.argv) < 2 or sys.argv[1].startswith("-"):
+        return None
+    return sys.argv[1]
+
+
 def _register_commands() -> None:
     """The built-in command groups (models/commands), then those that other packages register
     under the ``jiancha.commands`` entry-point group (the web app's ``serve`` and ``user`` live in
     server/, which models never imports)."""
     from importlib.metadata import entry_points
 
-    from models.commands import register_all
+    from models.commands import builtin, register_all
 
-    register_all(app)
+    command = _command_run()
+    register_all(app, command)
+    if command is not None and builtin(command):
+        return  # a built-in command: no other package's commands to import
     for ep in entry_points(group="jiancha.commands"):
         try:
             ep.load()(app)

@@ -9,8 +9,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from knowledge.yamlfile import load_yaml
 from models.types import Case, Report
 
 Component = Callable[[Case, Report], None]
@@ -28,7 +27,7 @@ def component(name: str) -> Callable[[Component], Component]:
 @lru_cache(maxsize=1)
 def configured() -> tuple[tuple[str, Component], ...]:
     """The components of pipeline.yaml, in order, imported and registered."""
-    spec = yaml.safe_load((Path(__file__).parent / "pipeline.yaml").read_text(encoding="utf-8"))
+    spec = load_yaml(Path(__file__).parent / "pipeline.yaml")
     out = []
     for c in spec["components"]:
         importlib.import_module(c["module"])

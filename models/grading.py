@@ -9,8 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from knowledge.yamlfile import load_yaml
 from models.types import DOC_KIND_NAMES, Finding
 
 # the documents a case needs for 三书比对, in their order
@@ -19,7 +18,7 @@ CASE_KINDS: tuple[str, ...] = ("indictment", "recommendation", "judgment")
 
 @lru_cache(maxsize=1)
 def _grades() -> list[dict[str, Any]]:
-    return yaml.safe_load((Path(__file__).parent / "grading.yaml").read_text(encoding="utf-8"))["grades"]
+    return load_yaml(Path(__file__).parent / "grading.yaml")["grades"]
 
 
 def missing_documents(kinds: Iterable[str]) -> list[str]:

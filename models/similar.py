@@ -25,10 +25,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from knowledge.cases import Hit, StoreError, default_path, get_store, store_ready
 from knowledge.cases.corpus import official_charge
+from knowledge.yamlfile import load_yaml
 from models.components import component
 from models.similar_frame import install as _install_framer
 from models.types import Case, DocElements, Finding, Report, SentenceTerm
@@ -41,7 +40,7 @@ log = logging.getLogger(__name__)
 
 @lru_cache(maxsize=1)
 def config() -> dict[str, Any]:
-    return yaml.safe_load(_CFG.read_text(encoding="utf-8"))
+    return load_yaml(_CFG)
 
 
 def _lg(m: float) -> float:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from knowledge.yamlfile import load_yaml
 
 _HERE = Path(__file__).resolve().parent
 _SENT = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
@@ -16,7 +16,7 @@ _SENT = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
 
 @lru_cache(maxsize=1)
 def _rules() -> dict[str, Any]:
-    cfg = yaml.safe_load((_HERE / "clean.yaml").read_text(encoding="utf-8"))
+    cfg = load_yaml(_HERE / "clean.yaml")
     drop = {g: re.compile("|".join(f"(?:{p})" for p in pats)) for g, pats in cfg["drop"].items()}
     strip = [re.compile(p) for p in cfg.get("strip", [])]
     return {"drop": drop, "strip": strip}

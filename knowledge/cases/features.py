@@ -11,9 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from knowledge.numerals import to_int
+from knowledge.yamlfile import load_yaml
 
 _HERE = Path(__file__).resolve().parent
 _NUM = r"(\d+(?:[,，]\d{3})*(?:\.\d+)?)"
@@ -26,7 +25,7 @@ _DEATH_ANY = re.compile(r"死亡")
 
 @lru_cache(maxsize=1)
 def _config() -> dict[str, Any]:
-    cfg = yaml.safe_load((_HERE / "features.yaml").read_text(encoding="utf-8"))
+    cfg = load_yaml(_HERE / "features.yaml")
     cfg["_circ"] = {k: re.compile("|".join(v)) for k, v in cfg["circumstances"].items()}
     cfg["_injury"] = re.compile("|".join(sorted(cfg["injury_grades"], key=len, reverse=True)))
     cfg["_drug"] = re.compile("|".join(cfg["drugs"]))

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from scipy import sparse
 
 from knowledge.cases import rank
@@ -40,6 +39,7 @@ from knowledge.cases.clean import facts_only
 from knowledge.cases.corpus import CaseRecord, official_charge, tokens
 from knowledge.cases.embeddings import EmbeddingBackend, TfidfSvdEmbeddings
 from knowledge.cases.features import Elements, ElementTable, extract, similarity_rows
+from knowledge.yamlfile import load_yaml
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # Chroma: never phone home
 
@@ -60,7 +60,7 @@ class StoreMismatch(StoreError):
 
 @lru_cache(maxsize=1)
 def rerank_config() -> dict[str, Any]:
-    return yaml.safe_load((_HERE / "rerank.yaml").read_text(encoding="utf-8"))
+    return load_yaml(_HERE / "rerank.yaml")
 
 
 @dataclass
@@ -182,6 +182,43 @@ def _one_blas_thread() -> Any:
         return contextlib.nullcontext()
 
 
+def _chroma_quick_ok(chroma_dir: Path, name: str, backend: dict[str, Any], count: int) -> bool:
+    """True when the embedded Chroma database in ``chroma_dir`` is a whole SQLite file whose collection
+    ``name`` records ``backend`` and holds ``count`` embeddings, read with sqlite3 (read-only)."""
+    import sqlite3
+
+    db = chroma_dir / "chroma.sqlite3"
+    try:
+        with db.open("rb") as f:
+            head = f.read(100)
+        if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
+            return False
+        page = int.from_bytes(head[16:18], "big")
+        page = 65536 if page == 1 else page
+        if db.stat().st_size < page * int.from_bytes(head[28:32], "big"):  # truncated
+            return False
+        con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT id FROM collections WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                return False
+            meta = con.execute("SELECT str_value FROM collection_metadata WHERE collection_id = ? AND "
+                               "key = 'jiancha_backend'", (row[0],)).fetchone()
+            if meta is None or json.loads(meta[0]) != backend:
+                return False
+            segs = con.execute("SELECT id, scope FROM segments WHERE collection = ?", (row[0],)).fetchall()
+            vec = [sid for sid, scope in segs if scope == "VECTOR"]
+            meta_seg = [sid for sid, scope in segs if scope == "METADATA"]
+            if len(vec) != 1 or len(meta_seg) != 1 or not (chroma_dir / vec[0]).is_dir():
+                return False
+            n = con.execute("SELECT count(*) FROM embeddings WHERE segment_id = ?", (meta_seg[0],)).fetchone()[0]
+        finally:
+            con.close()
+    except (OSError, ValueError, sqlite3.Error):
+        return False
+    return n == count
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_bytes(data)
@@ -241,6 +278,16 @@ class CaseStore:
                 raise StoreError(f"类案库各部分数量不一致（Chroma {n}，元数据 {len(self.ids)}，清单 "
                                  f"{self.manifest.get('count')}），可能是构建中断；请运行 {REBUILD}")
         return self._collection
+
+    def check_chroma(self) -> None:
+        """Check the Chroma part as ``collection`` does (readable, this backend, as many cases as the
+        manifest), raising ``StoreError`` like it; an embedded database is first read with sqlite3
+        alone (milliseconds, no Chroma import), and whatever that quick read cannot confirm goes to
+        the full check."""
+        if self._collection is None and not self.chroma_url and _chroma_quick_ok(
+                self.path / "chroma", COLLECTION, self.manifest["backend"], len(self.ids)):
+            return
+        _ = self.collection
 
     # ------------------------------------------------------------------ creation
     @classmethod

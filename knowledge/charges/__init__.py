@@ -65,9 +65,10 @@ def _forms() -> dict[str, tuple[str, str]]:
     official = {k: (v, "part") for k, v in parts["part"].items()}
     for c in d["charges"]:
         official[c["name"]] = (c["name"], "official")
+    names = set(official)
     for k, (v, _) in official.items():
         # 国（边）境 names one of 国境 / 边境: 组织他人偷越国境 is a legitimate part
-        for var in set(_border_variants(k)) - {k} - set(official):
+        for var in set(_border_variants(k)) - {k} - names:
             forms[var] = (v, "part")
     for k, (v, _) in official.items():
         # typographic variant: 窝藏包庇 (no 、)

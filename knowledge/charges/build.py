@@ -22,7 +22,8 @@ import re
 from pathlib import Path
 
 import cn2an
-import yaml
+
+from knowledge.yamlfile import load_yaml
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "charges.json"
@@ -226,7 +227,7 @@ def build(laws_dir: Path, out: Path = OUT) -> dict:
             raise SystemExit(f"no 施行 date in {f}")
         cat.effective[label] = day
         parse_supplement(text, label, cat)
-    s7 = yaml.safe_load((HERE / "supplement7_2021.yaml").read_text(encoding="utf-8"))
+    s7 = load_yaml(HERE / "supplement7_2021.yaml")
     cat.effective[s7["source"]] = str(s7["in_force"])
     for row in s7["rows"]:
         cat.apply_row(parse_refs(row["articles"]), [row["name"]], row.get("abolish", []), s7["source"])
@@ -247,7 +248,7 @@ def build(laws_dir: Path, out: Path = OUT) -> dict:
             "source": v["source"],
             "former": [f[:-1] for f in v["former"]],
         })
-    aliases = yaml.safe_load((HERE / "aliases.yaml").read_text(encoding="utf-8"))
+    aliases = load_yaml(HERE / "aliases.yaml")
     verbs = set(aliases["verbs"])
     official = {c["name"] for c in charges}
     parts: dict[str, list[str]] = {}  # accepted partial form → official names

@@ -13,9 +13,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from knowledge.charges import _by_name, _data, normalize_charge
+from knowledge.yamlfile import load_yaml
 
 __all__ = ["former_names", "name_in_force"]
 
@@ -24,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 
 @lru_cache(maxsize=1)
 def _rules() -> tuple[frozenset[str], dict[str, re.Pattern[str]]]:
-    d = yaml.safe_load((HERE / "renames.yaml").read_text(encoding="utf-8")) or {}
+    d = load_yaml(HERE / "renames.yaml") or {}
     return frozenset(d.get("never") or ()), {k: re.compile(v) for k, v in (d.get("cue") or {}).items()}
 
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from knowledge.yamlfile import load_yaml
 
 HERE = Path(__file__).resolve().parent
 LEARNED = HERE / "learned.npz"
@@ -24,10 +24,10 @@ __all__ = ["HERE", "LEARNED", "cues", "params"]
 
 @lru_cache(maxsize=1)
 def params() -> dict[str, Any]:
-    return yaml.safe_load((HERE / "params.yaml").read_text(encoding="utf-8"))
+    return load_yaml(HERE / "params.yaml")
 
 
 @lru_cache(maxsize=1)
 def cues() -> dict[str, str]:
     """Official charge name → space-separated cue words."""
-    return yaml.safe_load((HERE / "cues.yaml").read_text(encoding="utf-8")) or {}
+    return load_yaml(HERE / "cues.yaml") or {}

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from knowledge.charges import all_charges
+from knowledge.yamlfile import load_yaml
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "legal_dict.txt"
@@ -19,7 +18,7 @@ FREQ = 2000  # high enough to beat jieba's own splits of these compounds
 
 
 def build(out: Path = OUT) -> int:
-    terms = yaml.safe_load((HERE / "terms.yaml").read_text(encoding="utf-8"))
+    terms = load_yaml(HERE / "terms.yaml")
     lines: dict[str, str] = {}
     for group, words in terms.items():
         for w in words:

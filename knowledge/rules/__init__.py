@@ -20,6 +20,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from knowledge.yamlfile import SafeLoader
+
 RULES_DIR = Path(__file__).resolve().parent
 EXAMPLES_DIR = RULES_DIR / "examples"
 
@@ -134,7 +136,7 @@ class RuleProblem:
         return f"{self.file}:{self.line}: {self.reason}"
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(SafeLoader):  # type: ignore[misc,valid-type] - libyaml when built
     """A safe loader that records the line of every mapping as ``__line__``."""
 
 

@@ -218,9 +218,9 @@ def article_label(article: int, sub: int = 0) -> str:
 
 @lru_cache(maxsize=1)
 def _versions() -> dict:
-    import yaml
+    from knowledge.yamlfile import load_yaml
 
-    return yaml.safe_load((Path(__file__).resolve().parent / "versions.yaml").read_text(encoding="utf-8"))
+    return load_yaml(Path(__file__).resolve().parent / "versions.yaml")
 
 
 def text_in_force_since(law: str):

@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from knowledge.statutes.cnnum import from_cn
+from knowledge.yamlfile import load_yaml
 
 TIERS_FILE = Path(__file__).resolve().parent / "penalty_tiers.yaml"
 
@@ -131,8 +130,7 @@ def _key(article: int, sub: int) -> str:
 
 @lru_cache(maxsize=1)
 def _load() -> dict[str, list[Tier]]:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    raw = yaml.load(TIERS_FILE.read_text(encoding="utf-8"), Loader=loader) or {}  # noqa: S506
+    raw = load_yaml(TIERS_FILE) or {}
     out: dict[str, list[Tier]] = {}
     refs: dict[str, str] = {}
     for key, spec in raw.items():

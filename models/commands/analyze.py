@@ -25,6 +25,7 @@ from typing import Annotated, Any
 
 import typer
 
+from knowledge.yamlfile import load_yaml
 from models.commands._io import read_jsonl, read_text
 from models.errors import BadInput
 
@@ -231,11 +232,10 @@ def _articles(charges: list[str], facts: str = "") -> list[int]:
 def _article_cues() -> list[tuple[int, frozenset[str], re.Pattern[str]]]:
     """Articles that apply besides the charges' own when the facts tell of their condition (毒品再犯 356,
     转化型抢劫 269): ``knowledge/charges/article_cues.yaml``."""
-    import yaml
 
     from knowledge.charges import HERE
 
-    raw = yaml.safe_load((HERE / "article_cues.yaml").read_text(encoding="utf-8")) or {}
+    raw = load_yaml(HERE / "article_cues.yaml") or {}
     return [(int(k), frozenset(v["charges"]), re.compile(v["pattern"])) for k, v in raw.items()]
 
 

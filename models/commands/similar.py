@@ -102,7 +102,7 @@ def register(app: typer.Typer) -> None:
         try:
             from knowledge.cases import get_store
 
-            _ = get_store().collection  # the whole store is checked (Chroma too) before any answer
+            get_store().check_chroma()  # the whole store is checked (Chroma too) before any answer
             if jsonl:
                 for _n, row in read_jsonl(path):
                     sys.stdout.write(json.dumps(similar_json(row["text"], k, charge, row.get("id")),

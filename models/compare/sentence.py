@@ -9,8 +9,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from knowledge.yamlfile import load_yaml
 from models.checks.engine import CheckContext, Hit, register
 from models.checks.util import active, sentence_text, span, term_text, yuan_text
 from models.types import Defendant, Document, SentenceTerm
@@ -18,7 +17,7 @@ from models.types import Defendant, Document, SentenceTerm
 
 @lru_cache(maxsize=1)
 def _explanation_cues() -> tuple[str, ...]:
-    data = yaml.safe_load((Path(__file__).parent / "adoption.yaml").read_text(encoding="utf-8"))
+    data = load_yaml(Path(__file__).parent / "adoption.yaml")
     return tuple(data["explanation_cues"])
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from knowledge.yamlfile import load_yaml
 
 _PATTERNS_FILE = Path(__file__).with_name("patterns.yaml")
 
@@ -48,7 +48,7 @@ def _para(pattern: str) -> str:
 
 @lru_cache(maxsize=1)
 def patterns() -> Patterns:
-    data = yaml.safe_load(_PATTERNS_FILE.read_text(encoding="utf-8"))
+    data = load_yaml(_PATTERNS_FILE)
     c = data["classify"]
     cues = {
         kind: tuple(Cue(x["where"], int(x["weight"]), re.compile(x["re"])) for x in items)

@@ -7,8 +7,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import yaml
-
+from knowledge.yamlfile import load_yaml
 from models.errors import BadInput
 
 from ._patterns import _PATTERNS_FILE
@@ -19,7 +18,7 @@ NOT_LEGAL = "无法识别为起诉书、量刑建议书或刑事判决书"
 
 @lru_cache(maxsize=1)
 def _marks() -> dict[str, re.Pattern[str]]:
-    data = yaml.safe_load(_PATTERNS_FILE.read_text(encoding="utf-8"))
+    data = load_yaml(_PATTERNS_FILE)
     return {name: re.compile(rx) for name, rx in data["validity"]["marks"].items()}
 
 

@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from knowledge.yamlfile import load_yaml as _read_yaml
 
 HERE = Path(__file__).resolve().parent
 
@@ -24,7 +24,7 @@ AmountFn = Callable[[str], "float | None"]
 
 @cache
 def load_yaml(name: str) -> dict[str, Any]:
-    return yaml.safe_load((HERE / f"{name}.yaml").read_text(encoding="utf-8")) or {}
+    return _read_yaml(HERE / f"{name}.yaml") or {}
 
 
 @lru_cache(maxsize=1)

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from knowledge.yamlfile import load_yaml
 from models.extract.people import names_in_sentence
 from models.types import CIRCUMSTANCES, Circumstance
 
@@ -57,7 +56,7 @@ class _Config:
 
 @lru_cache(maxsize=1)
 def _config() -> _Config:
-    data = yaml.safe_load(_YAML.read_text(encoding="utf-8"))
+    data = load_yaml(_YAML)
     specs = []
     for name, d in data["circumstances"].items():
         if name not in CIRCUMSTANCES:

@@ -58,6 +58,8 @@ def predict_charges(texts: list[str]) -> list[list[tuple[str, float]]]:
 def predict_routes(texts: list[str]) -> list[GateResult]:
     """Gate results from the classifier alone: its charges, and the experts of those charges with
     the preferred crime expert (if any, see ``Blend.predict_routes``) first."""
+    if not texts:  # every charge was written: the classifier (scipy, its model file) is not needed
+        return []
     from models.gate.model import blend
 
     out = []

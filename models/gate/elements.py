@@ -20,9 +20,9 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-import yaml
 
 from knowledge.gate import HERE
+from knowledge.yamlfile import load_yaml
 
 __all__ = ["fired", "grade_class", "latest_month", "rules", "shifts"]
 
@@ -33,7 +33,7 @@ _HARM = ("light", "serious", "death")
 
 @lru_cache(maxsize=1)
 def rules() -> dict[str, Any]:
-    return yaml.safe_load((HERE / "elements.yaml").read_text(encoding="utf-8")) or {}
+    return load_yaml(HERE / "elements.yaml") or {}
 
 
 def grade_class(text: str) -> str:

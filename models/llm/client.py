@@ -28,8 +28,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
 from pydantic import BaseModel, ValidationError
+
+from knowledge.yamlfile import load_yaml
 
 log = logging.getLogger("jiancha.llm")
 
@@ -39,7 +40,7 @@ BASE_MODEL = "base"  # served name of the base model when Settings.llm_model is 
 
 @lru_cache(maxsize=1)
 def config() -> dict[str, Any]:
-    return yaml.safe_load((HERE / "config.yaml").read_text(encoding="utf-8"))
+    return load_yaml(HERE / "config.yaml")
 
 
 # --------------------------------------------------------------------------- errors and results

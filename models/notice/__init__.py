@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from knowledge.yamlfile import load_yaml
 
 LAYOUT_FILE = Path(__file__).with_name("notice.yaml")
 FIELDS = ("文号", "案号", "承办人", "问题", "依据", "整改要求", "期限")
@@ -40,7 +40,7 @@ class ProcessNotice:
 
 @lru_cache(maxsize=1)
 def layout() -> dict:
-    return yaml.safe_load(LAYOUT_FILE.read_text(encoding="utf-8"))
+    return load_yaml(LAYOUT_FILE)
 
 
 def notice_from_finding(finding, case_number: str, handler: str, number: str, issued: dt.date,

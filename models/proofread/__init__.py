@@ -11,9 +11,10 @@ Findings follow the CLI contract: start, end, original, suggestion, type, confid
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from models.proofread.sentence import Edit, default_checker, protected_mask, split_spans
+if TYPE_CHECKING:  # the sentence corrector (numpy, the LM) is imported when first used
+    from models.proofread.sentence import Edit
 
 __all__ = ["ProofResult", "proofread", "sentence_findings", "apply_findings"]
 
@@ -46,6 +47,8 @@ def _edit_finding(e: Edit, offset: int) -> dict[str, Any]:
 
 def sentence_findings(text: str, names: tuple[str, ...] = (), backend: str = "lm") -> list[dict[str, Any]]:
     """Sentence-level corrections of ``text`` with document offsets."""
+    from models.proofread.sentence import default_checker, protected_mask, split_spans
+
     spans = split_spans(text)
     if not spans:
         return []

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import yaml
+from knowledge.yamlfile import load_yaml
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "lexicon.json.gz"
@@ -50,7 +50,7 @@ def build() -> dict[str, int]:
         w = line.split()[0] if line.strip() else ""
         if 2 <= len(w) <= 6 and _CJK.match(w):
             words.setdefault(w, ngram.get(w, 0))
-    spec = yaml.safe_load((HERE / "phrases.yaml").read_text(encoding="utf-8"))
+    spec = load_yaml(HERE / "phrases.yaml")
     for w in spec["phrases"]:
         if _CJK.match(w):
             words.setdefault(w, ngram.get(w, 0))

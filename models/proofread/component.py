@@ -23,9 +23,9 @@ _RULE_SOURCE = {"PROOF.PUNCT_WIDTH", "PROOF.BRACKETS", "PROOF.SECTION_MISSING", 
 
 @lru_cache(maxsize=1)
 def _phrase_re() -> tuple[re.Pattern[str] | None, dict[str, str]]:
-    from models.proofread.sentence import lexicon
+    from models.proofread.phrases import phrase_confusions
 
-    conf = lexicon().confusions
+    conf = phrase_confusions()  # not the whole lexicon (1–2 s to build): fast mode needs only these
     if not conf:
         return None, {}
     return re.compile("|".join(re.escape(k) for k in sorted(conf, key=len, reverse=True))), conf
@@ -41,7 +41,6 @@ def phrase_findings(text: str) -> list[dict[str, Any]]:
 
 
 def document_findings(case: Case, mode: str) -> list[Finding]:
-    from models.proofread import sentence_findings
     from models.proofread.document import check_document
 
     out: list[Finding] = []
@@ -51,6 +50,8 @@ def document_findings(case: Case, mode: str) -> list[Finding]:
         el = case.elements.get(doc.kind)
         items = check_document(doc, el)
         if mode == "full":
+            from models.proofread import sentence_findings  # numpy, the LM: only in full mode
+
             names = tuple(d.name for d in el.defendants) if el else ()
             items += sentence_findings(doc.text, names)
         else:

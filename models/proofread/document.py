@@ -16,8 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from knowledge.yamlfile import load_yaml
 from models.types import DocElements, Document
 
 HERE = Path(__file__).resolve().parent
@@ -28,7 +27,7 @@ _ID = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
 
 @lru_cache(maxsize=1)
 def spec() -> dict[str, Any]:
-    return yaml.safe_load((HERE / "document.yaml").read_text(encoding="utf-8"))
+    return load_yaml(HERE / "document.yaml")
 
 
 @lru_cache(maxsize=1)

@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from knowledge.lm import CharLM, get_lm
+from knowledge.yamlfile import load_yaml
+from models.proofread.phrases import phrase_confusions
 
 HERE = Path(__file__).resolve().parent
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -88,7 +89,7 @@ class Edit:
 
 @lru_cache(maxsize=1)
 def config() -> dict[str, Any]:
-    return yaml.safe_load((HERE / "config.yaml").read_text(encoding="utf-8"))
+    return load_yaml(HERE / "config.yaml")
 
 
 class Lexicon:
@@ -113,8 +114,8 @@ class Lexicon:
             if line and not line.startswith("#"):
                 for c in line:
                     self.shapes.setdefault(c, []).extend(x for x in line if x != c)
-        spec = yaml.safe_load((HERE / "phrases.yaml").read_text(encoding="utf-8"))
-        self.confusions: dict[str, str] = dict(spec.get("confusions") or {})
+        spec = load_yaml(HERE / "phrases.yaml")
+        self.confusions: dict[str, str] = phrase_confusions()
         # sound / shape confusion sets (ECSpell, MIT): only characters the lexicon knows, most frequent first
         uni = _unigram(get_lm())
         rank = {c: i for i, c in enumerate(sorted(self.char_py, key=lambda c: -uni.get(c, -99.0)))}
@@ -139,7 +140,7 @@ class Lexicon:
 
         terms = {ln.split()[0] for ln in DICT_FILE.read_text(encoding="utf-8").splitlines() if ln.strip()}
         terms |= set(spec.get("phrases") or ())
-        terms |= set(yaml.safe_load((HERE / "legal_terms.yaml").read_text(encoding="utf-8"))["terms"])
+        terms |= set(load_yaml(HERE / "legal_terms.yaml")["terms"])
         self.legal_terms: frozenset[str] = frozenset(t for t in terms if len(t) >= 2 and _CJK_RE.match(t[0]))
         self.legal_re = re.compile("|".join(re.escape(t) for t in sorted(
             (t for t in self.legal_terms if len(t) >= 3), key=len, reverse=True)))

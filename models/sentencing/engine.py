@@ -17,10 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from knowledge.charges import articles_for
 from knowledge.statutes.tiers import Tier, penalty_tiers
+from knowledge.yamlfile import load_yaml
 from models.experts import Expert, clean_charge, for_charge, registry
 from models.experts.amounts import read_amounts
 from models.experts.base import Assessment
@@ -78,11 +77,11 @@ def guideline(expert: str, province: str = "default") -> dict[str, Any]:
     path = GUIDE_DIR / f"{expert}.yaml"
     if not path.exists():
         path = GUIDE_DIR / "generic.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path) or {}
     if province and province != "default":
         p = GUIDE_DIR / "provinces" / f"{province}.yaml"
         if p.exists():
-            over = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+            over = load_yaml(p) or {}
             if expert in over:
                 data = _merge(data, over[expert])
     return data
@@ -90,7 +89,7 @@ def guideline(expert: str, province: str = "default") -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def circumstance_table() -> dict[str, Any]:
-    return yaml.safe_load((GUIDE_DIR / "circumstances.yaml").read_text(encoding="utf-8"))
+    return load_yaml(GUIDE_DIR / "circumstances.yaml")
 
 
 # --------------------------------------------------------------------------- helpers

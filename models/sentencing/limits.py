@@ -6,9 +6,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from knowledge.yamlfile import load_yaml
 
 
 @lru_cache(maxsize=1)
 def limits() -> dict[str, Any]:
-    return yaml.safe_load((Path(__file__).parent / "limits.yaml").read_text(encoding="utf-8"))
+    return load_yaml(Path(__file__).parent / "limits.yaml")

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from knowledge.yamlfile import load_yaml
 
 EVENTS_FILE = Path(__file__).with_name("events.yaml")
 
@@ -33,7 +33,7 @@ class EventKind:
 
 @lru_cache(maxsize=1)
 def event_kinds() -> tuple[EventKind, ...]:
-    data = yaml.safe_load(EVENTS_FILE.read_text(encoding="utf-8"))
+    data = load_yaml(EVENTS_FILE)
     return tuple(
         EventKind(
             key=d["key"], name=d["name"], synonyms=tuple(d.get("synonyms", ())),

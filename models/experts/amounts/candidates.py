@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from knowledge.yamlfile import load_yaml
 from models.experts.amounts.context import normalize_digits
 from models.experts.amounts.patterns import _CIVIL, _FACTS_END, _FINDINGS
 from models.experts.amounts.read import _evidence_spans, read_amounts
@@ -56,7 +57,7 @@ def _cue_res() -> tuple[tuple[str, re.Pattern[str]], ...]:
 def _amount_kinds() -> dict[str, list[str]]:
     """Charge → the kinds of sums its amount is (knowledge/guidelines/generic.yaml ``amount_kinds``)."""
     path = Path(__file__).resolve().parents[3] / "knowledge" / "guidelines" / "generic.yaml"
-    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("amount_kinds") or {}
+    return (load_yaml(path) or {}).get("amount_kinds") or {}
 
 
 @cache

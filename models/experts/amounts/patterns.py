@@ -8,13 +8,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from knowledge.yamlfile import load_yaml
 
 
 @cache
 def amount_words() -> dict[str, Any]:
     """``context.yaml`` beside this module (cached: read once per process)."""
-    return yaml.safe_load((Path(__file__).resolve().parent / "context.yaml").read_text(encoding="utf-8")) or {}
+    return load_yaml(Path(__file__).resolve().parent / "context.yaml") or {}
 
 
 _CLAUSE_END = "，,。；;：:（）()"
