@@ -81,7 +81,8 @@ def check_documents(documents: list[Document], case_id: str = "", charges: list[
                     events: list | None = None) -> Report:
     t0 = time.perf_counter()
     if not any(d.kind in ("indictment", "recommendation", "judgment") for d in documents):
-        who = f"文件{documents[0].source}" if len(documents) == 1 else "所给文件"
+        src = documents[0].source if len(documents) == 1 else ""
+        who = "标准输入的文本" if src.startswith("-") else (f"文件{src}" if src else "所给文件")
         raise BadInput(f"{who}{NOT_LEGAL}")
     case = build_case(documents, case_id, charges, events)
     t1 = time.perf_counter()
