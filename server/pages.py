@@ -36,7 +36,7 @@ from server.deps import (
     verify_csrf,
 )
 from server.security import ROLES, verify_password
-from server.timefmt import local
+from server.timefmt import local, zone_label
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -44,8 +44,7 @@ templates.env.globals.update(ROLES=ROLES, KIND_NAMES=DOC_KIND_NAMES,
                              SEVERITY=labels.SEVERITY,
                              DECISION={"accept": "已采纳", "dismiss": "已驳回"},
                              STATE={"queued": "排队中", "running": "进行中", "done": "已完成",
-                                    "cancelled": "已取消", "failed": "失败"},
-                             TZ_LABEL="北京时间")
+                                    "cancelled": "已取消", "failed": "失败"})
 templates.env.filters["localtime"] = local
 templates.env.filters["rule_title"] = labels.rule_title
 templates.env.filters["finding_title"] = labels.finding_title
@@ -53,7 +52,8 @@ templates.env.filters["audit_action"] = labels.audit_action
 
 
 def render(request: Request, name: str, user: User | None = None, status_code: int = 200, **ctx: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, {"user": user, "csrf": csrf_token(request), **ctx},
+    return templates.TemplateResponse(request, name, {"user": user, "csrf": csrf_token(request),
+                                                        "TZ_LABEL": zone_label(), **ctx},
                                       status_code=status_code)
 
 

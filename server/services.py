@@ -24,6 +24,7 @@ from models.types import DOC_KIND_NAMES
 from server.access import visible_cases
 from server.db import AuditLog, CaseFinding, CheckedCase, FindingDecision, User, utcnow
 from server.security import mask_ids
+from server.timefmt import to_utc_naive
 
 KINDS = ("indictment", "recommendation", "judgment")
 
@@ -227,7 +228,7 @@ def list_cases(db: Session, user: User, filters: dict[str, str | None], offset: 
                 d = dt.date.fromisoformat(v)
             except ValueError:
                 raise UploadError(f"日期格式应为 2024-01-31：{v[:20]}") from None
-            bound = dt.datetime.combine(d, dt.time.min) - dt.timedelta(hours=8)  # 北京时间 → UTC
+            bound = to_utc_naive(d)  # the local day's start (JIANCHA_TIMEZONE) as stored UTC
             if op == "ge":
                 q = q.where(CheckedCase.created_at >= bound)
             else:

@@ -82,7 +82,7 @@ class BatchWorker:
                 self._run(bid)
             except Exception as e:  # noqa: BLE001 - a batch that breaks never kills the worker
                 logger.exception("batch %s failed", bid)
-                self.store.set_state(bid, "failed", only_from=("running",), error=f"{type(e).__name__}: {e}"[:500])
+                self.store.set_state(bid, "failed", only_from=("running",), error=f"评查出错，已中止（{type(e).__name__}）；详情见服务器日志")
             finally:
                 self.current = None
 

@@ -263,6 +263,35 @@ def test_xlsx_never_writes_formulas(tmp_path: Path) -> None:
     assert wb["案件"]["B2"].data_type == "s"
 
 
+def test_report_times_are_local_and_labelled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store's UTC times appear in both reports as local time with the zone named, never as ISO."""
+    from openpyxl import load_workbook
+
+    from knowledge.settings import get_settings
+
+    r = {"source": "a", "name": "案", "grade": "合格", "status": "done", "error": None,
+         "counts": {"error": 0, "warning": 0, "info": 0}, "charges": ["盗窃"], "findings": []}
+    # 2026-12-06 23:30 UTC is 07:30 the next morning in Beijing (UTC+8, no daylight saving)
+    info = {"id": "b1", "name": "批", "created_at": "2026-12-06T23:30:00Z", "finished_at": "2026-12-06T23:45:10Z"}
+    monkeypatch.delenv("JIANCHA_TIMEZONE", raising=False)
+    get_settings.cache_clear()
+    try:
+        page = export([r], tmp_path / "t.html", info).read_text(encoding="utf-8")
+        assert "2026-12-07 07:30:00（北京时间）" in page and "2026-12-07 07:45:10（北京时间）" in page
+        assert "2026-12-06T23:30" not in page
+        summary = {row[0].value: row[1].value for row in load_workbook(export([r], tmp_path / "t.xlsx", info))["汇总"]
+                   .iter_rows(min_row=1, max_col=2) if row[0].value}
+        assert summary["创建时间"] == "2026-12-07 07:30:00（北京时间）"
+        assert summary["完成时间"] == "2026-12-07 07:45:10（北京时间）"
+        # another configured zone: Tokyo is UTC+9
+        monkeypatch.setenv("JIANCHA_TIMEZONE", "Asia/Tokyo")
+        get_settings.cache_clear()
+        page = export([r], tmp_path / "u.html", info).read_text(encoding="utf-8")
+        assert "2026-12-07 08:30:00（Asia/Tokyo UTC+09:00）" in page
+    finally:
+        get_settings.cache_clear()
+
+
 # --------------------------------------------------------------------------- CLI
 
 

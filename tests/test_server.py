@@ -358,3 +358,41 @@ def test_similar_case_page_shows_court_date_and_full_text(env, monkeypatch, tmp_
         assert part in r.text
     assert client.get("/similar/nope").status_code == 404
     assert client.get("/similar/..%2F..%2Fetc").status_code == 404
+
+
+def test_case_page_similar_ids_open_the_read_only_view(env, monkeypatch, tmp_path):
+    """The similar-case ids listed on a checked case's page are links to /similar/{id}, and each opens
+    that stored case read-only (no form, no decision buttons)."""
+    import re
+
+    import knowledge.cases as kc
+    import models.similar as ms
+    from knowledge.cases import CaseRecord, CaseStore
+
+    _app, client, tokens, _c = env
+    store = CaseStore.create(tmp_path / "s", [
+        CaseRecord(id="theft-a1", fact="被告人李某秘密窃取被害人手机一部，价值人民币三千元。", charges=["盗窃"], term_months=8,
+                   court="某县人民法院", date="2019-03-02", case_number="（2019）某0101刑初1号",
+                   text="某县人民法院 刑事判决书 被告人李某犯盗窃罪，判处有期徒刑八个月。"),
+        CaseRecord(id="theft-a2", fact="被告人张某入户盗窃现金人民币五千元。", charges=["盗窃"], term_months=10)])
+    for mod in (kc, ms):
+        monkeypatch.setattr(mod, "store_ready", lambda path=None: True)
+        monkeypatch.setattr(mod, "get_store", lambda: store)
+    texts = sample_texts()  # changed so the upload is no duplicate of the module's checked sample
+    texts["judgment"] += "\n本判决书与原本核对无异（类案链接测试）。"
+    r = client.post("/api/v1/check", json=texts, headers=_auth(tokens["p1"]))
+    assert r.status_code == 200, r.text
+    login(client, "p1")
+    page = client.get(f"/cases/{r.json()['record_id']}")
+    assert page.status_code == 200
+    section = page.text[page.text.index('id="similar"'):]
+    ids = re.findall(r'<a href="/similar/([^"]+)">([^<]+)</a>', section)
+    assert ids and all(href == text for href, text in ids)
+    assert {i for i, _ in ids} <= {"theft-a1", "theft-a2"}
+    for case_id, _ in ids:
+        v = client.get(f"/similar/{case_id}")
+        assert v.status_code == 200 and f"类案 {case_id}" in v.text
+        main = v.text[v.text.index("<main>"):v.text.index("</main>")]
+        assert "<form" not in main and "<button" not in main  # read-only: nothing to submit
+    one = client.get("/similar/theft-a1").text
+    assert "某县人民法院" in one and "判处有期徒刑八个月" in one and "三千元" in one

@@ -231,3 +231,46 @@ def test_file_modes(tmp_path):
     for f in data.iterdir():  # the database's -wal/-shm files too
         if f.name.startswith("jiancha.db"):
             assert mode(f) == 0o600, f
+
+
+def test_batch_list_after_a_failed_batch(tmp_path):
+    """A failed batch stays listed (with its state and reason) and a refused submit keeps the list:
+    the page never says 暂无批次 while batches exist."""
+    import re
+
+    from knowledge.settings import Settings
+    from server.app import create_app
+    from tests.test_server_helpers import csrf_of
+
+    root = tmp_path / "inbox"
+    (root / "empty").mkdir(parents=True)
+    app = create_app(Settings(data_dir=tmp_path / "d", batch_roots=[root]), start_worker=False, warm=False)
+    tokens = make_users(app)
+    client = TestClient(app)
+    r = client.post("/api/v1/batches", json={"folder": str(root / "empty"), "name": "空文件夹批次"},
+                    headers=_auth(tokens["admin"]))
+    assert r.status_code == 200, r.text
+    bid = r.json()["id"]
+    w = app.state.worker
+    w.start()
+    try:
+        assert w.wait(bid, timeout=60)["state"] == "failed"
+    finally:
+        w.stop()
+    login(client, "admin")
+    page = client.get("/batches").text
+    table = page[page.index('id="batch-table"'):]
+    assert "暂无批次" not in table
+    assert f'href="/batches/{bid}"' in table and "空文件夹批次" in table and "失败" in table
+    assert "没有找到案件文书" in table  # the reason beside the state
+    # the batch's own page says why it failed
+    detail = client.get(f"/batches/{bid}").text
+    assert "没有找到案件文书" in detail and str(tmp_path) not in detail
+    # a refused submit (not a zip) answers 4xx and still lists the batches
+    tok = csrf_of(client.get("/batches").text)
+    r = client.post("/batches", data={"csrf_token": tok, "name": "坏包"},
+                    files={"file": ("坏.zip", b"not a zip at all", "application/zip")})
+    assert 400 <= r.status_code < 500
+    assert re.search(r'role="alert"[^>]*>[^<]*\S', r.text)
+    table = r.text[r.text.index('id="batch-table"'):]
+    assert "暂无批次" not in table and f'href="/batches/{bid}"' in table

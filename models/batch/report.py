@@ -13,6 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from models.errors import BadInput
+from models.timefmt import labelled
 from models.types import DOC_KIND_NAMES
 
 from .store import GRADES
@@ -140,8 +141,8 @@ def _group_table(rows: dict[str, dict[str, Any]], head: str) -> tuple[list[str],
 
 def _info_rows(info: dict[str, Any], s: dict[str, Any]) -> list[tuple[str, Any]]:
     rows = [("批次", info.get("name") or info.get("id") or ""), ("批次编号", info.get("id") or ""),
-            ("输入", info.get("source") or ""), ("创建时间", info.get("created_at") or ""),
-            ("完成时间", info.get("finished_at") or ""), ("案件总数", s["cases"]), ("已评查", s["done"]),
+            ("输入", info.get("source") or ""), ("创建时间", labelled(info.get("created_at"))),
+            ("完成时间", labelled(info.get("finished_at"))), ("案件总数", s["cases"]), ("已评查", s["done"]),
             ("失败", s["failed"])]
     return [(k, v) for k, v in rows if v != ""]
 

@@ -40,7 +40,9 @@
       option = { tooltip: { trigger: "axis" }, grid: { left: 40, right: 20, top: 20, bottom: 60 },
         xAxis: { type: "category", data: names, axisLabel: { interval: 0, rotate: names.length > 6 ? 30 : 0 } },
         yAxis: { type: "value", minInterval: 1 },
-        series: [{ type: type === "line" ? "line" : "bar", data: values, itemStyle: { color: "#7a1f1f" } }] };
+        // one month is drawn as a bar: a line through a single point shows nothing
+        series: [{ type: type === "line" && values.length > 1 ? "line" : "bar", data: values, symbolSize: 8,
+          itemStyle: { color: "#7a1f1f" } }] };
     }
     chart.setOption(option);
     chart.on("click", function (p) {

@@ -5,6 +5,7 @@ tests/e2e/screenshots/ (git-ignored). Skipped when chromium or playwright is mis
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -44,6 +45,14 @@ def server(tmp_path_factory):
     subprocess.run([*cli, "user", "add", "zhao", "--role", "案管", "--department", "案件管理部",
                     "--name", "赵案管", "--password", PASSWORD], env=env, cwd=ROOT, check=True,
                    capture_output=True)
+    # a small similar-case store of real judgments (30 theft cases shipped in knowledge/cases), so the
+    # case page lists similar cases and /similar/{id} has something to show
+    from knowledge.cases.corpus import JUDGMENTS_FILE, read_jsonl
+
+    theft = [d for d in read_jsonl(JUDGMENTS_FILE) if "盗窃" in "".join(d.get("charges") or [])][:30]
+    src = data / "similar-src.jsonl"
+    src.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in theft), encoding="utf-8")
+    subprocess.run([*cli, "index", "build", "--from", str(src)], env=env, cwd=ROOT, check=True, capture_output=True)
     port = _free_port()
     log = open(data / "server.log", "wb")  # noqa: SIM115 - closed in teardown
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.main:app", "--host", "127.0.0.1",
@@ -131,6 +140,17 @@ def test_review_flow(server, page):
     assert "dismiss" in (warn.get_attribute("class") or "")
     _shot(pg, "05-dismissed")
 
+    # the similar-case ids on the case page open the read-only view of that stored judgment
+    link = pg.locator('#similar a[href^="/similar/"]').first
+    assert link.count() == 1, pg.locator("#similar").inner_text()
+    case_id = link.inner_text()
+    link.click()
+    pg.wait_for_url(f"{url}/similar/{case_id}")
+    main = pg.locator("main")
+    assert f"类案 {case_id}" in main.inner_text() and "判决书全文" in main.inner_text()
+    assert main.locator("form, button, input, textarea").count() == 0  # read-only
+    _shot(pg, "05b-similar-case")
+
 
 def test_batch_of_20(server, page, tmp_path):
     url, _data = server
@@ -193,8 +213,9 @@ def test_every_page_in_chinese(server, page, width, label):
     pg.click("#login-form button[type=submit]")
     pg.wait_for_url(f"{url}/")
     batch = pg.evaluate("fetch('/api/v1/batches').then(r => r.json())")
-    pages = PAGES + ([("batch", f"/batches/{batch[0]['id']}")] if batch else [])
-    for name, path in pages:
+    pages = PAGES + ([("batch", f"/batches/{batch[0]['id']}"), ("batch-case", f"/batches/{batch[0]['id']}/cases/0")]
+                     if batch else [])
+    for name, path in pages:  # the case page appends its first similar case (/similar/{id})
         if name == "login":
             continue
         pg.goto(url + path)
@@ -209,6 +230,14 @@ def test_every_page_in_chinese(server, page, width, label):
             titles = pg.locator(".finding .rule-title").all_inner_texts()
             assert titles and not any(re.fullmatch(r"[A-Z_.]+", t) for t in titles), titles
             assert "系统参考量刑" in text
+            href = pg.locator('#similar a[href^="/similar/"]').first.get_attribute("href")
+            assert href, "no similar-case link on the case page"
+            pages.append(("similar", href))
+        if name == "similar":
+            assert "判决书全文" in text and "案情事实" in text
+        if name == "batch-case":
+            titles = pg.locator(".finding .rule-title").all_inner_texts()
+            assert titles and not any(re.fullmatch(r"[A-Z_.]+", t) for t in titles), titles
         if name == "audit":
             assert "登录" in text and "login" not in pg.locator("tbody").inner_text().split()
         if name == "not-found":
