@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from knowledge.trees import Trees, arrays, flatten
 from models.experts.amounts.candidates import candidates, feature_names
-from models.experts.amounts.rank import ARTIFACT, Ranker, Trees
+from models.experts.amounts.rank import ARTIFACT, Ranker
 
 GBC = {"n_estimators": 300, "max_depth": 3, "learning_rate": 0.05, "min_samples_leaf": 5, "random_state": 0}
 FOLDS = 5
@@ -157,26 +158,11 @@ def choose_threshold(conf: list[float], ok: list[bool], target: float = TARGET) 
 
 
 def _save(model, cal, threshold: float, out: Path, report: dict[str, Any]) -> None:
-    feat, thr, left, right, val, roots = [], [], [], [], [], []
-    depth = 0
-    for est in model.estimators_[:, 0]:
-        t = est.tree_
-        off = len(feat)
-        roots.append(off)
-        feat += [max(0, int(x)) for x in t.feature]
-        thr += [float(x) for x in t.threshold]
-        left += [int(x) + off if x >= 0 else -1 for x in t.children_left]
-        right += [int(x) + off if x >= 0 else -1 for x in t.children_right]
-        val += [float(v) for v in t.value[:, 0, 0]]
-        depth = max(depth, int(t.max_depth))
     x0 = np.zeros((1, model.n_features_in_), dtype=np.float32)
     init = float(model.decision_function(x0)[0]) - model.learning_rate * sum(
         float(e.predict(x0)[0]) for e in model.estimators_[:, 0])
     np.savez_compressed(
-        out, t_feat=np.array(feat, dtype=np.int16), t_thr=np.array(thr, dtype=np.float64),
-        t_left=np.array(left, dtype=np.int32), t_right=np.array(right, dtype=np.int32),
-        t_val=np.array(val, dtype=np.float32), t_roots=np.array(roots, dtype=np.int32),
-        t_lr=np.array(model.learning_rate), t_init=np.array(init), t_depth=np.array(depth),
+        out, **arrays(flatten(model.estimators_[:, 0]), "t_", model.learning_rate, init),
         features=np.array("\n".join(feature_names())),
         iso_x=np.array(cal.X_thresholds_, dtype=np.float64), iso_y=np.array(cal.y_thresholds_, dtype=np.float64),
         threshold=np.array(threshold), report=np.array(json.dumps(report, ensure_ascii=False)),

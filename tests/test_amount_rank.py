@@ -47,7 +47,7 @@ def test_numpy_trees_match_sklearn(tmp_path) -> None:
 
     out = tmp_path / "r.npz"
     _save(m, Cal(), 0.5, out, {})
-    t = Trees(np.load(out))
+    t = Trees.load(np.load(out))
     assert np.allclose(t.decision(X), m.decision_function(X), atol=1e-6)
 
 

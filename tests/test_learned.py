@@ -31,7 +31,7 @@ def test_averaged_ensembles_export_matches_scikit_learn(tmp_path) -> None:
     got = np.array([m.trees(x) for x in F[:20]])
     assert np.allclose(got, want, atol=1e-4)
     assert m.w_engine == pytest.approx(0.3)
-    assert len(m.roots) == 90
+    assert len(m.tree.roots) == 90
 
 
 def test_shipped_artifact_recipe_and_weight() -> None:
@@ -42,8 +42,8 @@ def test_shipped_artifact_recipe_and_weight() -> None:
     assert 0.0 <= m.w_engine <= 1.0
     rec = rep.get("recipe")
     if rec:  # artifacts built with the CV option record their recipe
-        assert len(m.roots) == rec["n_estimators"] * len(rec["seeds"])
-        assert math.isclose(m.lr * len(rec["seeds"]), rec["learning_rate"], rel_tol=1e-9)
+        assert len(m.tree.roots) == rec["n_estimators"] * len(rec["seeds"])
+        assert math.isclose(m.tree.lr * len(rec["seeds"]), rec["learning_rate"], rel_tol=1e-9)
     text = "被告人醉酒驾驶机动车，经检测血液酒精含量为180mg/100ml。"
     p = learned.predict_term(text, ["危险驾驶"])
     assert p is not None and 1 <= p <= 12

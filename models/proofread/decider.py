@@ -16,6 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from knowledge.trees import Trees as BoostedTrees
+from knowledge.trees import arrays, flatten
+
 ARTIFACT = Path(__file__).resolve().parent / "decider.npz"
 
 
@@ -29,75 +32,38 @@ def artifact_path() -> Path:
 
 
 class Trees:
-    """A boosted ensemble as padded node arrays (trees × nodes)."""
+    """The decider: a boosted ensemble (``knowledge.trees``), the feature names and the probability
+    threshold. Reads the flat layout written by ``export`` and the padded trees × nodes arrays of
+    artifacts written before it (a leaf: feature -1, children pointing to itself)."""
 
     def __init__(self, z: Any) -> None:
-        self.feature = z["feature"]
-        self.threshold = z["threshold"]
-        self.left = z["left"]
-        self.right = z["right"]
-        self.value = z["value"]
-        self.init = float(z["init"])
-        self.rate = float(z["rate"])
-        self.depth = int(z["depth"])
+        if "t_feat" in z:
+            self.trees = BoostedTrees.load(z, "t_")
+        else:
+            self.trees = BoostedTrees.from_padded(z["feature"], z["threshold"], z["left"], z["right"], z["value"],
+                                                  float(z["init"]), float(z["rate"]), int(z["depth"]))
         self.decision = float(z["decision"])
         self.names = [str(x) for x in z["names"]]
 
     def proba(self, x: np.ndarray) -> np.ndarray:
         if x.shape[0] == 0:
             return np.zeros(0)
-        t = self.feature.shape[0]
-        node = np.zeros((t, x.shape[0]), dtype=np.int64)
-        rows = np.arange(t)[:, None]
-        cols = np.arange(x.shape[0])[None, :]
-        for _ in range(self.depth):  # a leaf points to itself
-            f = self.feature[rows, node]
-            go_left = x[cols, np.maximum(f, 0)] <= self.threshold[rows, node]
-            node = np.where(go_left, self.left[rows, node], self.right[rows, node])
-        raw = self.init + self.rate * self.value[rows, node].sum(axis=0)
-        return 1.0 / (1.0 + np.exp(-raw))
+        return 1.0 / (1.0 + np.exp(-self.trees.decision(x)))
 
 
 def export(clf: Any, names: list[str], decision: float, path: Path) -> None:
     """Store a fitted binary sklearn ``HistGradientBoostingClassifier`` or ``GradientBoostingClassifier``
-    as padded node arrays (a leaf has feature -1 and points to itself)."""
+    in the flat layout of ``knowledge.trees`` (leaf values kept as float64)."""
     if hasattr(clf, "_predictors"):  # HistGradientBoosting: learning rate already in the leaf values
-        trees = [pred[0].nodes for pred in clf._predictors]
-        cols = [(t["feature_idx"], t["num_threshold"], t["left"], t["right"], t["value"], t["is_leaf"]) for t in trees]
+        flat = flatten((pred[0] for pred in clf._predictors), np.float64)
         init = float(np.ravel(clf._baseline_prediction)[0])
         rate = 1.0
     else:
-        cols = []
-        for e in clf.estimators_:
-            t = e[0].tree_
-            leaf = t.children_left < 0
-            cols.append((t.feature, t.threshold, t.children_left, t.children_right, t.value[:, 0, 0], leaf))
+        flat = flatten(clf.estimators_[:, 0], np.float64)
         x0 = np.zeros((1, len(names)), dtype=np.float32)
         init = float(clf._raw_predict_init(x0)[0, 0])
         rate = float(clf.learning_rate)
-    m = max(len(c[0]) for c in cols)
-    t_n = len(cols)
-    feature = np.full((t_n, m), -1, dtype=np.int16)
-    threshold = np.zeros((t_n, m), dtype=np.float64)
-    left = np.zeros((t_n, m), dtype=np.int32)
-    right = np.zeros((t_n, m), dtype=np.int32)
-    value = np.zeros((t_n, m), dtype=np.float64)
-    depth = 1
-    for i, (f, thr, lc, rc, val, leaf) in enumerate(cols):
-        k = len(f)
-        own = np.arange(k)
-        feature[i, :k] = np.where(leaf, -1, f)
-        threshold[i, :k] = thr
-        left[i, :k] = np.where(leaf, own, lc)
-        right[i, :k] = np.where(leaf, own, rc)
-        value[i, :k] = val
-        d = np.zeros(k, dtype=int)  # node depths (children come after parents in both layouts)
-        for j in range(k):
-            if not leaf[j]:
-                d[lc[j]] = d[rc[j]] = d[j] + 1
-        depth = max(depth, int(d.max()) + 1)
-    np.savez_compressed(path, feature=feature, threshold=threshold, left=left, right=right, value=value,
-                        init=init, rate=rate, depth=depth, decision=decision, names=np.array(names))
+    np.savez_compressed(path, **arrays(flat, "t_", rate, init), decision=decision, names=np.array(names))
 
 
 @lru_cache(maxsize=1)

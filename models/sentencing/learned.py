@@ -46,6 +46,7 @@ from typing import Any
 
 import numpy as np
 
+from knowledge.trees import Trees, arrays, flatten
 from models.types import DocElements
 
 ARTIFACT = Path(__file__).resolve().parents[2] / "knowledge" / "guidelines" / "learned_term.npz"
@@ -125,20 +126,6 @@ def dense_features(facts: str, charges: Sequence[str], eng: dict[str, Any], char
     return np.array(f, dtype=np.float32)
 
 
-def _depth(left: np.ndarray, right: np.ndarray, roots: np.ndarray) -> int:
-    """The largest number of splits from a root to a leaf."""
-    best = 0
-    for r in roots:
-        stack = [(int(r), 0)]
-        while stack:
-            n, d = stack.pop()
-            if left[n] < 0:
-                best = max(best, d)
-            else:
-                stack += [(int(left[n]), d + 1), (int(right[n]), d + 1)]
-    return best
-
-
 class TermModel:
     """The fitted artifact: TF-IDF ridge + boosted trees + the combination weight."""
 
@@ -150,20 +137,12 @@ class TermModel:
         self.ridge_coef = z["ridge_coef"].astype(np.float32)
         self.ridge_charge = z["ridge_charge"].astype(np.float32)
         self.ridge_b = float(z["ridge_b"])
-        self.feat = z["t_feat"]
-        self.thr = z["t_thr"]
-        self.left = z["t_left"]
-        self.right = z["t_right"]
-        self.val = z["t_val"]
-        self.roots = z["t_roots"]
-        self.lr = float(z["t_lr"])
-        self.init = float(z["t_init"])
+        # the leaves are stored as float32 and have always been summed in float32: kept so that the
+        # shipped artifact predicts as before
+        self.tree = Trees.load(z, "t_", sum_dtype=np.float32)
         self.w_engine = float(z["w_engine"])
         self.report: dict[str, Any] = json.loads(str(z["report"])) if "report" in z else {}
         self._cidx = {c: i for i, c in enumerate(self.charges)}
-        self.feat = self.feat.astype(np.int64)
-        self.depth = _depth(self.left, self.right, self.roots)
-
 
     def ridge(self, facts: str, charges: Sequence[str]) -> float:
         x = self.vec.transform([facts])
@@ -172,14 +151,8 @@ class TermModel:
         return v
 
     def trees(self, x: np.ndarray) -> float:
-        """Sum of the boosted trees, all trees descended at once (one numpy step per level)."""
-        n = self.roots
-        for _ in range(self.depth):
-            f = self.feat[n]
-            go_left = x[f] <= self.thr[n]
-            nxt = np.where(go_left, self.left[n], self.right[n])
-            n = np.where(nxt >= 0, nxt, n)  # leaves stay
-        return self.init + self.lr * float(self.val[n].sum())
+        """Sum of the boosted trees for one feature row."""
+        return float(self.tree.decision(x)[0])
 
     def predict_log(self, facts: str, charges: Sequence[str], eng: dict[str, Any]) -> float:
         r = self.ridge(facts, charges)
@@ -323,16 +296,7 @@ def cross_validate(rows: list[dict[str, Any]], k: int = 5, seed: int = 0) -> dic
 
 def _save_model(f: dict[str, Any], w: float, out: Path, report: dict[str, Any] | None = None) -> None:
     gbrs, rid, vec = f["gbrs"], f["ridge"], f["vec"]
-    feat, thr, left, right, val, roots = [], [], [], [], [], []
-    for est in [e for g in gbrs for e in g.estimators_[:, 0]]:
-        t = est.tree_
-        off = len(feat)
-        roots.append(off)
-        feat += [max(0, int(x)) for x in t.feature]
-        thr += [float(x) for x in t.threshold]
-        left += [int(x) + off if x >= 0 else -1 for x in t.children_left]
-        right += [int(x) + off if x >= 0 else -1 for x in t.children_right]
-        val += [float(v) for v in t.value[:, 0, 0]]
+    flat = flatten(e for g in gbrs for e in g.estimators_[:, 0])
     inits = {float(g.init_.constant_.ravel()[0]) for g in gbrs}
     assert len(inits) == 1, inits  # the LAD init is the median of y whatever the seed
     init = inits.pop()
@@ -344,10 +308,7 @@ def _save_model(f: dict[str, Any], w: float, out: Path, report: dict[str, Any] |
     np.savez_compressed(
         out, **vec.arrays("tf_"), charges=np.array("\n".join(f["vocab"])),
         ridge_coef=coef[:n_tf].astype(np.float16), ridge_charge=coef[n_tf:], ridge_b=np.array(rid.intercept_),
-        t_feat=np.array(feat, dtype=np.int16), t_thr=np.array(thr, dtype=np.float64),
-        t_left=np.array(left, dtype=np.int32), t_right=np.array(right, dtype=np.int32),
-        t_val=np.array(val, dtype=np.float32), t_roots=np.array(roots, dtype=np.int32),
-        t_lr=np.array(lr), t_init=np.array(init), w_engine=np.array(w),
+        **arrays(flat, "t_", lr, init), w_engine=np.array(w),
         report=np.array(json.dumps(report or {}, ensure_ascii=False)),
     )
 

@@ -1,5 +1,6 @@
 """The learned amount ranker at run time (numpy only): scores every candidate of ``candidates`` with
-boosted trees fitted by ``eval.amount_rank_build`` (scikit-learn, at build time only) and picks the best.
+boosted trees fitted by ``eval.amount_rank_build`` (scikit-learn, at build time only; evaluated by
+``knowledge.trees``) and picks the best.
 
 ``knowledge/guidelines/amount_ranker.npz`` holds the trees (flattened as the term model's are), the
 feature names they were fitted on, the isotonic calibration of the top candidate's share of the
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from knowledge.trees import Trees
 from models.experts.amounts.candidates import candidates, feature_names
 
 ARTIFACT = Path(__file__).resolve().parents[3] / "knowledge" / "guidelines" / "amount_ranker.npz"
@@ -33,36 +35,9 @@ class Pick:
     uncertain: bool
 
 
-class Trees:
-    """Gradient-boosted binary trees flattened into arrays (one numpy step per level for all rows)."""
-
-    def __init__(self, z: Any, prefix: str = "t_") -> None:
-        self.feat = z[prefix + "feat"].astype(np.int64)
-        self.thr = z[prefix + "thr"].astype(np.float64)
-        self.left = z[prefix + "left"].astype(np.int64)
-        self.right = z[prefix + "right"].astype(np.int64)
-        self.val = z[prefix + "val"].astype(np.float64)
-        self.roots = z[prefix + "roots"].astype(np.int64)
-        self.lr = float(z[prefix + "lr"])
-        self.init = float(z[prefix + "init"])
-        self.depth = int(z[prefix + "depth"])
-
-    def decision(self, X: np.ndarray) -> np.ndarray:
-        """The raw score (log-odds) of each row of ``X``."""
-        X = np.asarray(X, dtype=np.float32)
-        nodes = np.broadcast_to(self.roots, (len(X), len(self.roots))).copy()
-        rows = np.arange(len(X))[:, None]
-        for _ in range(self.depth):
-            leaf = self.left[nodes] < 0
-            go_left = X[rows, self.feat[nodes]].astype(np.float64) <= self.thr[nodes]
-            nxt = np.where(go_left, self.left[nodes], self.right[nodes])
-            nodes = np.where(leaf, nodes, nxt)
-        return self.init + self.lr * self.val[nodes].sum(axis=1)
-
-
 class Ranker:
     def __init__(self, z: Any) -> None:
-        self.trees = Trees(z)
+        self.trees = Trees.load(z, "t_")
         self.names = tuple(str(z["features"]).split("\n"))
         self.iso_x = z["iso_x"].astype(np.float64)
         self.iso_y = z["iso_y"].astype(np.float64)
