@@ -147,7 +147,10 @@ def test_review_flow(server, page):
     link.click()
     pg.wait_for_url(f"{url}/similar/{case_id}")
     main = pg.locator("main")
-    assert f"类案 {case_id}" in main.inner_text() and "判决书全文" in main.inner_text()
+    # a stored judgment is headed by its 案号 (shown again in its particulars), not by the store's id
+    heading = main.locator("h1").inner_text()
+    assert heading.startswith("类案 ") and case_id not in heading, heading
+    assert f"案号：{heading.removeprefix('类案 ')}" in main.inner_text() and "判决书全文" in main.inner_text()
     assert main.locator("form, button, input, textarea").count() == 0  # read-only
     _shot(pg, "05b-similar-case")
 
