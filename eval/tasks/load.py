@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from eval.results_md import replace_block
+
 NAME = "load"
 HELP = "load benchmark: concurrent clients against /api/v1/check on a loopback server process"
 ROOT = Path(__file__).resolve().parents[2]
@@ -200,13 +202,7 @@ slope after warm-up {r['rss_mb']['slope_mb_per_min']} MB/min. Samples: {samples}
 Machine load: before `{load_before}`; after `{load_after}` (2 cores shared with other jobs when measured;
 rerun idle with `python -m eval load --seconds 600 --write` for the 10-minute memory-flatness number).
 <!-- load:end -->"""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Evaluation results\n"
-    start, end = text.find("<!-- load:start -->"), text.find("<!-- load:end -->")
-    if start >= 0 and end > start:
-        text = text[:start] + body + text[end + len("<!-- load:end -->"):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + body + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
+    replace_block(RESULTS, "load", body)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -274,13 +270,7 @@ Verdict: {'all three targets met' if ok else 'NOT all targets met (see the numbe
 
 Machine load: before `{load_before}`; after `{load_after}` (2 cores shared with other jobs when measured).
 <!-- load-abuse:end -->"""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Evaluation results\n"
-    start, end = text.find("<!-- load-abuse:start -->"), text.find("<!-- load-abuse:end -->")
-    if start >= 0 and end > start:
-        text = text[:start] + body + text[end + len("<!-- load-abuse:end -->"):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + body + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
+    replace_block(RESULTS, "load-abuse", body)
 
 
 def run_abuse(args: argparse.Namespace) -> int:

@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from eval.results_md import replace_block
+
 NAME = "bench-startup"
 HELP = "speed: wall-clock of one jiancha check / analyze / similar call (fresh process, median)"
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,13 +174,7 @@ def _same_outputs(roots: dict[str, Path], facts: Path, datas: dict[str, Path]) -
 
 def _write(lines: list[str]) -> None:
     body = "<!-- startup:start -->\n" + "\n".join(lines) + "\n<!-- startup:end -->"
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Evaluation results\n"
-    start, end = text.find("<!-- startup:start -->"), text.find("<!-- startup:end -->")
-    if start >= 0 and end > start:
-        text = text[:start] + body + text[end + len("<!-- startup:end -->"):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + body + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
+    replace_block(RESULTS, "startup", body)
 
 
 def run(args: argparse.Namespace) -> int:
