@@ -287,15 +287,15 @@ def render_section(state: dict[str, Any]) -> str:
                   "`eval/out/false2_<split>.jsonl`.", "",
                   "| split | generator | cases | recall (micro) | false findings per 50 clean cases |",
                   "|---|---|---:|---:|---:|"]
-        for split in ("test", "dev"):
+        for split in ("test", "test2", "dev", "dev2"):
             for g in (2, 1):
                 r = state.get(state_key(split, g))
                 if r:
-                    lines.append(f"| {split}{' (held out, not tuned on)' if split == 'test' and g == 2 else ''} "
+                    lines.append(f"| {split}{' (held out, not tuned on)' if split.startswith('test') and g == 2 else ''} "
                                  f"| {'second' if g == 2 else 'first'} | {r['cases']} | {r['recall']['micro']:.3f} "
                                  f"| {r['false']['per_50_cases']:.2f} |")
         lines.append("")
-        for split in ("test", "dev"):
+        for split in ("test", "test2", "dev", "dev2"):
             r = state.get(state_key(split, 2))
             if r:
                 lines += _split_block(r, split, "Second generator, split")

@@ -27,6 +27,11 @@ from eval.gen2.writing import Plan, plan_case, render_indictment, render_recomme
 
 DATA = Path(__file__).parent / "data"
 DEFECTS_PER_JUDGMENT = 5
+# A variant pass over a split's judgments: other seeds and the wider wordings of
+# eval/gen2/phrasing_more.yaml. dev2 was made after dev had been tuned clean, to have a development
+# set the generator and the checker had not been fitted to; test2 is its held-out twin.
+VARIANTS: dict[str, tuple[str, str]] = {"dev2": ("dev", "v2"), "test2": ("test", "v2")}
+SPLITS = ("dev", "test", *VARIANTS)
 
 
 def path_for(split: str) -> Path:
@@ -58,9 +63,10 @@ def _write(plan: Plan, rng: random.Random, judgment: str) -> dict[str, str]:
             "judgment": judgment}
 
 
-def _case(j: Judgment, k: int, defect: Defect | None) -> dict[str, Any] | None:
-    rng = _rng(j.id, k)
+def _case(j: Judgment, k: int, defect: Defect | None, salt: str = "") -> dict[str, Any] | None:
+    rng = _rng(salt, j.id, k) if salt else _rng(j.id, k)
     plan = plan_case(j, rng)
+    plan.variety = bool(salt)
     labels = []
     if defect and defect.stage == "plan":
         lab = defect.apply(j, plan, rng)
@@ -76,19 +82,19 @@ def _case(j: Judgment, k: int, defect: Defect | None) -> dict[str, Any] | None:
     # the judgment itself differs from any indictment: it departs from the recommendation it quotes,
     # or it names a defendant one way in the verdict and another among the parties ("邱剑锋"/"邱剑峰")
     real = "court_departs" if quote_disagrees(j) else "judgment_names_differ" if j.names_differ else ""
-    return {"id": f"g2-{j.id[:8]}-{k}", "source_id": j.id, "documents": docs, "labels": labels,
+    return {"id": f"g2{salt}-{j.id[:8]}-{k}", "source_id": j.id, "documents": docs, "labels": labels,
             "clean": defect is None and not real, "kind": defect.kind if defect else (real or "clean")}
 
 
-def cases_for(j: Judgment) -> list[dict[str, Any]]:
+def cases_for(j: Judgment, salt: str = "") -> list[dict[str, Any]]:
     """One clean case, then up to DEFECTS_PER_JUDGMENT defect cases of different kinds."""
-    out = [c for c in [_case(j, 0, None)] if c]
-    order = _rng(j.id, "order").sample(DEFECTS, len(DEFECTS))
+    out = [c for c in [_case(j, 0, None, salt)] if c]
+    order = (_rng(salt, j.id, "order") if salt else _rng(j.id, "order")).sample(DEFECTS, len(DEFECTS))
     k = 1
     for d in order:
         if len(out) > DEFECTS_PER_JUDGMENT:
             break
-        c = _case(j, k, d)
+        c = _case(j, k, d, salt)
         k += 1
         if c:
             out.append(c)
@@ -96,26 +102,32 @@ def cases_for(j: Judgment) -> list[dict[str, Any]]:
 
 
 def generate(judgments: list[dict[str, Any]], split_of: dict[str, str]) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
-    by_split: dict[str, list[dict[str, Any]]] = {"dev": [], "test": []}
+    by_split: dict[str, list[dict[str, Any]]] = {s: [] for s in SPLITS}
     stats: Counter[str] = Counter()
     for row in judgments:
-        split = split_of.get(row["id"])
-        if split not in by_split:
+        base = split_of.get(row["id"])
+        if base not in ("dev", "test"):
             continue
-        j = read(row["id"], row["judgment"])
-        if j is None:
-            stats[f"{split}: unreadable judgments (or not first instance)"] += 1
-            continue
-        if not j.articles or any(q.mixed for q in j.quotes):
-            # nothing to cite, or a recommendation across two penalties the plan cannot write
-            stats[f"{split}: judgments left out (no article of the special part / mixed-penalty quote)"] += 1
-            continue
-        cs = cases_for(j)
-        by_split[split] += cs
-        stats[f"{split}: judgments"] += 1
-        for c in cs:
-            stats[f"{split}: {c['kind']}"] += 1
+        for split, salt in [(base, "")] + [(v, salt) for v, (b, salt) in VARIANTS.items() if b == base]:
+            _add(row, split, salt, by_split, stats)
     return by_split, dict(sorted(stats.items()))
+
+
+def _add(row: dict[str, Any], split: str, salt: str, by_split: dict[str, list[dict[str, Any]]],
+         stats: Counter[str]) -> None:
+    j = read(row["id"], row["judgment"])
+    if j is None:
+        stats[f"{split}: unreadable judgments (or not first instance)"] += 1
+        return
+    if not j.articles or any(q.mixed for q in j.quotes):
+        # nothing to cite, or a recommendation across two penalties the plan cannot write
+        stats[f"{split}: judgments left out (no article of the special part / mixed-penalty quote)"] += 1
+        return
+    cs = cases_for(j, salt)
+    by_split[split] += cs
+    stats[f"{split}: judgments"] += 1
+    for c in cs:
+        stats[f"{split}: {c['kind']}"] += 1
 
 
 def write_outputs(judgments: list[dict[str, Any]], split_of: dict[str, str] | None = None) -> dict[str, Any]:
@@ -131,7 +143,7 @@ def write_outputs(judgments: list[dict[str, Any]], split_of: dict[str, str] | No
 
 def load(split: str, limit: int | None = None) -> list[dict[str, Any]]:
     """The second generator's cases of a split (generated first if the file is missing)."""
-    if split not in ("dev", "test"):
+    if split not in SPLITS:
         raise ValueError(f"unknown split: {split}")
     p = path_for(split)
     if not p.exists():

@@ -37,9 +37,23 @@ WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 CHECK = "10X98765432"
 
 
-@lru_cache(maxsize=1)
-def phrases() -> dict[str, Any]:
-    return yaml.safe_load((HERE / "phrasing.yaml").read_text(encoding="utf-8"))
+@lru_cache(maxsize=2)
+def phrases(variety: bool = False) -> dict[str, Any]:
+    """The wordings; with ``variety`` each list also draws from phrasing_more.yaml."""
+    base = yaml.safe_load((HERE / "phrasing.yaml").read_text(encoding="utf-8"))
+    if not variety:
+        return base
+    more = yaml.safe_load((HERE / "phrasing_more.yaml").read_text(encoding="utf-8"))
+    return _merge(base, more)
+
+
+def _merge(base: Any, more: Any) -> Any:
+    if isinstance(base, dict) and isinstance(more, dict):
+        return {k: _merge(base[k], more[k]) if k in base and k in more else more.get(k, base.get(k))
+                for k in {**base, **more}}
+    if isinstance(base, list) and isinstance(more, list):
+        return base + [x for x in more if x not in base]
+    return more if more is not None else base
 
 
 def id_check_digit(first17: str) -> str:
@@ -102,6 +116,7 @@ class Plan:
     persons: list[Person]
     plea: bool
     notes: list[str] = field(default_factory=list)
+    variety: bool = False  # the variant pass (dev2/test2): wordings of phrasing_more.yaml as well
 
 
 # --------------------------------------------------------------------------- the plan
@@ -238,7 +253,7 @@ def _particulars(p: Person, rng: random.Random, full: bool) -> str:
     return "，".join(parts) + "。"
 
 
-def _custody_text(p: Person, police: str, rng: random.Random) -> str:
+def _custody_text(p: Person, police: str, rng: random.Random, variety: bool = False) -> str:
     if not p.custody:
         return ""
     charge = p.charges[0] if p.charges else "犯罪"
@@ -246,11 +261,15 @@ def _custody_text(p: Person, police: str, rng: random.Random) -> str:
     prev: dt.date | None = None
     for i, (kind, d) in enumerate(p.custody):
         when = date_str(d) if prev is None or d.year != prev.year else f"同年{d.month}月{d.day}日"
-        if kind == "刑事拘留":
+        if kind == "刑事拘留" and variety and i == 0 and rng.random() < 0.5:
+            out.append(f"因涉嫌{charge}于{when}被{police}刑事拘留")
+        elif kind == "刑事拘留":
             out.append(f"{'因涉嫌' + charge + '，' if i == 0 else ''}于{when}被{police}刑事拘留")
         elif kind == "逮捕":
             out.append(rng.choice([f"{when}经本院批准被{police}逮捕", f"{when}被依法逮捕",
-                                   f"经本院批准，于{when}被{police}执行逮捕"]))
+                                   f"经本院批准，于{when}被{police}执行逮捕"]
+                                  + ([f"于{when}经本院决定，由{police}执行逮捕", f"{when}因涉嫌{charge}被逮捕"]
+                                     if variety else [])))
         elif kind == "羁押":
             out.append(f"{'因涉嫌' + charge + '，' if i == 0 else ''}于{when}被抓获羁押")
         else:
@@ -261,7 +280,7 @@ def _custody_text(p: Person, police: str, rng: random.Random) -> str:
     return "，".join(out) + "，" + tail + "。"
 
 
-def _terms(rec: Rec, rng: random.Random) -> str:
+def _terms(rec: Rec, rng: random.Random, variety: bool = False) -> str:
     """The recommended penalty, one of the real ways of writing it."""
     zero = rng.random() < 0.2
     if rec.exempt:
@@ -275,7 +294,8 @@ def _terms(rec: Rec, rng: random.Random) -> str:
         t = f"{rec.penalty}{lo}"
     else:
         t = rng.choice([f"{rec.penalty}{lo}至{hi}", f"{lo}以上{hi}以下{rec.penalty}",
-                        f"{rec.penalty}{lo}以上{hi}以下", f"{rec.penalty}{lo}至{rec.penalty}{hi}"])
+                        f"{rec.penalty}{lo}以上{hi}以下", f"{rec.penalty}{lo}至{rec.penalty}{hi}"]
+                       + ([f"{rec.penalty}{lo}至{hi}之间", f"{rec.penalty}{lo}到{hi}"] if variety else []))
     if rec.probation:
         if rec.probation_months:
             t += "，" + rng.choice(["缓刑", "宣告缓刑"]) + months_to_cn(rec.probation_months)
@@ -299,27 +319,32 @@ def _fine(rec: Rec, rng: random.Random) -> str:
     return "，并处罚金" + money_text(rec.fine, style)
 
 
-def recommendation_sentence(p: Person, rng: random.Random) -> str:
+def recommendation_sentence(p: Person, rng: random.Random, variety: bool = False, first: bool = True) -> str:
     n = p.rec_name or p.name
-    terms, fine = _terms(p.rec, rng), _fine(p.rec, rng)
+    terms, fine = _terms(p.rec, rng, variety), _fine(p.rec, rng)
+    if variety and not first and not p.rec.exempt and len(p.charges) <= 1 and rng.random() < 0.5:
+        # "建议判处被告人甲…；被告人乙…" / "…；对被告人乙判处…": one 建议 for all
+        return rng.choice([f"被告人{n}{terms}{fine}", f"对被告人{n}判处{terms}{fine}"])
     if p.rec.exempt:
         return f"建议对被告人{n}免予刑事处罚"
     fixed = p.rec.low == p.rec.high
     forms = [f"建议判处被告人{n}{terms}{fine}", f"建议对被告人{n}判处{terms}{fine}"]
     if not fixed and p.rec.penalty in LIMITS and "以上" not in terms:
         forms.append(f"建议对被告人{n}在{terms.split('，')[0]}的幅度内判处刑罚{terms[len(terms.split('，')[0]):]}{fine}")
+    if variety:
+        forms += [f"对被告人{n}建议判处{terms}{fine}"]
     if len(p.charges) > 1:
         forms = [f"建议对被告人{n}以{_join(p.charges)}数罪并罚，决定执行{terms}{fine}"]
     return rng.choice(forms)
 
 
 def render_indictment(plan: Plan, rng: random.Random) -> str:
-    ph = phrases()
+    ph = phrases(plan.variety)
     lines = [plan.procuratorate, rng.choice(["起诉书", "起 诉 书", "起诉书"]), plan.number]
     for p in plan.persons:
         q = copy.copy(p)
         q.birth = p.i_birth or p.birth
-        lines.append(_particulars(q, rng, True) + _custody_text(p, plan.police, rng))
+        lines.append(_particulars(q, rng, True) + _custody_text(p, plan.police, rng, plan.variety))
     names = _join([p.name for p in plan.persons])
     charges = _join(list(dict.fromkeys(c for p in plan.persons for c in p.charges)))
     counsel = rng.choice(ph["counsel_plea" if plan.plea else "counsel_plain"])
@@ -337,12 +362,21 @@ def render_indictment(plan: Plan, rng: random.Random) -> str:
     ev = rng.sample(ph["evidence"], k=rng.randint(4, len(ph["evidence"])))
     lines += [f"{i}.{e}；" if i < len(ev) else f"{i}.{e}。" for i, e in enumerate(ev, 1)]
     body = []
-    for p in plan.persons:
-        key = "reasoning_charge_many" if len(p.charges) > 1 else "reasoning_charge"
-        body.append(rng.choice(ph[key]).format(n=p.name, articles=_join(p.articles),
-                                                charges=_join(p.charges)))
-        for c in p.circumstances:
-            body.append(rng.choice(ph["i_circ"][c]).format(n=p.name))
+    same = len({(tuple(p.charges), tuple(p.articles)) for p in plan.persons}) == 1
+    if plan.variety and len(plan.persons) > 1 and same and len(plan.persons[0].charges) == 1 and rng.random() < 0.6:
+        p0 = plan.persons[0]
+        body.append(rng.choice(ph["reasoning_joint"]).format(n=names, articles=_join(p0.articles),
+                                                              charges=_join(p0.charges)))
+        for p in plan.persons:
+            for c in p.circumstances:
+                body.append(rng.choice(ph["i_circ"][c]).format(n=p.name))
+    else:
+        for p in plan.persons:
+            key = "reasoning_charge_many" if len(p.charges) > 1 else "reasoning_charge"
+            body.append(rng.choice(ph[key]).format(n=p.name, articles=_join(p.articles),
+                                                    charges=_join(p.charges)))
+            for c in p.circumstances:
+                body.append(rng.choice(ph["i_circ"][c]).format(n=p.name))
     body.append(rng.choice(ph["request"]))
     lines.append("".join(body))
     lines += ["此致", plan.court, f"检察员：{plan.prosecutor}", date_cn(plan.date) if rng.random() < 0.3
@@ -362,8 +396,7 @@ def render_indictment(plan: Plan, rng: random.Random) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _circ_list(p: Person, rng: random.Random) -> list[str]:
-    ph = phrases()
+def _circ_list(p: Person, rng: random.Random, ph: dict[str, Any]) -> list[str]:
     out = []
     for k, (title, members) in enumerate(ph["r_groups"], 1):
         circs = p.r_circumstances if p.r_circumstances is not None else p.circumstances
@@ -374,7 +407,7 @@ def _circ_list(p: Person, rng: random.Random) -> list[str]:
 
 
 def render_recommendation(plan: Plan, rng: random.Random) -> str:
-    ph = phrases()
+    ph = phrases(plan.variety)
     persons = [p for p in plan.persons if p.in_recommendation]
     lines = [plan.procuratorate, rng.choice(["量刑建议书", "量 刑 建 议 书"]), plan.rec_number]
     for p in persons:
@@ -383,7 +416,10 @@ def render_recommendation(plan: Plan, rng: random.Random) -> str:
         lines.append(_particulars(q, rng, False))
     names = _join([p.rec_name or p.name for p in persons])
     charges = _join(list(dict.fromkeys(c for p in plan.persons for c in p.charges)))
-    lines.append(f"被告人{names}{charges}一案，经本院审查认为，"
+    case = f"被告人{names}{charges}一案"
+    if plan.variety:
+        case = rng.choice([case, f"被告人{names}涉嫌{charges}一案"])
+    lines.append(f"{case}，经本院审查认为，"
                  + "；".join(f"被告人{p.rec_name or p.name}的行为已触犯《中华人民共和国刑法》{_join(p.articles)}，"
                             f"应当以{_join(p.charges)}追究刑事责任" for p in persons)
                  + "，犯罪事实清楚，证据确实、充分。")
@@ -393,12 +429,12 @@ def render_recommendation(plan: Plan, rng: random.Random) -> str:
         n = p.rec_name or p.name
         if list_style:
             lines.append(f"被告人{n}具有以下量刑情节：" if len(persons) > 1 else "因其具有以下量刑情节：")
-            lines += _circ_list(p, rng)
+            lines += _circ_list(p, rng, ph)
         else:
             circs = p.r_circumstances if p.r_circumstances is not None else p.circumstances
             found = [rng.choice(ph["r_circ"][c]) for c in circs]
             lines.append(f"被告人{n}具有{('、'.join(found))}等量刑情节。" if found else f"被告人{n}无法定、酌定量刑情节。")
-        recs.append(recommendation_sentence(p, rng))
+        recs.append(recommendation_sentence(p, rng, plan.variety, first=not recs))
     offset = rng.choice(ph["offset_note"]) if rng.random() < 0.2 and any(
         p.rec.penalty in ("有期徒刑", "拘役") and not p.rec.probation for p in persons) else ""
     lines.append(rng.choice(ph["r_basis"]) + "；".join(recs) + offset + "。")
