@@ -71,12 +71,12 @@ def months_to_cn(m: int, zero_word: bool = False) -> str:
     return "".join(parts)
 
 
-TERM_RX = re.compile(rf"(?:({NUM}+)年)?零?(?:({NUM}+)个?月)?")
+TERM_RX = re.compile(rf"(?:({NUM}+)年)?[零又]?(?:({NUM}+)个?月)?")
 
 
 def term_to_months(s: str) -> int | None:
-    """'一年六个月' → 18, '八个月' → 8, '三年' → 36; None when nothing parses."""
-    m = re.fullmatch(rf"\s*(?:({NUM}+)年)?零?(?:({NUM}+)个?月)?\s*", s)
+    """'一年六个月' → 18, '一年又六个月' → 18, '八个月' → 8, '三年' → 36; None when nothing parses."""
+    m = re.fullmatch(rf"\s*(?:({NUM}+)年)?[零又]?(?:({NUM}+)个?月)?\s*", s)
     if not m or not (m.group(1) or m.group(2)):
         return None
     y = cn_to_int(m.group(1)) if m.group(1) else 0

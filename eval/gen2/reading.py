@@ -143,14 +143,14 @@ def read_sentence(seg: str) -> Sentence:
     s = Sentence()
     final = re.search(r"决定执行(有期徒刑|拘役|管制|无期徒刑|死刑)", seg)
     head = seg[final.start():] if final else seg
-    m = re.search(rf"(有期徒刑|拘役|管制)((?:{NUM}+年)?零?(?:{NUM}+个?月)?)", head)
+    m = re.search(rf"(有期徒刑|拘役|管制)((?:{NUM}+年)?[零又]?(?:{NUM}+个?月)?)", head)
     life = re.search(r"(无期徒刑|死刑)", head)
     if life and (not m or life.start() < m.start()):
         s.penalty = life.group(1)
     elif m and m.group(2):
         s.penalty = m.group(1)
         s.months = _term(m.group(2))
-    p = re.search(rf"缓刑((?:{NUM}+年)?零?(?:{NUM}+个?月)?)", head)
+    p = re.search(rf"缓刑((?:{NUM}+年)?[零又]?(?:{NUM}+个?月)?)", head)
     if p and p.group(1):
         s.probation_months = _term(p.group(1))
     f = re.search(rf"罚金(?:人民币)?([\d,，.]+|{NUM}+)(万)?元", head) or re.search(
@@ -392,7 +392,7 @@ PLEA_SIGNED = re.compile(r"签[署订字]?[^。；]{0,12}具结|具结书|认罪
 
 # --------------------------------------------------------------------------- the quoted recommendation
 
-TERMX = rf"(?:{NUM}+年)?零?(?:{NUM}+个?月)?"
+TERMX = rf"(?:{NUM}+年)?[零又]?(?:{NUM}+个?月)?"
 QUOTE_RX = re.compile(r"建议[^。；]{0,80}?(有期徒刑|拘役|管制)[^。；]{0,60}")
 
 
@@ -465,22 +465,73 @@ def quotes(text: str, names: list[str]) -> list[Quote]:
 def verdict_charges(seg: str) -> list[str]:
     """The charges one defendant is convicted of in his part of the verdict: "犯伪造国家机关证件、印章罪"
     is one charge, "犯盗窃罪、抢劫罪" two; an earlier sentence's charge ("与之前犯诈骗罪…没有执行的",
-    "前罪") is not one of this case."""
+    "前罪") is not one of this case. A name in the official catalogue is read whole, also when it
+    holds 犯罪 (传授犯罪方法罪, 掩饰、隐瞒犯罪所得、犯罪所得收益罪) or 犯 (侵犯著作权罪)."""
+    cat = catalogue()
     out: list[str] = []
-    for m in re.finditer(r"犯([^，；。\s]{2,40}?罪(?:、[^，；。\s]{2,24}?罪)*)", seg):
-        if re.search(r"前|曾|原判|以往|刑满", seg[max(0, m.start() - 6): m.start()]):
+    pos = 0
+    while (m := re.search(r"犯([^，；。\s]{2,40}?罪(?:、[^，；。\s]{2,24}?罪)*)", seg[pos:])) is not None:
+        a = pos + m.start()
+        pos = pos + m.end()
+        stop = re.search(r"[，；。\s]", seg[a:])
+        b = a + stop.start() if stop else len(seg)  # the clause, read with the catalogue
+        if re.search(r"前|曾|原判|以往|刑满", seg[max(0, a - 6): a]):
             continue
-        for c in re.split(r"(?<=罪)、", m.group(1)):
-            if "犯罪" not in c and c not in out:
+        at = a + 1
+        while at < b:
+            whole = _catalogue_name(seg, at, cat)
+            if whole:
+                c, at = whole, at + len(whole)
+            else:
+                k = seg.find("罪", at, b)
+                while 0 < k and seg[k - 1] == "犯":  # the 罪 of 犯罪 inside a name
+                    k = seg.find("罪", k + 1, b)
+                if k < 0:
+                    break
+                c, at = seg[at: k + 1], k + 1
+                # a short form of an official name holding 犯罪 ("掩饰、隐瞒犯罪所得罪") is kept as written
+                if "犯罪" in c and not any(n.startswith(c[:-1]) for n in cat):
+                    break
+            pos = max(pos, at)
+            if c not in out:
                 out.append(c)
+            if seg[at: at + 1] != "、":
+                break
+            at += 1
     return out
 
 
+def _catalogue_name(seg: str, at: int, cat: frozenset[str]) -> str | None:
+    """The longest official charge name starting at ``at`` (the start moved back over a word
+    ending in 犯, "侵犯…" read from its 犯)."""
+    best = None
+    for back in (0, 1):
+        s = at - back
+        if s < 0:
+            continue
+        for n in range(min(40, len(seg) - s), 2, -1):
+            if seg[s + n - 1] == "罪" and seg[s: s + n] in cat:
+                if best is None or n > len(best):
+                    best = seg[s: s + n]
+                break
+    return best
+
+
+def catalogue() -> frozenset[str]:
+    from eval.gen2.catalogue import charges
+
+    return charges()
+
+
 SECOND_INSTANCE = re.compile(r"上诉人|原审被告人|被告人[）)]|再审|抗诉机关|刑事裁定书")
+# a private prosecution (自诉): no procuratorate, no indictment or recommendation to write
+PRIVATE = re.compile(r"自诉人")
 
 
 def read(jid: str, text: str) -> Judgment | None:
     if SECOND_INSTANCE.search(text[:400]):  # appeal and retrial: no first-instance indictment to write
+        return None
+    if PRIVATE.search(text[:600]) and "公诉机关" not in text[:600]:
         return None
     verdict = _verdict(text)
     names = _names_in_verdict(verdict)

@@ -142,6 +142,9 @@ def extract_charges(
                 # the names that follow it say whose charge this is
                 own = names_in_sentence(sent[case_at:], names, before=trig_start - case_at)
                 who = own or who
+            if len(who) > 1 and len(found) > 1 and re.match(r"\s*一案", sent[pos:]):
+                # "被告人甲、乙涉嫌A罪、B罪一案": the case's charges, not each defendant's
+                who = []
             if not who and prev_who and sent.lstrip().startswith("犯"):
                 who = list(prev_who)  # "被告人甲犯盗窃罪，判处…；犯抢劫罪，判处…": still 甲
             if not who and len(names) == 1:

@@ -334,7 +334,7 @@ def extract_judged(
 
 
 _REC_START = re.compile(r"建议(?!书)")
-_REC_STOP = re.compile(r"[；;](?!\s*对)|的量刑建议|的量刑意见|的辩护意见|的意见|判决如下|辩护人|。|提请|诉请|该量刑建议|量刑建议[，,]")
+_REC_STOP = re.compile(r"[；;](?!\s*(?:对|被告人|被告单位))|的量刑建议|的量刑意见|的辩护意见|的意见|判决如下|辩护人|。|提请|诉请|该量刑建议|量刑建议[，,]")
 _DEFENCE_BEFORE = re.compile(r"辩护人|辩称|辩护意见|代理人|请求|上诉人提出|被告人[^，。]{0,10}提出|二审")
 # who is speaking: a defence marker earlier in the paragraph excludes the recommendation unless its
 # own sentence names the prosecution ("公诉机关建议…")
@@ -507,11 +507,25 @@ def extract_recommended(
         if _REC_BAD.search(masked, m.end(), sent_end):
             continue
         clause = masked[m.end() : end]
-        if not clause or "建议" in clause:
+        if "建议" in clause:
+            # "…；对被告人乙建议判处…": the next recommendation (of another subject) starts its own
+            # clause; "…，并建议适用缓刑" goes on with this one
+            nxt = clause.find("建议")
+            cut = max(clause.rfind(c, 0, nxt) for c in "；;，,")
+            if cut <= 0:
+                clause = ""
+            elif re.search(r"被告人|被告单位|对", clause[cut:nxt]) or re.match(r"建议(?:对|判处被告人)", clause[nxt:]):
+                clause = clause[:cut]
+        if not clause:
             continue
-        # split into sub-clauses, one per "对被告人X…" subject
+        # "对被告人甲建议判处…": the subject stands before 建议 in its clause
+        clause_start = max(masked.rfind(c, sent_start, start) for c in "；;，,：:") + 1
+        lead = masked[max(clause_start, sent_start) : start]
+        subject = re.fullmatch(r"\s*对?((?:被告人|被告单位)[^，,；;。]{1,15}?)\s*", lead)
+        # split into sub-clauses, one per "对被告人X…" subject, or "；被告人乙有期徒刑…" under one 建议
         cuts = [0]
-        for sm in re.finditer(r"[；;，,]\s*对(?=被告人|原审被告人|被告单位|其|[\u4e00-\u9fff]{2,4}(?:判处|在))", clause):
+        for sm in re.finditer(r"[；;，,]\s*对(?=被告人|原审被告人|被告单位|其|[\u4e00-\u9fff]{2,4}(?:判处|在))"
+                              r"|[；;]\s*(?=被告人|被告单位)", clause):
             cuts.append(sm.start() + 1)
         cuts.append(len(clause))
         pieces = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
@@ -526,6 +540,11 @@ def extract_recommended(
             who: list[str] = []
             first = _REC_TERM_START.search(sub)
             head = sub[: first.start()] if first else sub
+            if a > 0 and re.match(r"\s*(?:被告人|被告单位)", sub) and not re.fullmatch(
+                    r"\s*(?:被告人|被告单位)[^，,；;。]{1,15}?(?:判处|处)?\s*", head):
+                continue  # "；被告人乙系从犯…": not a recommendation under the same 建议
+            if a == 0 and subject:
+                head = subject.group(1) + head
             if known:
                 who = [k for k in known if k in head]
                 if not who and _ALL_DEFENDANTS.search(head):
