@@ -3,6 +3,7 @@ range of the cited article, 数罪并罚 limits (刑法 69)."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -55,8 +56,9 @@ def check_term_dates(ctx: CheckContext) -> Iterator[Hit]:
             continue
         if any(w in d.term_clause or w in verdict for w in _SPECIAL_CUSTODY):
             continue
-        # a start late in the month may be clamped (1月31日 + 1个月): allow one day either way
-        slack = dt.timedelta(days=1 if start.day >= 29 else 0)
+        # a start late in the month is clamped when the end month is shorter (1月31日 + 1个月):
+        # then allow one day either way; 9月29日 + 11个月 ends on 8月28日 without any doubt
+        slack = dt.timedelta(days=1 if _clamped(start, st.term_months) else 0)
         if end > expected + slack:
             out = days_out_of_custody(d.measures, start, expected)
             if out is None or _INTERRUPTED.search(parties):
@@ -71,6 +73,12 @@ def check_term_dates(ctx: CheckContext) -> Iterator[Hit]:
             # for the same act) was credited; the document does not always say so: a hint.
             yield Hit("SENT.TERM_DATES", sp, params, defendant=d.name, severity="info",
                       suggestion="刑期止日早于计算结果，请核实是否另有应当折抵的先行羁押日期。")
+
+
+def _clamped(start: dt.date, months: int) -> bool:
+    """Whether start + months falls on a day its month does not have (1月31日 + 1个月)."""
+    y, m = divmod(start.month - 1 + months, 12)
+    return start.day > calendar.monthrange(start.year + y, m + 1)[1]
 
 
 def _d(x: dt.date) -> str:
