@@ -128,3 +128,28 @@ def test_generator_reads_you_in_a_term_and_skips_private_prosecutions():
     text = next(r["judgment"] for r in load_judgments() if r["id"].startswith("685425b7"))
     assert "自诉人" in text[:200] and "一年又六个月" in text
     assert read("685425b7", text) is None
+
+
+def test_drug_weight_linked_to_the_substance_its_appraisal_names():
+    from models.extract.quantities import extract_quantities
+
+    def drugs(t: str) -> list[tuple[str, float]]:
+        return [(q.substance, q.value) for q in extract_quantities(t) if q.kind == "drug"]
+
+    # judgments 56a6dcdb, db424dc8, de1c4200
+    assert drugs("以人民币1000元的价格向举报人出售白色可疑晶体1包（经称量重量为1.05克）。经鉴定，白色可疑晶体检出甲基苯丙胺。") \
+        == [("甲基苯丙胺", 1.05)]
+    assert drugs("以人民币700元的价格将1包净重0.7克的灰色粉末贩卖给吴某某，后被公安人员当场查获。经鉴定，送检的上述灰色粉末中检出海洛因成分。") \
+        == [("海洛因", 0.7)]
+    assert drugs("将一袋净重约0.6克疑似甲基苯丙胺白色粉末交予买毒人王某") == [("甲基苯丙胺", 0.6)]
+    # a urine test names no weighed drug
+    assert drugs("民警查获手机一部，重200克。经鉴定，尿液检出甲基苯丙胺。") == []
+
+
+def test_judgment_findings_written_before_the_prosecutions_opinion_are_its_facts():
+    # judgment d60e4c3d: "现已审理终结。经审理查明，…共计人民币8000元。…公诉机关认为，…"
+    text = next(r["judgment"] for r in load_judgments() if r["id"].startswith("d60e4c3d"))
+    from models.extract.assemble import extract
+
+    el = extract(parse_text(text, "j", kind="judgment"))
+    assert 8000.0 in {a.yuan for a in el.amounts}

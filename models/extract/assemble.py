@@ -70,6 +70,21 @@ def _blocks(doc: Document, *names: str) -> list[Block]:
     return out
 
 
+_FINDINGS_MARK = re.compile(r"(?:^|(?<=[。\s]))(?:本院)?经(?:依法)?(?:公开开庭)?审理(?:查明|认定)")
+
+
+def _findings_in_history(doc: Document) -> list[Block]:
+    """The court's findings written before the prosecution's opinion ("现已审理终结。经审理查明，…
+    公诉机关认为，…"): the sections come in another order than the layout's, so the findings stay
+    inside the procedural history; they are the facts all the same."""
+    out: list[Block] = []
+    for text, off in _blocks(doc, "history"):
+        m = _FINDINGS_MARK.search(text)
+        if m:
+            out.append((text[m.start():], off + m.start()))
+    return out
+
+
 def _all_but(doc: Document, *excluded: str) -> list[Block]:
     if not doc.sections:
         text = doc.text
@@ -183,6 +198,8 @@ def extract(doc: Document) -> DocElements:
 
     # amounts and quantities
     facts = part("facts")
+    if kind == "judgment" and sectioned and not _blocks(doc, "findings"):
+        facts += _findings_in_history(doc)
     el.amounts = _run(facts, extract_amounts)
     el.quantities = _run(facts, extract_quantities)
 

@@ -38,8 +38,12 @@ _WEIGHT_RE = re.compile(
 )
 _SUBST_ALT = "|".join(re.escape(s) for s in _SUBSTANCES)
 # "12.5克毒品甲基苯丙胺": the named substance after the generic 毒品
-_SUBST_AFTER_RE = re.compile(rf"的?(?:毒品)?(?P<s>{_SUBST_ALT})")
-_SUBST_FOUND_RE = re.compile(rf"[^。；;]{{0,16}}?检出(?:有)?(?P<s>{_SUBST_ALT})(?:成分)?")
+# "净重约0.4克疑似甲基苯丙胺白色粉末"
+_SUBST_AFTER_RE = re.compile(rf"的?(?:毒品)?(?:疑似|可疑)?(?P<s>{_SUBST_ALT})")
+# "…检出甲基苯丙胺"; also in the next sentence when it is the 鉴定 of what was weighed ("出售白色可疑晶体1包
+# （经称量重量为1.68克）。经鉴定，白色可疑晶体检出甲基苯丙胺")
+_SUBST_FOUND_RE = re.compile(rf"(?:[^。；;]{{0,30}}?[。；;]\s*经(?:检验|检测)?鉴定[，,]?(?:(?!尿|血|毛发)[^。；;]){{0,24}}?|[^。；;]{{0,16}}?)"
+                             rf"检出(?:有)?(?P<s>{_SUBST_ALT})(?:成分)?")
 _PURITY_RE = re.compile(rf"(?P<s>甲基苯丙胺|海洛因|氯胺酮|可卡因|吗啡|大麻)(?:的)?(?:平均)?含量(?:为|是|分别为)?\s*(?P<v>{_NUM})\s*[%％]")
 _UNIT_G = {"千克": 1000.0, "公斤": 1000.0, "kg": 1000.0, "KG": 1000.0, "Kg": 1000.0, "克": 1.0, "g": 1.0, "G": 1.0,
            "毫克": 0.001, "mg": 0.001}
