@@ -153,3 +153,14 @@ def test_judgment_findings_written_before_the_prosecutions_opinion_are_its_facts
 
     el = extract(parse_text(text, "j", kind="judgment"))
     assert 8000.0 in {a.yuan for a in el.amounts}
+
+
+def test_minor_named_as_a_recommendation_lists_it():
+    names = ["黄某1"]
+
+    def minor(t: str) -> bool:
+        return any(c.name == "未成年" and not c.negated for c, _ in extract_circumstances(t, names=names))
+
+    assert minor("2.法定从轻、减轻或者免除处罚情节：系犯罪未遂、未成年人犯罪、坦白；")
+    assert not minor("被告人黄某1引诱未成年人犯罪，情节严重。")
+    assert not minor("本案系对未成年人犯罪，应当从严惩处。")
