@@ -164,3 +164,12 @@ def test_minor_named_as_a_recommendation_lists_it():
     assert minor("2.法定从轻、减轻或者免除处罚情节：系犯罪未遂、未成年人犯罪、坦白；")
     assert not minor("被告人黄某1引诱未成年人犯罪，情节严重。")
     assert not minor("本案系对未成年人犯罪，应当从严惩处。")
+
+
+def test_generator_reads_the_combined_sentence_written_hebing_zhixing():
+    from eval.gen2.reading import read_sentence
+
+    # judgment 77a9a4fb
+    s = read_sentence("被告人李德春犯强奸罪，判处有期徒刑四年十个月；犯盗窃罪，判处有期徒刑七个月，并处罚金人民币一千元；"
+                      "合并执行有期徒刑五年，并处罚金人民币一千元。")
+    assert (s.penalty, s.months, s.fine) == ("有期徒刑", 60, 1000.0)

@@ -141,7 +141,8 @@ def _term(s: str) -> int | None:
 def read_sentence(seg: str) -> Sentence:
     """The sentence of one defendant from his part of the verdict (the executed one if 数罪并罚)."""
     s = Sentence()
-    final = re.search(r"决定执行(有期徒刑|拘役|管制|无期徒刑|死刑)", seg)
+    # "决定执行…" / "合并执行…" (judgment 77a9a4fb): the sentence to serve
+    final = re.search(r"(?:决定|合并)执行(有期徒刑|拘役|管制|无期徒刑|死刑)", seg)
     head = seg[final.start():] if final else seg
     m = re.search(rf"(有期徒刑|拘役|管制)((?:{NUM}+年)?[零又]?(?:{NUM}+个?月)?)", head)
     life = re.search(r"(无期徒刑|死刑)", head)
