@@ -280,9 +280,12 @@ def render_section(state: dict[str, Any]) -> str:
                   "recommendation (ranges, 确定刑, 以上…以下, 幅度内, 缓刑 with or without a term, fines in digits, "
                   "Chinese numerals, ranges or without an amount), custody, circumstances, multi-defendant and "
                   "multi-charge cases, and its own defects (`eval/gen2/defects.py`). One clean case and up to five "
-                  "defect cases per readable judgment (appeal and retrial judgments are skipped). Its test split "
-                  "has been measured several times over the work on issue 18 (after each round of dev fixes) but "
-                  "never used for tuning: every fix was found on dev; lists "
+                  "defect cases per readable judgment (appeal, retrial and 自诉 judgments are skipped). `dev2` / "
+                  "`test2` are a variant pass over the same dev / test judgments with other seeds and the wider "
+                  "wordings of `eval/gen2/phrasing_more.yaml` (made once dev had been tuned clean, so that a "
+                  "development set again shows what is not yet read). The test splits are never used for tuning: "
+                  "every fix was found on dev, dev2 or further seed passes over the dev judgments (see the "
+                  "hand-kept record below for what was seen on test in earlier sessions). Lists "
                   "of misses and of findings on clean cases are in `eval/out/missed2_<split>.jsonl` and "
                   "`eval/out/false2_<split>.jsonl`.", "",
                   "| split | generator | cases | recall (micro) | false findings per 50 clean cases |",
