@@ -173,3 +173,14 @@ def test_generator_reads_the_combined_sentence_written_hebing_zhixing():
     s = read_sentence("被告人李德春犯强奸罪，判处有期徒刑四年十个月；犯盗窃罪，判处有期徒刑七个月，并处罚金人民币一千元；"
                       "合并执行有期徒刑五年，并处罚金人民币一千元。")
     assert (s.penalty, s.months, s.fine) == ("有期徒刑", 60, 1000.0)
+
+
+def test_a_charge_name_holding_fan_after_the_defendants_name():
+    # found on the second generator's test split after its last measurement (g2-62b81d57, g2-c1ee45a6):
+    # "被告人冯某某侵犯著作权罪一案" is 侵犯著作权罪, not the name 冯某某侵 and a charge 犯著作权罪
+    for charge in ("侵犯著作权罪", "侵犯公民个人信息罪", "侵犯商业秘密罪"):
+        got = extract_charges(f"被告人冯某某{charge}一案，经本院审查认为", names=["冯某某"])
+        assert [(c.written, c.defendants) for c in got] == [(charge, ["冯某某"])]
+        assert all(c.official for c in got)
+    got = extract_charges("被告人甲犯侵犯著作权罪，判处有期徒刑一年。", names=["甲"])
+    assert [c.written for c in got] == ["侵犯著作权罪"]

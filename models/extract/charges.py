@@ -130,7 +130,18 @@ def extract_charges(
             if cm and "并罚" in sent[pos:] and not any(cm.group(0)[1:].startswith(n) for n in names) \
                     and "共同" not in cm.group(0):
                 continue  # "与之前犯诈骗罪…没有执行的刑罚并罚": an earlier judgment's charge
-            found = [(m.start("w"), m.group("w"))]
+            w0, w0_start = m.group("w"), m.start("w")
+            if trig == "犯":
+                # "被告人张恒侵犯公民个人信息罪一案": the 犯 of 侵犯 is no trigger when the word before it
+                # and the name make an official charge
+                for k in (1, 2):
+                    longer = sent[max(0, trig_start - k): trig_start] + "犯" + w0
+                    if len(longer) == len(w0) + k + 1 and official_name(longer) is not None \
+                            and written_is_official(longer):
+                        w0, w0_start = longer, trig_start - k
+                        trig_start -= k
+                        break
+            found = [(w0_start, w0)]
             while (c := _CHAIN_RE.match(sent, pos)) is not None:
                 found.append((c.start("w"), c.group("w")))
                 pos = c.end()
