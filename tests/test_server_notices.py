@@ -53,7 +53,7 @@ def test_export_upload_merges_and_marks_conflicts(env):
     csv = ("案号,事件,日期,承办人,部门\n"
            f"{CASE_NO},逮捕,2013-09-07,李明,第一检察部\n"   # the documents say 2013-09-06: a conflict
            f"{CASE_NO},退回补充侦查,2013-12-10,李明,第一检察部\n"
-           "（2099）某刑初1号,逮捕,2013-01-01,张三,第二检察部\n").encode("utf-8")
+           "（2099）某刑初1号,逮捕,2013-01-01,张三,第二检察部\n").encode()
     r = c.post(f"/cases/{pk}/export", data={"csrf_token": tok},
                files={"file": ("案管导出.csv", csv, "text/csv")}, follow_redirects=False)
     assert r.status_code == 303, r.text
