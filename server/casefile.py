@@ -93,5 +93,54 @@ def upload_export(db: Session, user: User, row: CheckedCase, data: bytes, filena
     ex.filename, ex.events = (filename or "")[:200], [_event_dict(e) for e in events]
     ex.uploaded_by, ex.uploaded_at = user.username, utcnow()
     db.add(ex)
+    case.events = list(events)
+    recheck(db, row, case)
     save_facts(db, row, case, case_timeline(case, events), owner_name(db, row.owner))
     return len(events)
+
+
+def recheck(db: Session, row: CheckedCase, case: Any) -> None:
+    """Run the checks again on the case with its export events (the timeline rules read them) and
+    replace its findings; decisions and notices follow their finding to its new position (matched
+    by rule and message); a decision whose finding is gone is dropped, a notice stays as issued."""
+    from sqlalchemy import delete, select
+
+    from models.pipeline import check_case
+    from server.db import CaseFinding, FindingDecision, ProcessNotice
+
+    report = check_case(case)
+    new = report.to_dict()
+    old = row.report.get("findings", [])
+    free: dict[tuple[str, str], list[int]] = {}
+    for i, f in enumerate(new["findings"]):
+        free.setdefault((f["rule_id"], f.get("message", "")), []).append(i)
+    moved: dict[int, int] = {}
+    for i, f in enumerate(old):
+        slot = free.get((f["rule_id"], f.get("message", "")))
+        if slot:
+            moved[i] = slot.pop(0)
+    decisions = db.scalars(select(FindingDecision).where(FindingDecision.case_pk == row.id)).all()
+    for d in decisions:  # two steps: the (case, idx) pair is unique
+        d.idx = -1 - d.idx
+    db.flush()
+    for d in decisions:
+        target = moved.get(-1 - d.idx)
+        if target is None:
+            db.delete(d)
+        else:
+            d.idx = target
+    notices = db.scalars(select(ProcessNotice).where(ProcessNotice.case_pk == row.id)).all()
+    for n in notices:  # source_key is unique too: release the old keys first
+        n.source_key = f"case:{row.id}#moving-{n.id}"
+    db.flush()
+    for n in notices:
+        if n.finding_idx in moved:
+            n.finding_idx = moved[n.finding_idx]
+            n.source_key = f"case:{row.id}#{n.finding_idx}"
+        else:  # its finding is gone: the notice stays as issued, no longer tied to a finding
+            n.source_key = f"case:{row.id}#gone-{n.id}"
+    db.execute(delete(CaseFinding).where(CaseFinding.case_pk == row.id))
+    for i, f in enumerate(new["findings"]):
+        db.add(CaseFinding(case_pk=row.id, idx=i, rule_id=f["rule_id"], severity=f["severity"]))
+    row.report = new
+    row.grade = report.grade

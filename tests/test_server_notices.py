@@ -71,6 +71,34 @@ def test_export_upload_merges_and_marks_conflicts(env):
         assert (f.returns, f.handler, f.conflicts) == (1, "李明", 1)
 
 
+def test_export_rechecks_the_case_and_keeps_decisions(env):
+    """Three 退回补充侦查 rounds in the export: the timeline rule (at most twice, 刑诉法第一百七十五条)
+    fires after the upload; a decision made before follows its finding."""
+    app, _c, pk, findings = env
+    c, tok = _client(app, "p1")
+    idx = next(i for i, f in enumerate(findings) if f["rule_id"] == "SENT.TERM_DATES")
+    c.post(f"/cases/{pk}/findings/{idx}/decision", data={"csrf_token": tok, "decision": "dismiss", "note": "测试"})
+    rows = "".join(f"{CASE_NO},退回补充侦查,{d},李明\n" for d in ("2013-12-08", "2014-01-09", "2014-02-10"))
+    r = c.post(f"/cases/{pk}/export", data={"csrf_token": tok},
+               files={"file": ("e.csv", ("案号,事件,日期,承办人\n" + rows).encode(), "text/csv")},
+               follow_redirects=False)
+    assert r.status_code == 303
+    rep = c.get(f"/api/v1/cases/{pk}").json()
+    rules = [f["rule_id"] for f in rep["report"]["findings"]]
+    assert "TL.RETURNS_OVER_TWO" in rules
+    new_idx = rules.index("SENT.TERM_DATES")
+    with app.state.Session() as db:
+        from sqlalchemy import select
+
+        from server.db import CaseFacts, CaseFinding, FindingDecision
+
+        dec = db.scalars(select(FindingDecision).where(FindingDecision.case_pk == pk)).all()
+        assert [(d.idx, d.decision, d.note) for d in dec] == [(new_idx, "dismiss", "测试")]
+        stored = db.scalars(select(CaseFinding.rule_id).where(CaseFinding.case_pk == pk)).all()
+        assert sorted(stored) == sorted(rules)
+        assert db.get(CaseFacts, pk).returns == 3
+
+
 @pytest.mark.parametrize("name,data,status,words", [
     ("x.csv", b"", 400, "为空"),
     ("x.csv", "案号,日期\n1,2020-01-01\n".encode(), 400, "缺少列：事件"),
@@ -117,11 +145,12 @@ def test_xlsx_and_json_exports(env):
 def test_notice_workflow(env):
     from docx import Document
 
-    app, _c, pk, findings = env
-    idx = next(i for i, f in enumerate(findings) if f["severity"] == "warning")
-    f = findings[idx]
+    app, _c, pk, _f = env
     admin, atok = _client(app, "admin")
     p1, ptok = _client(app, "p1")
+    findings = p1.get(f"/api/v1/cases/{pk}").json()["report"]["findings"]  # as the export re-check left them
+    idx = next(i for i, f in enumerate(findings) if f["severity"] == "warning")
+    f = findings[idx]
     p2, p2tok = _client(app, "p2")
     h2, h2tok = _client(app, "h2")
     # a prosecutor may not issue
@@ -176,9 +205,10 @@ def test_notice_workflow(env):
 
 
 def test_accepting_a_warning_as_admin_issues_a_notice(env):
-    app, _c, pk, findings = env
+    app, _c, pk, _f = env
     admin, atok = _client(app, "admin")
     p1, ptok = _client(app, "p1")
+    findings = p1.get(f"/api/v1/cases/{pk}").json()["report"]["findings"]
     idxs = [i for i, f in enumerate(findings) if f["severity"] in ("error", "warning")]
     info = [i for i, f in enumerate(findings) if f["severity"] == "info"]
     a, b = idxs[-1], idxs[-2]
