@@ -429,10 +429,28 @@ def batch_case_view(batch_id: BatchId, seq: FindingIdx, request: Request, user: 
                "counts": res.get("counts") or {}}
     sv.audit(db, user.username, "view", f"batch:{batch_id}#{seq}", summary["case_id"], client_ip(request))
     db.commit()
+    tl = _batch_timeline(bc["documents"])
     return render(request, "case.html", user, row=None, summary=summary,
                   docs=highlighted_documents(bc["documents"], findings), findings=findings, decisions={},
                   missing=res.get("missing_documents") or [],
-                  suggestion={}, similar=None, batch={"id": batch_id, "name": row["batch_name"]})
+                  suggestion={}, similar=None, batch={"id": batch_id, "name": row["batch_name"]},
+                  timeline=tl, conflict_keys=set())
+
+
+def _batch_timeline(documents: dict[str, Any]) -> Any:
+    """The documents' timeline of a batch case (no export: a batch reads the documents only)."""
+    from models.documents import parse_text
+    from models.pipeline import build_case
+    from models.timeline import case_timeline
+
+    docs = [parse_text(d["text"], source=d.get("source") or k, kind=k)  # type: ignore[arg-type]
+            for k, d in documents.items() if d and d.get("text")]
+    if not docs:
+        return None
+    try:
+        return case_timeline(build_case(docs))
+    except BadInput:
+        return None
 
 
 @router.post("/batches/{batch_id}/cancel")
