@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from knowledge.yamlfile import load_yaml
 from server import batchview
 from server.access import visible_cases
-from server.db import CaseFacts, CaseFinding, ProcessNotice, User
+from server.db import CaseFacts, CaseFinding, CheckedCase, ProcessNotice, User
 
 FILTERS = ("court", "charge", "month", "department")
 UNKNOWN = "（未识别）"
@@ -43,7 +43,7 @@ def _clean(filters: dict[str, str | None]) -> dict[str, str]:
 def fact_rows(db: Session, user: User, filters: dict[str, str | None]) -> list[dict[str, Any]]:
     """The facts of every case the user may see, filtered; each with ``department`` and ``link``."""
     f = _clean(filters)
-    vis = visible_cases(user).subquery()
+    vis = visible_cases(user).with_only_columns(CheckedCase.id, CheckedCase.department, CheckedCase.case_id).subquery()
     q = select(CaseFacts, vis.c.department, vis.c.case_id).join(vis, vis.c.id == CaseFacts.case_pk)
     for col in ("court", "charge", "month"):
         if col in f:
