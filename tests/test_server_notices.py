@@ -226,3 +226,30 @@ def test_accepting_a_warning_as_admin_issues_a_notice(env):
     assert a in got and b not in got and not (set(info) & got)
     lst = p1.get("/notices").text
     assert lst.count('href="/notices/') >= 1
+
+
+def test_api_accept_by_admin_issues_a_notice(env):
+    """The same confirmation through the API (Bearer token): 案管's accept issues the notice."""
+    from sqlalchemy import select
+
+    from server.db import ProcessNotice
+
+    app, client, pk, _f = env
+    with app.state.Session() as db:
+        from server.db import ApiToken, User
+        from server.security import new_token, token_digest
+
+        admin = db.scalars(select(User).where(User.username == "admin")).one()
+        tok = new_token()
+        db.add(ApiToken(user_id=admin.id, name="t2", token_hash=token_digest(tok)))
+        db.commit()
+    findings = client.get(f"/api/v1/cases/{pk}", headers={"Authorization": f"Bearer {tok}"}).json()["report"]["findings"]
+    with app.state.Session() as db:
+        have = {n.finding_idx for n in db.scalars(select(ProcessNotice).where(ProcessNotice.case_pk == pk))}
+    idx = next(i for i, f in enumerate(findings) if f["severity"] in ("error", "warning") and i not in have)
+    r = client.post(f"/api/v1/cases/{pk}/findings/{idx}/decision", json={"decision": "accept"},
+                    headers={"Authorization": f"Bearer {tok}"})
+    assert r.status_code == 200, r.text
+    with app.state.Session() as db:
+        n = db.scalars(select(ProcessNotice).where(ProcessNotice.case_pk == pk, ProcessNotice.finding_idx == idx)).one()
+        assert n.problem == findings[idx]["message"] and n.issued_by == "admin" and n.state == "issued"
