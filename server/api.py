@@ -286,6 +286,9 @@ async def decide(case_pk: CasePk, idx: FindingIdx, request: Request, user: ApiUs
     row = get_case(db, user, case_pk)
     sv.decide(db, user, row, idx, body.decision, body.note)
     sv.audit(db, user.username, "decide", f"case:{row.id}#{idx}", body.decision, client_ip(request))
+    from server import notices
+
+    notices.confirm(db, user, row, idx, body.decision, client_ip(request))
     db.commit()
     return {"case": row.id, "idx": idx, "decision": sv.decisions_of(db, row.id).get(idx)}
 

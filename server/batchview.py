@@ -141,3 +141,23 @@ def seqs(db: Session, batch_id: str) -> dict[str, int]:
                                                   .where(items.c.batch_id == batch_id)).all()}
     except Exception:  # noqa: BLE001
         return {}
+
+
+def warning_rules(db: Session, batch_id: str) -> list[tuple[str, str, int]]:
+    """(rule, worst severity, number of error/warning findings) of a batch, most frequent first."""
+    t = tables()
+    if t is None:
+        return []
+    _batches, _items, findings = t
+    try:
+        rows = db.execute(select(findings.c.rule_id, findings.c.severity, func.count())
+                          .where(findings.c.batch_id == batch_id, findings.c.severity.in_(("error", "warning")))
+                          .group_by(findings.c.rule_id, findings.c.severity)).all()
+    except Exception:  # noqa: BLE001 - tables not created yet
+        return []
+    by: dict[str, list] = {}
+    for rule, sev, n in rows:
+        got = by.setdefault(rule, [rule, sev, 0])
+        got[1] = "error" if "error" in (got[1], sev) else sev
+        got[2] += n
+    return sorted((tuple(v) for v in by.values()), key=lambda r: (-r[2], r[0]))  # type: ignore[misc]

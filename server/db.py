@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -141,6 +142,73 @@ class AuditLog(Base):
     target: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[str] = mapped_column(Text, default="")  # ID numbers masked
     ip: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ProcessNotice(Base):
+    """A 流程通知书 (case-process supervision notice) for one confirmed warning, tracked through
+    发出 (issued) → 整改 (replied: the 承办人's reply) → 销号 (closed). ``source_key`` names the
+    finding it came from (``case:<pk>#<idx>`` or ``batch:<id>#<seq>#<idx>``): one notice each."""
+
+    __tablename__ = "process_notices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)  # 文号
+    source_key: Mapped[str] = mapped_column(String(200), unique=True)
+    case_pk: Mapped[int | None] = mapped_column(ForeignKey("checked_cases.id", ondelete="SET NULL"),
+                                                nullable=True, index=True)
+    batch_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    batch_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    finding_idx: Mapped[int] = mapped_column(Integer)
+    rule_id: Mapped[str] = mapped_column(String(80), index=True)
+    case_number: Mapped[str] = mapped_column(String(200), default="")  # 案号
+    handler: Mapped[str] = mapped_column(String(64), default="")  # 承办人 (display name)
+    handler_user: Mapped[str] = mapped_column(String(64), default="", index=True)  # who may reply
+    department: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    problem: Mapped[str] = mapped_column(Text, default="")  # 问题
+    basis: Mapped[str] = mapped_column(Text, default="")  # 依据
+    remedy: Mapped[str] = mapped_column(Text, default="")  # 整改要求
+    deadline: Mapped[dt.date] = mapped_column(Date)  # 期限
+    state: Mapped[str] = mapped_column(String(16), default="issued", index=True)  # issued|replied|closed
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    issued_by: Mapped[str] = mapped_column(String(64))
+    reply: Mapped[str] = mapped_column(Text, default="")
+    replied_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    replied_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    close_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class CaseExport(Base):
+    """The case-management export rows (案管导出) uploaded for a checked case (latest upload)."""
+
+    __tablename__ = "case_exports"
+    case_pk: Mapped[int] = mapped_column(ForeignKey("checked_cases.id", ondelete="CASCADE"), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    events: Mapped[list] = mapped_column(JSON, default=list)  # Event fields, dates ISO
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CaseFacts(Base):
+    """The analysis facts of a checked case (``models.analysis.FACT_FIELDS``), one row each."""
+
+    __tablename__ = "case_facts"
+    case_pk: Mapped[int] = mapped_column(ForeignKey("checked_cases.id", ondelete="CASCADE"), primary_key=True)
+    case_number: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    charge: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    court: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
+    month: Mapped[str | None] = mapped_column(String(7), nullable=True, index=True)
+    handler: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    rec_fixed: Mapped[int] = mapped_column(Integer, default=0)
+    rec_fixed_adopted: Mapped[int] = mapped_column(Integer, default=0)
+    rec_range: Mapped[int] = mapped_column(Integer, default=0)
+    rec_range_adopted: Mapped[int] = mapped_column(Integer, default=0)
+    charge_mismatch: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    plea: Mapped[int] = mapped_column(Integer, default=0)
+    returns: Mapped[int] = mapped_column(Integer, default=0)
+    extensions: Mapped[int] = mapped_column(Integer, default=0)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    conflicts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 metadata = Base.metadata

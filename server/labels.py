@@ -14,6 +14,8 @@ AUDIT_ACTIONS = {
     "proofread": "文书校对", "analyze": "案情分析", "similar": "类案检索", "token": "创建API令牌",
     "token_revoke": "撤销API令牌", "password": "修改密码", "user_add": "新建账号", "user_enable": "启用账号",
     "user_disable": "停用账号", "unlock": "解除登录锁定", "search": "搜索案件",
+    "case_export": "上传案管导出", "notice_issue": "发出流程通知书", "notice_reply": "整改回复",
+    "notice_close": "流程通知书销号", "notice_download": "下载流程通知书",
 }
 
 

@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from models.errors import BadInput
 from models.types import DOC_KIND_NAMES
-from server import batchview, labels, sessions, throttle
+from server import batchview, labels, notices, sessions, throttle
 from server import services as sv
 from server.access import can_batch_folder, can_see_batch
 from server.api import get_case
@@ -49,6 +49,7 @@ templates.env.filters["localtime"] = local
 templates.env.filters["rule_title"] = labels.rule_title
 templates.env.filters["finding_title"] = labels.finding_title
 templates.env.filters["audit_action"] = labels.audit_action
+templates.env.globals["NOTICE_STATES"] = notices.STATES
 
 
 def render(request: Request, name: str, user: User | None = None, status_code: int = 200, **ctx: Any) -> HTMLResponse:
@@ -244,19 +245,66 @@ def _similar_for(row: Any) -> dict[str, Any] | None:
         return None
 
 
+def _timeline_for(request: Request, row: Any) -> tuple[Any, Any]:
+    """(timeline, export row) of a checked case, in its own database session (runs in a thread)."""
+    from server import casefile
+
+    with request.app.state.Session() as db:
+        _events, ex = casefile.export_events(db, row.id)
+        try:
+            return casefile.timeline(db, row), ex
+        except BadInput:
+            return None, ex
+
+
+def _notices_of(db: Any, case_pk: int) -> dict[int, Any]:
+    from server.db import ProcessNotice
+
+    return {n.finding_idx: n for n in db.scalars(select(ProcessNotice).where(ProcessNotice.case_pk == case_pk))}
+
+
+async def _case_page(request: Request, user: User, db: Any, row: Any, status_code: int = 200,
+                     **extra: Any) -> HTMLResponse:
+    findings = row.report.get("findings", [])
+    docs = highlighted_documents(row.documents, findings)
+    similar = await run_in_threadpool(_similar_for, row)
+    tl, ex = await run_in_threadpool(_timeline_for, request, row)
+    return render(request, "case.html", user, status_code=status_code, row=row, summary=sv.case_summary(row),
+                  docs=docs, findings=findings, decisions=sv.decisions_of(db, row.id),
+                  missing=row.report.get("missing_documents") or [],
+                  suggestion=row.report.get("sentence_suggestion") or {}, similar=similar,
+                  timeline=tl, export=ex, notices=_notices_of(db, row.id),
+                  conflict_keys={(c.key, c.defendant) for c in (tl.conflicts if tl else [])}, **extra)
+
+
 @router.get("/cases/{case_pk}", response_class=HTMLResponse)
 async def case_view(case_pk: CasePk, request: Request, user: PageUser,
                     db: DB) -> HTMLResponse:
     row = get_case(db, user, case_pk)
-    findings = row.report.get("findings", [])
-    docs = highlighted_documents(row.documents, findings)
-    similar = await run_in_threadpool(_similar_for, row)
     sv.audit(db, user.username, "view", f"case:{row.id}", row.case_id, client_ip(request))
     db.commit()
-    return render(request, "case.html", user, row=row, summary=sv.case_summary(row), docs=docs,
-                  findings=findings, decisions=sv.decisions_of(db, row.id),
-                  missing=row.report.get("missing_documents") or [],
-                  suggestion=row.report.get("sentence_suggestion") or {}, similar=similar)
+    return await _case_page(request, user, db, row)
+
+
+@router.post("/cases/{case_pk}/export")
+async def case_export_upload(case_pk: CasePk, request: Request, user: PageUser, db: DB) -> Response:
+    """A case-management export (CSV / xlsx / JSON) for this case: its rows merged into the timeline."""
+    from server import casefile
+
+    row = get_case(db, user, case_pk)
+    form = await request.form(max_files=1, max_fields=10)
+    f = form.get("file")
+    try:
+        if not isinstance(f, UploadFile) or not f.filename:
+            raise sv.UploadError("请选择案管系统导出文件（.csv、.xlsx 或 .json）")
+        data = await f.read(casefile.MAX_EXPORT_BYTES + 1)
+        n = await run_in_threadpool(casefile.upload_export, db, user, row, data, f.filename)
+    except BadInput as e:
+        db.rollback()
+        return await _case_page(request, user, db, row, status_code=sv.status_of(e), export_error=f"导入失败：{e}")
+    sv.audit(db, user.username, "case_export", f"case:{row.id}", f"{f.filename}；{n} 个事件", client_ip(request))
+    db.commit()
+    return RedirectResponse(f"/cases/{row.id}#timeline", status_code=303)
 
 
 def _stored_case(case_id: str) -> dict[str, Any] | None:
@@ -291,6 +339,7 @@ async def decide_form(case_pk: CasePk, idx: FindingIdx, request: Request, user: 
     row = get_case(db, user, case_pk)
     sv.decide(db, user, row, idx, decision, note)
     sv.audit(db, user.username, "decide", f"case:{row.id}#{idx}", decision, client_ip(request))
+    notices.confirm(db, user, row, idx, decision, client_ip(request))
     db.commit()
     return RedirectResponse(f"/cases/{row.id}#f{idx}", status_code=303)
 
@@ -362,7 +411,8 @@ def batch_view(batch_id: BatchId, request: Request, user: PageUser,
         r["seq"] = seqs.get(r.get("source"))
     sv.audit(db, user.username, "view", f"batch:{batch_id}", st.get("name", ""), client_ip(request))
     db.commit()
-    return render(request, "batch.html", user, b=st, results=results)
+    rules = batchview.warning_rules(db, batch_id) if notices.can_issue(user) and st.get("state") == "done" else []
+    return render(request, "batch.html", user, b=st, results=results, notice_rules=rules)
 
 
 @router.get("/batches/{batch_id}/cases/{seq}", response_class=HTMLResponse)
@@ -379,10 +429,28 @@ def batch_case_view(batch_id: BatchId, seq: FindingIdx, request: Request, user: 
                "counts": res.get("counts") or {}}
     sv.audit(db, user.username, "view", f"batch:{batch_id}#{seq}", summary["case_id"], client_ip(request))
     db.commit()
+    tl = _batch_timeline(bc["documents"])
     return render(request, "case.html", user, row=None, summary=summary,
                   docs=highlighted_documents(bc["documents"], findings), findings=findings, decisions={},
                   missing=res.get("missing_documents") or [],
-                  suggestion={}, similar=None, batch={"id": batch_id, "name": row["batch_name"]})
+                  suggestion={}, similar=None, batch={"id": batch_id, "name": row["batch_name"]},
+                  timeline=tl, conflict_keys=set())
+
+
+def _batch_timeline(documents: dict[str, Any]) -> Any:
+    """The documents' timeline of a batch case (no export: a batch reads the documents only)."""
+    from models.documents import parse_text
+    from models.pipeline import build_case
+    from models.timeline import case_timeline
+
+    docs = [parse_text(d["text"], source=d.get("source") or k, kind=k)  # type: ignore[arg-type]
+            for k, d in documents.items() if d and d.get("text")]
+    if not docs:
+        return None
+    try:
+        return case_timeline(build_case(docs))
+    except BadInput:
+        return None
 
 
 @router.post("/batches/{batch_id}/cancel")

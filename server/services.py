@@ -161,6 +161,10 @@ def save_case(db: Session, user: User, case: Any, report: Any) -> CheckedCase:
     db.flush()
     for i, f in enumerate(rep["findings"]):
         db.add(CaseFinding(case_pk=row.id, idx=i, rule_id=f["rule_id"], severity=f["severity"]))
+    from models.timeline import case_timeline
+    from server.casefile import save_facts
+
+    save_facts(db, row, case, case_timeline(case), user.display_name or user.username)
     return row
 
 

@@ -274,3 +274,41 @@ def test_batch_list_after_a_failed_batch(tmp_path):
     assert re.search(r'role="alert"[^>]*>[^<]*\S', r.text)
     table = r.text[r.text.index('id="batch-table"'):]
     assert "暂无批次" not in table and f'href="/batches/{bid}"' in table
+
+
+def test_bulk_notices_from_a_batch(env):
+    """案管 confirms one rule on a finished batch: one notice per case (each copy of the sample has one
+    SENT.TERM_DATES error), the batch owner as 承办人; again gives no second notice; facts rows stored."""
+    from sqlalchemy import select
+
+    from server.db import ProcessNotice
+
+    app, client, tokens, _d = env
+    r = client.post("/api/v1/batches", files={"file": ("通知.zip", batch_zip(4), "application/zip")},
+                    data={"name": "通知批"}, headers=_auth(tokens["p1"]))
+    bid = r.json()["id"]
+    assert app.state.worker.wait(bid, timeout=120)["state"] == "done"
+    admin = TestClient(app)
+    tok = login(admin, "admin")
+    page = admin.get(f"/batches/{bid}").text
+    assert 'value="SENT.TERM_DATES"' in page
+    p1 = TestClient(app)
+    ptok = login(p1, "p1")
+    assert 'id="batch-notice-form"' not in p1.get(f"/batches/{bid}").text
+    assert p1.post(f"/batches/{bid}/notices", data={"csrf_token": ptok, "rule": "SENT.TERM_DATES"}).status_code == 403
+    r = admin.post(f"/batches/{bid}/notices", data={"csrf_token": tok, "rule": "SENT.TERM_DATES"},
+                   follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/notices?batch={bid}"
+    admin.post(f"/batches/{bid}/notices", data={"csrf_token": tok, "rule": "SENT.TERM_DATES"})
+    with app.state.Session() as db:
+        got = db.scalars(select(ProcessNotice).where(ProcessNotice.batch_id == bid)).all()
+        assert len(got) == 4 and {n.handler_user for n in got} == {"p1"}
+        assert {n.rule_id for n in got} == {"SENT.TERM_DATES"} and len({n.number for n in got}) == 4
+        from models.batch.store import facts
+
+        assert len(db.execute(select(facts.c.item_id).where(facts.c.batch_id == bid)).all()) == 4
+    # the 承办人 sees them and may reply
+    lst = p1.get(f"/notices?batch={bid}").text
+    assert lst.count('href="/notices/') == 4
+    case = p1.get(f"/batches/{bid}/cases/0").text
+    assert 'id="timeline-table"' in case and 'id="export-form"' not in case

@@ -38,16 +38,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kills", type=int, default=1, help="how many times to kill before letting it finish")
     p.add_argument("--no-write", action="store_true", help="do not update eval/RESULTS.md")
     p.add_argument("--keep", default="", help="keep the work folder here instead of a temp dir")
+    p.add_argument("--reference-only", action="store_true",
+                   help="only the uninterrupted run (throughput at scale, e.g. --cases 10000); "
+                        "written to its own RESULTS block (batch-scale)")
 
 
 def build_cases(dest: Path, n: int, split: str = "dev") -> int:
-    """Write ``n`` generated cases (one folder each) under ``dest``; returns how many were written."""
+    """Write ``n`` generated cases (one folder each) under ``dest``; returns how many were written.
+    Beyond the split's size (2,453 dev cases) the cases are used again in order (case i = row i mod
+    size), so a batch of 10,000 has four copies of most cases."""
     from eval.datasets import load_generated
 
     dest.mkdir(parents=True, exist_ok=True)
-    rows = load_generated(split, n)
+    base = load_generated(split, n)
+    rows = [base[i % len(base)] for i in range(n)] if base else []
     for i, row in enumerate(rows):
-        d = dest / f"case-{i:04d}"
+        d = dest / f"case-{i:05d}" if n > 9999 else dest / f"case-{i:04d}"
         d.mkdir(exist_ok=True)
         for kind, text in row["documents"].items():
             if text and kind in FILES:
@@ -134,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
         engine_s = engine_s.total_seconds()
         steady_s = (dt.datetime.fromisoformat(ref["last_item"]) - dt.datetime.fromisoformat(ref["first_item"]))
         steady_s = steady_s.total_seconds()
+        if args.reference_only:
+            return _reference_only(args, n, ref, ref_db, ref_wall, engine_s, steady_s)
 
         # 2. interrupted: kill -9 the process group when K cases are recorded, then rerun
         db, out = work / "killed.sqlite", work / "killed.jsonl"
@@ -243,3 +251,47 @@ Load while measuring: `{r['uptime']}` (2 cores shared with other sessions; rerun
     m = re.search(r"<!-- batch:start -->.*?<!-- batch:end -->", text, flags=re.S)
     text = text[: m.start()] + body + text[m.end():] if m else text.rstrip("\n") + "\n\n" + body + "\n"
     RESULTS.write_text(text, encoding="utf-8")
+
+
+def _reference_only(args: argparse.Namespace, n: int, ref: dict[str, Any], db: Path, wall: float,
+                    engine_s: float, steady_s: float) -> int:
+    """The uninterrupted run alone: throughput, exactly-once counts and the analysis-facts rows."""
+    from eval.results_md import replace_block
+
+    con = sqlite3.connect(db)
+    try:
+        facts = con.execute("SELECT count(*) FROM batch_facts").fetchone()[0]
+        with_events = con.execute("SELECT count(*) FROM batch_facts WHERE events > 0").fetchone()[0]
+    finally:
+        con.close()
+    uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    res = {"command": f"python -m eval batch --cases {args.cases} --workers {args.workers} --reference-only",
+           "date": dt.date.today().isoformat(), "uptime": uptime, "cases": n, "status": ref["status"],
+           "items": ref["items"], "distinct": ref["distinct"], "finding_rows": ref["finding_rows"],
+           "facts_rows": facts, "facts_with_timeline_events": with_events,
+           "cases_per_s_steady": round((n - 1) / steady_s, 1) if steady_s else None, "steady_s": round(steady_s, 1),
+           "cases_per_s_engine": round(n / engine_s, 1) if engine_s else None, "engine_s": round(engine_s, 1),
+           "cases_per_s_wall": round(n / wall, 1), "wall_s": round(wall, 1)}
+    print(json.dumps(res, ensure_ascii=False, indent=1))
+    ok = ref["items"] == n and ref["distinct"] == n and ref["status"].get("done", 0) == n and facts == n
+    if not args.no_write:
+        replace_block(RESULTS, "batch-scale", f"""<!-- batch-scale:start -->
+## Batch review at scale, with case timelines and analysis facts (eval/tasks/batch.py) — {res['date']}
+
+Command: `{res['command']}` (one uninterrupted `jiancha batch … --workers {args.workers}`; cases beyond the
+2,453 generated dev cases are the same cases again). Every case builds its timeline (TL.* rules) and
+its thematic-analysis facts (`batch_facts`). Load while measuring: `{uptime}` (2 cores shared with other
+sessions: a loaded machine).
+
+| measure | value |
+|---|---|
+| cases / items / distinct | {n} / {res['items']} / {res['distinct']} |
+| final status | {json.dumps(res['status'], ensure_ascii=False)} |
+| findings rows | {res['finding_rows']} |
+| analysis-facts rows (with timeline events) | {facts} ({with_events}) |
+| cases/s steady (first to last case recorded) | {res['cases_per_s_steady']} ({res['steady_s']} s) |
+| cases/s (batch start to end) | {res['cases_per_s_engine']} ({res['engine_s']} s) |
+| cases/s (wall, incl. process start) | {res['cases_per_s_wall']} ({res['wall_s']} s) |
+| verdict | {'PASS' if ok else 'FAIL'} |
+<!-- batch-scale:end -->""")
+    return 0 if ok else 1

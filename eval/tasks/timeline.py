@@ -2,7 +2,7 @@
 first), fire counts of the TL.* rules on the 501 judgments, and the time the timeline adds.
 
 Labels: tests/data/timeline_judgments_heldout.yaml (25 judgments read after the event cues were
-last changed, scored once) and tests/data/timeline_judgments.yaml (25 judgments the cues were
+last changed, scored once; 25 more read on 2026-12-07) and tests/data/timeline_judgments.yaml (25 judgments the cues were
 developed on). An event is an (event name, date) pair; a case's events are compared as sets.
 """
 
@@ -58,6 +58,10 @@ def run(a: argparse.Namespace) -> int:
     texts = _judgments()
     for name, path in LABELS.items():
         print(name, json.dumps(score(path, texts), ensure_ascii=False))
+    from eval.timeline_export import run as export_run
+
+    print("generated export with injected conflicts (held-out cases):",
+          json.dumps(export_run(LABELS["held-out"], texts), ensure_ascii=False))
     if a.no_rules:
         return 0
     from models.documents import parse_text

@@ -25,7 +25,8 @@ def check_source(root: str | Path, case: CaseSource) -> dict[str, Any]:
     """Check one case of a batch; never raises: a failing case comes back with ``error`` set.
 
     Result keys: case_id, source, name, documents, expert, experts, charges, court, month,
-    case_number, grade, missing_documents, counts {error, warning, info}, findings, timings_ms, error.
+    case_number, grade, missing_documents, counts {error, warning, info}, findings, facts (the
+    thematic-analysis facts, ``models.analysis``), timings_ms, error.
     """
     from models.pipeline import build_case, check_case
 
@@ -57,6 +58,9 @@ def check_source(root: str | Path, case: CaseSource) -> dict[str, Any]:
         for f in report.findings:
             out["counts"][f.severity] = out["counts"].get(f.severity, 0) + 1
         out.update(_case_facts(c))
+        from models.analysis import case_facts
+
+        out["facts"] = case_facts(c)
         out["timings_ms"] = {"load": _ms(t0, t1), "extract": _ms(t1, t2), "check": _ms(t2, time.perf_counter())}
     except BadInput as e:
         out["error"] = f"输入有误：{e}"

@@ -106,6 +106,24 @@ findings = Table(
     Index("ix_batch_findings_item", "item_id"),
 )
 
+# the thematic-analysis facts of a finished case (models.analysis.FACT_FIELDS), one row per item
+facts = Table(
+    "batch_facts",
+    metadata,
+    Column("item_id", Integer, ForeignKey("batch_items.id", ondelete="CASCADE"), primary_key=True),
+    Column("batch_id", String(64), nullable=False),
+    Column("case_number", String(300), nullable=True),
+    Column("charge", String(100), nullable=True),
+    Column("court", String(200), nullable=True),
+    Column("month", String(7), nullable=True),
+    Column("handler", String(100), nullable=True),
+    *(Column(c, Integer, nullable=False, default=0)
+      for c in ("rec_fixed", "rec_fixed_adopted", "rec_range", "rec_range_adopted")),
+    Column("charge_mismatch", Integer, nullable=True),
+    *(Column(c, Integer, nullable=False, default=0) for c in ("plea", "returns", "extensions", "events", "conflicts")),
+    Index("ix_batch_facts_batch", "batch_id"),
+)
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -217,6 +235,7 @@ class BatchStore:
         """Forget every result of a batch (all cases pending again)."""
         with self.engine.begin() as c:
             c.execute(findings.delete().where(findings.c.batch_id == batch_id))
+            c.execute(facts.delete().where(facts.c.batch_id == batch_id))
             c.execute(update(items).where(items.c.batch_id == batch_id).values(
                 status="pending", case_id=None, grade=None, expert=None, charges=None, court=None, month=None,
                 n_error=0, n_warning=0, n_info=0, ms=None, result=None, error=None, finished_at=None))
@@ -269,6 +288,10 @@ class BatchStore:
                     for f in result.get("findings") or []]
             if rows:
                 c.execute(insert(findings), rows)
+            if result.get("facts"):
+                cols = set(facts.c.keys())
+                c.execute(insert(facts).values(item_id=item_id, batch_id=batch_id,
+                                               **{k: v for k, v in result["facts"].items() if k in cols}))
         return True
 
     def counts(self, batch_id: str) -> dict[str, int]:

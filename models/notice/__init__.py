@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 from knowledge.yamlfile import load_yaml
 
@@ -55,7 +56,8 @@ def notice_from_finding(finding, case_number: str, handler: str, number: str, is
     )
 
 
-def write_notice(notice: ProcessNotice, path: str | Path) -> Path:
+def write_notice(notice: ProcessNotice, path: str | Path | IO[bytes]) -> Path | IO[bytes]:
+    """Write the notice to a file path or a binary stream (the web app's download)."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
@@ -83,16 +85,16 @@ def write_notice(notice: ProcessNotice, path: str | Path) -> Path:
         d = notice.issued
         p = doc.add_paragraph(f"{d.year}年{d.month}月{d.day}日")
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    out = Path(path)
+    out = path if hasattr(path, "write") else Path(path)  # type: ignore[arg-type]
     doc.save(out)
     return out
 
 
-def read_notice(path: str | Path) -> dict[str, str]:
+def read_notice(path: str | Path | IO[bytes]) -> dict[str, str]:
     """The fields of a written notice (the first table), for tests and for the tracking list."""
     from docx import Document
 
-    doc = Document(str(path))
+    doc = Document(path if hasattr(path, "read") else str(path))  # type: ignore[arg-type]
     if not doc.tables:
         return {}
     return {r.cells[0].text: r.cells[1].text for r in doc.tables[0].rows}

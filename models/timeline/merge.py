@@ -2,8 +2,9 @@
 
 Events with the same kind, date and defendant are one event (their sources joined). A conflict is
 an event that happens once in a case (``repeat: false`` in events.yaml) for which the export
-gives a date that none of the documents gives (when the documents date it at all), or for which
-the export itself gives two dates. Documents disagreeing among themselves (the indictment's date
+gives a date that none of the documents gives (when the documents date it at all; an export row
+without a defendant is checked against every defendant's dates), or for which the export gives
+two dates and no document dates it. Documents disagreeing among themselves (the indictment's date
 and the filing date the judgment states, say) are kept as two events and left to the document
 rules (PROC.*), which know what each document's date means.
 """
@@ -55,15 +56,26 @@ def _conflicts(events: list[Event]) -> list[Conflict]:
     for e in events:
         if not kinds[e.key].repeat:
             by[(e.key, e.defendant)][EXPORT if _is_export(e) else e.source].add(e.date)
-    # an export row without a defendant speaks for every defendant the documents name
-    for (key, who), srcs in list(by.items()):
-        if who and EXPORT not in srcs and EXPORT in by.get((key, ""), {}):
-            srcs[EXPORT] |= by[(key, "")][EXPORT]
     out: list[Conflict] = []
-    for (key, who), srcs in by.items():
+    for (key, who), srcs in list(by.items()):
         exp = srcs.get(EXPORT, set())
-        docs = set().union(*(d for s, d in srcs.items() if s != EXPORT))
-        if len(exp) > 1 or (exp and docs and exp.isdisjoint(docs)):
+        if not exp:
+            continue
+        if who:
+            docs = set().union(*(d for s, d in srcs.items() if s != EXPORT))
+        else:  # an export row without a defendant is checked against the dates of every defendant
+            shown = {s: set(d) for s, d in srcs.items()}
+            for (k2, w2), s2 in by.items():
+                if k2 == key and w2:
+                    for s, d in s2.items():
+                        if s != EXPORT:
+                            shown.setdefault(s, set()).update(d)
+            srcs = shown
+            docs = set().union(*(d for s, d in srcs.items() if s != EXPORT))
+        # the documents date the event: every export date must be one of theirs (an event decided
+        # again — bail renewed by the next organ, first- and second-instance judgments — keeps
+        # several dates); no document date: the export must give one date only
+        if (docs and not exp <= docs) or (not docs and len(exp) > 1):
             out.append(Conflict(key, who, {s: sorted(d) for s, d in srcs.items()}))
     order = {k: i for i, k in enumerate(kinds)}
     return sorted(out, key=lambda c: (order[c.key], c.defendant))

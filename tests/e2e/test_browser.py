@@ -194,8 +194,139 @@ def test_dashboard(server, page):
     _shot(pg, "09-drilldown-case")
 
 
+def _login(pg, url: str, who: str) -> None:
+    if pg.locator(".who button[type=submit]").count():
+        pg.click(".who button[type=submit]")
+        pg.wait_for_url(f"{url}/login")
+    pg.goto(f"{url}/login")
+    pg.fill("input[name=username]", who)
+    pg.fill("input[name=password]", PASSWORD)
+    pg.click("#login-form button[type=submit]")
+    pg.wait_for_url(f"{url}/")
+
+
+def test_timeline_and_export(server, page, tmp_path):
+    """The case page's timeline; a case-management export with a conflicting arrest date is merged
+    and the conflict marked; a bad export gets a Chinese message."""
+    url, _data = server
+    pg = page
+    _login(pg, url, "wang")
+    pg.goto(f"{url}/cases/1")
+    rows = pg.locator("#timeline-table tbody tr")
+    assert rows.count() >= 5
+    assert "2013-09-06" in pg.locator("#timeline-table").inner_text()
+    csv = tmp_path / "案管导出.csv"
+    # a 逮捕 date two days off the documents', and three 退回补充侦查 rounds (at most two are allowed)
+    csv.write_text("案号,事件,日期,承办人,部门\n（2014）西刑初字第10号,逮捕,2013-09-08,王检察官,第一检察部\n"
+                   + "".join(f"（2014）西刑初字第10号,退回补充侦查,{d},王检察官,第一检察部\n"
+                             for d in ("2013-10-10", "2013-11-10", "2013-12-10")), encoding="utf-8")
+    pg.set_input_files("#export-form input[name=file]", str(csv))
+    pg.click("#export-form button[type=submit]")
+    pg.wait_for_url(f"{url}/cases/1#timeline")
+    assert pg.locator("#timeline .conflicts").count() == 1
+    assert pg.locator("#timeline-table tr.conflict").count() >= 1
+    assert "退回补充侦查" in pg.locator("#timeline-table").inner_text()
+    assert pg.locator("li.finding", has_text="TL.RETURNS_OVER_TWO").count() == 1  # re-checked with the export
+    pg.locator("#timeline").screenshot(path=str(SHOTS / "10-timeline-export.png"))
+    bad = tmp_path / "坏文件.xlsx"
+    bad.write_bytes(b"not a workbook")
+    pg.set_input_files("#export-form input[name=file]", str(bad))
+    pg.click("#export-form button[type=submit]")
+    pg.wait_for_selector("#export-error")
+    assert "无法读取 Excel" in pg.locator("#export-error").inner_text()
+    _shot(pg, "11-export-bad-file")
+
+
+def test_notice_workflow(server, page):
+    """发出 (案管 confirms a warning) → 整改 (the 承办人 replies) → 销号 (案管 closes); the .docx downloads;
+    then bulk issue from the finished batch."""
+    from docx import Document
+
+    url, data = server
+    pg = page
+    _login(pg, url, "zhao")
+    pg.goto(f"{url}/cases/1")
+    item = pg.locator("li.finding.sev-error").first
+    item.click()
+    item.locator("button.notice-btn").click()
+    pg.wait_for_url(f"{url}/notices/*")
+    assert pg.locator("#notice").get_attribute("data-state") == "issued"
+    fields = pg.locator("#notice-fields").inner_text()
+    for name in ("文号", "案号", "承办人", "问题", "依据", "整改要求", "期限"):
+        assert name in fields
+    assert "（2014）西刑初字第10号" in fields and "王检察官" in fields
+    notice_url = pg.url
+    with pg.expect_download() as dl:
+        pg.click("#notice-docx")
+    path = data / "notice.docx"
+    dl.value.save_as(str(path))
+    got = {r.cells[0].text: r.cells[1].text for r in Document(str(path)).tables[0].rows}
+    assert got["案号"] == "（2014）西刑初字第10号" and got["承办人"] == "王检察官"
+    assert pg.locator("#reply-form").count() == 0  # 案管 does not reply in the 承办人's place
+    _shot(pg, "12-notice-issued")
+
+    _login(pg, url, "wang")
+    pg.goto(notice_url)
+    pg.fill("#reply-form textarea[name=reply]", "已核对刑期起止日期并更正判决书引用")
+    _shot(pg, "13-notice-reply-form")
+    pg.click("#reply-form button[type=submit]")
+    pg.wait_for_url(notice_url)
+    assert pg.locator("#notice").get_attribute("data-state") == "replied"
+    assert pg.locator("#close-form").count() == 0  # only 案管 closes
+    _shot(pg, "14-notice-replied")
+
+    _login(pg, url, "zhao")
+    pg.goto(notice_url)
+    pg.fill("#close-form input[name=note]", "整改到位，予以销号")
+    pg.click("#close-form button[type=submit]")
+    pg.wait_for_url(notice_url)
+    assert pg.locator("#notice").get_attribute("data-state") == "closed"
+    history = pg.locator("#notice-history").inner_text()
+    assert "发出流程通知书" in history and "整改回复" in history and "流程通知书销号" in history
+    assert "wang" in history and "zhao" in history
+    _shot(pg, "15-notice-closed")
+
+    # bulk: the finished batch of 20 copies of the sample, one rule confirmed → one notice per case
+    batch = pg.evaluate("fetch('/api/v1/batches').then(r => r.json())")
+    done = [b for b in batch if b["state"] == "done"]
+    assert done
+    pg.goto(f"{url}/batches/{done[0]['id']}")
+    box = pg.locator("#batch-notice-form input[value='SENT.TERM_DATES']")
+    box.check()
+    _shot(pg, "16-batch-notices-form")
+    pg.click("#batch-notice-form button[type=submit]")
+    pg.wait_for_url(f"{url}/notices?batch=*")
+    assert pg.locator("#notice-table tbody tr").count() == done[0]["done"]
+    _shot(pg, "17-batch-notices-issued")
+
+
+TOPICS = ("sentencing", "mismatch", "plea", "returns", "deadlines", "notices")
+
+
+def test_thematic_pages(server, page):
+    """Each 专题分析 page with data (the sample case, the batch, the notices above): chart and table."""
+    url, _data = server
+    pg = page
+    _login(pg, url, "zhao")
+    pg.goto(f"{url}/analysis")
+    assert pg.locator("#topic-list a").count() == len(TOPICS)
+    for i, key in enumerate(TOPICS):
+        pg.goto(f"{url}/analysis/{key}")
+        pg.wait_for_selector("#analysis-chart canvas")
+        body = pg.locator("#analysis-table tbody").inner_text()
+        assert "暂无数据" not in body, (key, body)
+        assert pg.locator("#analysis-table tbody tr").count() >= 1
+        _shot(pg, f"2{i}-analysis-{key}")
+    # drill-down from a row to the matching cases
+    pg.goto(f"{url}/analysis/plea")
+    pg.locator("#analysis-table tbody a").first.click()
+    pg.wait_for_url(f"{url}/cases?*")
+    assert pg.locator("#case-table tbody a").count() + pg.locator("#batch-case-table tbody a").count() >= 1
+
+
 PAGES = [("login", "/login"), ("upload", "/"), ("cases", "/cases"), ("case", "/cases/1"), ("batches", "/batches"),
-         ("dashboard", "/dashboard"), ("account", "/account"), ("users", "/users"), ("audit", "/audit"),
+         ("dashboard", "/dashboard"), ("analysis", "/analysis"), ("analysis-sentencing", "/analysis/sentencing"),
+         ("notices", "/notices"), ("notice", "/notices/1"), ("account", "/account"), ("users", "/users"), ("audit", "/audit"),
          ("not-found", "/no-such-page")]
 
 
