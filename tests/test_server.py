@@ -10,9 +10,12 @@ from fastapi.testclient import TestClient
 
 from tests.test_server_helpers import PASSWORD, login, make_users, sample_files, sample_texts
 
+# every test here runs on SQLite and on PostgreSQL (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("db_backend")
+
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(tmp_path_factory, db_backend):
     from knowledge.settings import Settings
     from server.app import create_app
 

@@ -9,6 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+# every test here runs on SQLite and on PostgreSQL (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("db_backend")
+
 
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):
