@@ -229,5 +229,7 @@ def register(app: typer.Typer) -> None:
                  "（见 docs/DEPLOY.md），或使用 --workers 1")
         _session().close()  # create/migrate the database once, before any worker process starts
         load_secret_key(s.secret_key_file or Path(s.data_dir) / "secret_key")  # one key for all workers
+        # behind a reverse proxy the client's address comes from X-Forwarded-For, from trusted proxies only
         uvicorn.run("server.main:app", host=host or s.host, port=port or s.port, workers=workers,
-                    proxy_headers=False, log_level="info")
+                    proxy_headers=bool(s.trusted_proxies), forwarded_allow_ips=",".join(s.trusted_proxies) or None,
+                    log_level="info")

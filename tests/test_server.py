@@ -36,6 +36,12 @@ def _auth(tok: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {tok}"}
 
 
+def test_runs_on_the_backend_it_names(env, db_backend):
+    app = env[0]
+    assert app.state.engine.dialect.name == {"sqlite": "sqlite", "postgres": "postgresql"}[db_backend]
+    assert app.state.worker.store.engine.dialect.name == app.state.engine.dialect.name
+
+
 def test_health_needs_no_login(env):
     _app, client, _t, _c = env
     r = client.get("/api/v1/health")

@@ -42,6 +42,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sample", type=float, default=5.0, help="RSS sampling interval (s)")
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     p.add_argument("--write", action="store_true", help="write the numbers into eval/RESULTS.md")
+    p.add_argument("--postgres", action="store_true",
+                   help="the server on a throw-away PostgreSQL started on loopback (eval/pgserver.py)")
+    p.add_argument("--database-url", default=None, help="the server on this database (JIANCHA_DATABASE_URL)")
+    p.add_argument("--serve", action="store_true",
+                   help="start the server with `jiancha serve` (its checks and set-up) instead of uvicorn")
     p.add_argument("--abuse", action="store_true",
                    help="login attack: --attackers wrong-login clients while --clients users work (--think s pauses)")
     p.add_argument("--attackers", type=int, default=40, help="--abuse: concurrent wrong-login clients")
@@ -80,8 +85,11 @@ def _uptime() -> str:
         return "uptime unavailable"
 
 
-def _start_server(data: Path, workers: int, users: int = 1) -> tuple[subprocess.Popen, str, list[str]]:
+def _start_server(data: Path, workers: int, users: int = 1, database_url: str | None = None,
+                  serve: bool = False) -> tuple[subprocess.Popen, str, list[str]]:
     env = {**os.environ, "JIANCHA_DATA_DIR": str(data), "PYTHONPATH": str(ROOT)}
+    if database_url:
+        env["JIANCHA_DATABASE_URL"] = database_url
     cli = [sys.executable, "-m", "models.cli"]
     tokens = []
     for i in range(users):
@@ -94,10 +102,12 @@ def _start_server(data: Path, workers: int, users: int = 1) -> tuple[subprocess.
     port = _free_port()
     log = open(data / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
     # keep-alive longer than any client pause, so a closed idle connection is not counted as an error
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.main:app", "--host", "127.0.0.1", "--port",
-                             str(port), "--workers", str(workers), "--log-level", "warning",
-                             "--timeout-keep-alive", "60"],
-                            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    if serve:
+        server_cmd = [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    else:
+        server_cmd = [sys.executable, "-m", "uvicorn", "server.main:app", "--host", "127.0.0.1", "--port",
+                      str(port), "--workers", str(workers), "--log-level", "warning", "--timeout-keep-alive", "60"]
+    proc = subprocess.Popen(server_cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     import httpx
 
@@ -181,14 +191,18 @@ async def _load(url: str, token: str, clients: int, warmup: float, seconds: floa
 
 def _write(res: dict[str, Any], cmd: str, load_before: str, load_after: str) -> None:
     r = res
+    block = "load" if r["backend"] == "SQLite" else "load-postgres"
+    how = "`jiancha serve`" if r["serve"] else "`uvicorn server.main:app`"
+    title = "" if block == "load" else f" on PostgreSQL, {r['workers']} web workers"
     samples = ", ".join(f"{t:.0f}s {m:.0f}" for t, m in r["rss_samples"][:: max(1, len(r["rss_samples"]) // 12)])
     errs = sum(r["errors"].values())
-    body = f"""<!-- load:start -->
-## Web API load (eval/tasks/load.py) — {dt.date.today().isoformat()}
+    body = f"""<!-- {block}:start -->
+## Web API load{title} (eval/tasks/load.py) — {dt.date.today().isoformat()}
 
 Command: `{cmd}`
 
-Server: `uvicorn server.main:app` ({r['workers']} worker process) on 127.0.0.1, fresh SQLite data dir; each request
+Server: {how} ({r['workers']} worker process{'es' if r['workers'] > 1 else ''}) on 127.0.0.1, fresh data dir and
+{r['backend']} database; each request
 checks the sample case (three documents as JSON texts) and stores it with its findings and an audit row.
 Clients: {r['clients']} concurrent keep-alive connections (asyncio + httpx) in a second process on the same machine.
 
@@ -201,8 +215,8 @@ slope after warm-up {r['rss_mb']['slope_mb_per_min']} MB/min. Samples: {samples}
 
 Machine load: before `{load_before}`; after `{load_after}` (2 cores shared with other jobs when measured;
 rerun idle with `python -m eval load --seconds 600 --write` for the 10-minute memory-flatness number).
-<!-- load:end -->"""
-    replace_block(RESULTS, "load", body)
+<!-- {block}:end -->"""
+    replace_block(RESULTS, block, body)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -210,15 +224,30 @@ def run(args: argparse.Namespace) -> int:
         return run_abuse(args)
     load_before = _uptime()
     tmp = Path(tempfile.mkdtemp(prefix="jiancha-load-"))
-    proc, url, tokens = _start_server(tmp, args.workers)
+    pg = None
+    db_url = args.database_url
+    if args.postgres:
+        from eval.pgserver import LoopbackPostgres
+
+        pg = LoopbackPostgres().start()
+        db_url = pg.create_database("load")
     try:
-        res = asyncio.run(_load(url, tokens[0], args.clients, args.warmup, args.seconds, proc.pid, args.sample))
-    finally:
-        proc.terminate()
+        proc, url, tokens = _start_server(tmp, args.workers, database_url=db_url, serve=args.serve)
         try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            res = asyncio.run(_load(url, tokens[0], args.clients, args.warmup, args.seconds, proc.pid,
+                                    args.sample))
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    finally:
+        if pg is not None:
+            pg.stop()
+    res["backend"] = "SQLite" if not db_url or db_url.startswith("sqlite") else (
+        "PostgreSQL (loopback, started by the task)" if pg else "PostgreSQL")
+    res["serve"] = args.serve
     if res["errors"]:
         log = (tmp / "server.log").read_text(errors="replace")
         print(f"errors: server log kept in {tmp / 'server.log'}; its end:\n{log[-4000:]}")
@@ -228,7 +257,9 @@ def run(args: argparse.Namespace) -> int:
     load_after = _uptime()
     cmd = "python -m eval load " + " ".join(
         a for a in (f"--seconds {args.seconds:g}", f"--clients {args.clients}" if args.clients != 16 else "",
-                    f"--workers {args.workers}" if args.workers != 1 else "", "--write" if args.write else "") if a)
+                    f"--workers {args.workers}" if args.workers != 1 else "", "--postgres" if args.postgres else "",
+                    "--database-url …" if args.database_url else "", "--serve" if args.serve else "",
+                    "--write" if args.write else "") if a)
     out = {k: v for k, v in res.items() if k not in ("rss_samples", "error_details")}
     for d in res["error_details"]:
         print("error:", d)
