@@ -96,6 +96,13 @@ class LoopbackPostgres:
                     raise
                 time.sleep(0.2)
 
+    def pid(self) -> int | None:
+        """The postmaster's process id (its children are the database's backends)."""
+        try:
+            return int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def dsn(self, db: str) -> str:
         return f"host=127.0.0.1 port={self.port} user={USER} password={self.password} dbname={db}"
 

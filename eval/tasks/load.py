@@ -78,6 +78,39 @@ def _tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def _tree_cpu_s(pid: int | None) -> float:
+    """CPU seconds (user + system) used so far by a process and its children, from /proc."""
+    if not pid:
+        return 0.0
+    pids = [pid]
+    try:
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        pass
+    ticks = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _pg_size(pg: Any) -> dict[str, Any]:
+    """Database size after the run and per stored case (sizing of the database host's disk)."""
+    import psycopg
+
+    with psycopg.connect(pg.dsn("load")) as c:
+        size = c.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        # the same sample is checked again and again: stored once per user, one audit row per request
+        n, payload = c.execute("SELECT count(*), avg(pg_column_size(documents) + pg_column_size(report)) "
+                               "FROM checked_cases").fetchone()
+        audit = c.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    return {"db_mb": round(size / 1e6, 1), "db_cases": n, "db_audit_rows": audit,
+            "db_kb_per_case": round(float(payload) / 1e3, 1) if payload else None}
+
+
 def _uptime() -> str:
     try:
         return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
@@ -125,7 +158,7 @@ def _start_server(data: Path, workers: int, users: int = 1, database_url: str | 
 
 
 async def _load(url: str, token: str, clients: int, warmup: float, seconds: float, pid: int,
-                sample: float) -> dict[str, Any]:
+                sample: float, db_pid: int | None = None) -> dict[str, Any]:
     import httpx
 
     body = {k: (SAMPLE / n).read_text(encoding="utf-8") for k, n in KINDS.items()}
@@ -167,9 +200,17 @@ async def _load(url: str, token: str, clients: int, warmup: float, seconds: floa
             await asyncio.sleep(sample)
         rss.append((round(time.monotonic() - t_start, 1), round(_tree_rss_mb(pid), 1)))
 
+    cpu: dict[str, float] = {}
+
+    async def cpu_meter() -> None:  # CPU of the server (and the database) over the measured window
+        await asyncio.sleep(max(0.0, t_measure - time.monotonic()))
+        s0, d0 = _tree_cpu_s(pid), _tree_cpu_s(db_pid)
+        await asyncio.sleep(max(0.0, t_end - time.monotonic()))
+        cpu["server"], cpu["db"] = _tree_cpu_s(pid) - s0, _tree_cpu_s(db_pid) - d0
+
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as c:
-        await asyncio.gather(sampler(), *(client(c) for _ in range(clients)))
+        await asyncio.gather(sampler(), cpu_meter(), *(client(c) for _ in range(clients)))
     lat.sort()
 
     def pct(q: float) -> float | None:
@@ -183,7 +224,10 @@ async def _load(url: str, token: str, clients: int, warmup: float, seconds: floa
         den = sum((t - mt) ** 2 for t in ts)
         slope = round(sum((t - mt) * (m - mm) for t, m in zip(ts, ms, strict=True)) / den * 60, 2) if den else None
     return {"requests": done, "errors": errors, "seconds": seconds, "clients": clients,
-            "rps": round(done / seconds, 2), "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
+            "rps": round(done / seconds, 2),
+            "server_cpu_ms_per_request": round(cpu["server"] * 1000 / done, 1) if done and cpu else None,
+            "db_cpu_ms_per_request": round(cpu["db"] * 1000 / done, 2) if done and cpu and db_pid else None,
+            "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
             "rss_mb": {"first": after[0][1] if after else None, "last": rss[-1][1] if rss else None,
                        "max": max((m for _, m in rss), default=None), "slope_mb_per_min": slope},
             "rss_samples": rss, "error_details": details[:20]}
@@ -212,9 +256,14 @@ Clients: {r['clients']} concurrent keep-alive connections (asyncio + httpx) in a
 
 Server RSS (MB): after warm-up {r['rss_mb']['first']}, end {r['rss_mb']['last']}, max {r['rss_mb']['max']};
 slope after warm-up {r['rss_mb']['slope_mb_per_min']} MB/min. Samples: {samples}.
+CPU per request (sizing; load-independent, unlike req/s): server processes {r['server_cpu_ms_per_request']} ms{
+    f", PostgreSQL {r['db_cpu_ms_per_request']} ms" if r.get('db_cpu_ms_per_request') is not None else ''}.{
+    f" Database after the run: {r['db_mb']} MB ({r['db_audit_rows']} audit rows; the repeated sample is stored"
+    f" {r['db_cases']}×), one stored check's documents + report {r['db_kb_per_case']} kB (compressed)."
+    if r.get('db_cases') else ''}
 
 Machine load: before `{load_before}`; after `{load_after}` (2 cores shared with other jobs when measured;
-rerun idle with `python -m eval load --seconds 600 --write` for the 10-minute memory-flatness number).
+rerun idle with `--seconds 600` for the 10-minute memory-flatness number).
 <!-- {block}:end -->"""
     replace_block(RESULTS, block, body)
 
@@ -235,13 +284,15 @@ def run(args: argparse.Namespace) -> int:
         proc, url, tokens = _start_server(tmp, args.workers, database_url=db_url, serve=args.serve)
         try:
             res = asyncio.run(_load(url, tokens[0], args.clients, args.warmup, args.seconds, proc.pid,
-                                    args.sample))
+                                    args.sample, db_pid=pg.pid() if pg else None))
         finally:
             proc.terminate()
             try:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        if pg is not None:
+            res.update(_pg_size(pg))
     finally:
         if pg is not None:
             pg.stop()
