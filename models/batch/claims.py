@@ -27,7 +27,7 @@ from .store import BatchStore, batches, utcnow
 logger = logging.getLogger(__name__)
 
 NAMESPACE = 0x6A630001  # first key of the two-key advisory locks of running batches
-SCAN = 20  # batches looked at per claim attempt
+SCAN = 100  # batches looked at per claim attempt (more than the running ones: at most one per worker)
 
 
 @dataclass
