@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     secret_key_file: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    # reverse proxies (nginx) whose X-Forwarded-For/-Proto `jiancha serve` trusts, e.g. ["127.0.0.1"];
+    # empty: none (the peer's address is the client's — login throttling per address needs the real one)
+    trusted_proxies: list[str] = []
     session_max_age: int = 8 * 3600  # seconds
     cookie_secure: bool = False  # set true behind HTTPS
     max_upload_bytes: int = 50 * 1024 * 1024  # one request

@@ -211,14 +211,25 @@ def register(app: typer.Typer) -> None:
     def serve(
         host: Annotated[str | None, typer.Option("--host", help="监听地址（默认 127.0.0.1，仅本机）")] = None,
         port: Annotated[int | None, typer.Option("--port", help="端口（默认 8000）")] = None,
-        workers: Annotated[int, typer.Option("--workers", help="进程数（SQLite 下请用 1）")] = 1,
+        workers: Annotated[int, typer.Option("--workers", min=1, max=64,
+                                             help="网页进程数（多于 1 个须使用 PostgreSQL：JIANCHA_DATABASE_URL）")] = 1,
     ) -> None:
         """启动网页与 API 服务（OpenAPI 文档：/docs）。"""
         import uvicorn
 
         from knowledge.settings import get_settings
+        from server.app import database_url
+        from server.security import load_secret_key
 
         s = get_settings()
+        if workers > 1 and database_url(s).startswith("sqlite"):
+            # each process would run its own batch worker on one SQLite file, and each would take
+            # the others' running batches for its own on start
+            fail("多个网页进程须共用 PostgreSQL 数据库：请设置 JIANCHA_DATABASE_URL=postgresql+psycopg://…"
+                 "（见 docs/DEPLOY.md），或使用 --workers 1")
         _session().close()  # create/migrate the database once, before any worker process starts
+        load_secret_key(s.secret_key_file or Path(s.data_dir) / "secret_key")  # one key for all workers
+        # behind a reverse proxy the client's address comes from X-Forwarded-For, from trusted proxies only
         uvicorn.run("server.main:app", host=host or s.host, port=port or s.port, workers=workers,
-                    proxy_headers=False, log_level="info")
+                    proxy_headers=bool(s.trusted_proxies), forwarded_allow_ips=",".join(s.trusted_proxies) or None,
+                    log_level="info")

@@ -253,10 +253,14 @@ def make_engine(url: str, pool_size: int = 10, max_overflow: int = 30, timeout: 
 
 
 _MIGRATE_LOCK = threading.Lock()
+MIGRATE_LOCK_KEY = 0x6A69616E  # PostgreSQL advisory lock id held while migrating ("jian")
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the database to the latest Alembic revision (run on every start; idempotent)."""
+    """Bring the database to the latest Alembic revision (run on every start; idempotent).
+
+    SQLite and PostgreSQL alike; on PostgreSQL the upgrade runs under a transaction-level advisory
+    lock, so processes starting together do not race to create the same tables."""
     from alembic import command
     from alembic.config import Config
 
@@ -264,6 +268,9 @@ def migrate(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     with _MIGRATE_LOCK, engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # several web workers (or hosts) starting at once: one migrates, the others wait for it
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK_KEY})")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

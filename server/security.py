@@ -62,18 +62,29 @@ def token_digest(token: str) -> str:
 
 
 def load_secret_key(path: Path) -> str:
-    """The session signing key, generated (0600) on first start; never a hard-coded secret."""
+    """The session signing key, generated (0600) on first start; never a hard-coded secret.
+
+    Every web worker must sign with the same key: a new key is written to a temporary file and
+    linked into place only if no key is there yet (``os.link`` fails on an existing name), so of
+    several workers starting together one key wins and all of them read that one."""
     path = Path(path)
     if path.exists():
         key = path.read_text(encoding="utf-8").strip()
         if len(key) >= 32:
             return key
+        path.unlink()  # too short to be ours: replace it
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(key + "\n")
-    return key
+        f.write(secrets.token_urlsafe(48) + "\n")
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # another worker was first: use its key
+    finally:
+        tmp.unlink()
+    return path.read_text(encoding="utf-8").strip()
 
 
 # 18-digit resident ID numbers (last char may be X) and 15-digit old ones, not inside longer digit runs

@@ -223,8 +223,9 @@ def list_cases(db: Session, user: User, filters: dict[str, str | None], offset: 
             q = q.where(getattr(CheckedCase, col) == filters[col])
     if filters.get("q"):  # 案号, 罪名, 法院, 承办人, or a name in the documents (被告人)
         like = "%" + filters["q"].strip()[:100].replace("\\", "").replace("%", "").replace("_", "") + "%"
-        q = q.where(CheckedCase.case_id.like(like) | CheckedCase.charge.like(like) | CheckedCase.court.like(like)
-                    | CheckedCase.owner.like(like) | cast(CheckedCase.documents, Text).like(like))
+        # ilike: SQLite's LIKE ignores ASCII case, PostgreSQL's does not; ILIKE answers the same on both
+        q = q.where(CheckedCase.case_id.ilike(like) | CheckedCase.charge.ilike(like) | CheckedCase.court.ilike(like)
+                    | CheckedCase.owner.ilike(like) | cast(CheckedCase.documents, Text).ilike(like))
     for key, op in (("date_from", "ge"), ("date_to", "le")):
         v = filters.get(key)
         if v:

@@ -1,9 +1,12 @@
 """Background batch worker for the web app: runs queued batch reviews through ``models.batch``.
 
 One thread takes queued batches oldest first and runs each with a process pool. State is in the
-``models.batch.store`` tables, so a killed server loses nothing: on ``start()`` batches left
-``running`` are queued again and continue with their pending cases (each case recorded exactly
-once — see ``models.batch.store``). A cancel is seen between cases, also when it was made by
+``models.batch.store`` tables, so a killed server loses nothing: on SQLite, ``start()`` queues
+batches left ``running`` again and they continue with their pending cases (each case recorded
+exactly once — see ``models.batch.store``). On PostgreSQL every web worker process runs one of these
+threads against the same tables: a batch is claimed with a row lock and held by an advisory lock
+(``models.batch.claims``), so exactly one live process runs it, and a batch whose process died is
+resumed by the next worker that polls. A cancel is seen between cases, also when it was made by
 another process sharing the database.
 """
 
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from models.batch import FORMATS, BatchStore, discover, export, run_batch
+from models.batch.claims import Claim, Claims
 from models.errors import BadInput
 
 logger = logging.getLogger(__name__)
@@ -41,6 +45,7 @@ class BatchWorker:
 
         self.data_dir = Path(data_dir)
         self.store = BatchStore(db_url)
+        self.claims = Claims(self.store)
         self.workers = max(1, int(workers if workers is not None else get_settings().batch_workers))
         self.poll_seconds = poll_seconds
         self._thread: threading.Thread | None = None
@@ -56,9 +61,10 @@ class BatchWorker:
         """Start the background thread; batches left running by a killed process are resumed."""
         if self._thread is not None and self._thread.is_alive():
             return
-        for bid in self.store.batches_in(("running",)):
-            self.store.set_state(bid, "queued", only_from=("running",))
-            logger.info("resuming batch %s", bid)
+        if not self.claims.shared:  # one process owns a SQLite file: whatever is running was ours
+            for bid in self.store.batches_in(("running",)):
+                self.store.set_state(bid, "queued", only_from=("running",))
+                logger.info("resuming batch %s", bid)
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="jiancha-batch-worker", daemon=True)
         self._thread.start()
@@ -73,26 +79,27 @@ class BatchWorker:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            bid = self._claim()
-            if bid is None:
+            try:
+                claim = self.claims.claim()
+            except Exception:  # noqa: BLE001 - database unreachable for a moment: poll again
+                logger.exception("could not claim a batch")
+                claim = None
+            if claim is None:
                 self._wake.wait(self.poll_seconds)
                 self._wake.clear()
                 continue
+            bid = claim.batch_id
             try:
-                self._run(bid)
+                self._run(claim)
             except Exception as e:  # noqa: BLE001 - a batch that breaks never kills the worker
                 logger.exception("batch %s failed", bid)
                 self.store.set_state(bid, "failed", only_from=("running",), error=f"评查出错，已中止（{type(e).__name__}）；详情见服务器日志")
             finally:
                 self.current = None
+                self.claims.release(claim)
 
-    def _claim(self) -> str | None:
-        for bid in self.store.batches_in(("queued",)):
-            if self.store.set_state(bid, "running", only_from=("queued",)):
-                return bid
-        return None
-
-    def _run(self, bid: str) -> None:
+    def _run(self, claim: Claim) -> None:
+        bid = claim.batch_id
         self.current = bid
         last = [0.0]
         cancelled = [False]
@@ -110,6 +117,8 @@ class BatchWorker:
                 row = self.store.batch_row(bid)
                 if row is None or row["state"] == "cancelled":
                     cancelled[0] = True
+                    return True
+                if not self.claims.alive(claim):  # lock lost: another worker may resume it
                     return True
             return False
 

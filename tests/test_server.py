@@ -10,9 +10,12 @@ from fastapi.testclient import TestClient
 
 from tests.test_server_helpers import PASSWORD, login, make_users, sample_files, sample_texts
 
+# every test here runs on SQLite and on PostgreSQL (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("db_backend")
+
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(tmp_path_factory, db_backend):
     from knowledge.settings import Settings
     from server.app import create_app
 
@@ -31,6 +34,12 @@ def env(tmp_path_factory):
 
 def _auth(tok: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {tok}"}
+
+
+def test_runs_on_the_backend_it_names(env, db_backend):
+    app = env[0]
+    assert app.state.engine.dialect.name == {"sqlite": "sqlite", "postgres": "postgresql"}[db_backend]
+    assert app.state.worker.store.engine.dialect.name == app.state.engine.dialect.name
 
 
 def test_health_needs_no_login(env):

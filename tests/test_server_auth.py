@@ -16,6 +16,9 @@ from typer.testing import CliRunner  # noqa: E402
 
 from tests.test_server_helpers import PASSWORD, csrf_of, login, make_users  # noqa: E402
 
+# every test here runs on SQLite and on PostgreSQL (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("db_backend")
+
 
 def _app(tmp_path, **kw):
     from knowledge.settings import Settings

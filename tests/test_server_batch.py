@@ -8,13 +8,16 @@ from fastapi.testclient import TestClient
 
 from tests.test_server_helpers import SAMPLE, batch_zip, login, make_users
 
+# every test here runs on SQLite and on PostgreSQL (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("db_backend")
+
 
 def _auth(tok: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {tok}"}
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(tmp_path_factory, db_backend):
     from knowledge.settings import Settings
     from server.app import create_app
 
@@ -205,6 +208,7 @@ def test_folder_without_cases_fails_without_paths(tmp_path):
     assert st["state"] == "failed" and "没有找到案件文书" in st["error"] and str(tmp_path) not in st["error"]
 
 
+@pytest.mark.sqlite_only  # the SQLite file's and its -wal/-shm files' modes
 def test_file_modes(tmp_path):
     import stat
 

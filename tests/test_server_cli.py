@@ -9,6 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+# every test here runs on SQLite and on PostgreSQL (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("db_backend")
+
 
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):
@@ -94,3 +97,29 @@ def test_migrations_match_the_models(tmp_path):
         assert len(all_metadata()) == 1
     else:
         assert len(all_metadata()) == 2
+
+
+@pytest.mark.sqlite_only
+def test_serve_several_workers_refuses_sqlite(data_dir):
+    from models.cli import app
+
+    res = CliRunner().invoke(app, ["serve", "--workers", "2", "--port", "1"])
+    assert res.exit_code == 2 and "PostgreSQL" in res.output and "JIANCHA_DATABASE_URL" in res.output
+
+
+@pytest.mark.sqlite_only
+def test_workers_starting_together_share_one_secret_key(tmp_path):
+    """Several processes create the missing key file at once: all of them end up with the same key."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    key = tmp_path / "k" / "secret_key"
+    code = f"from server.security import load_secret_key; print(load_secret_key({str(key)!r}))"
+    procs = [subprocess.Popen([sys.executable, "-c", code], cwd=root, stdout=subprocess.PIPE, text=True)
+             for _ in range(8)]
+    keys = {p.communicate(timeout=120)[0].strip() for p in procs}
+    assert len(keys) == 1 and keys == {key.read_text().strip()} and len(keys.pop()) >= 32
+    assert (key.stat().st_mode & 0o777) == 0o600
+    assert [p.name for p in key.parent.iterdir()] == ["secret_key"]  # no temporary files left

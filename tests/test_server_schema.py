@@ -9,11 +9,14 @@ from hypothesis import HealthCheck, settings
 
 from tests.test_server_helpers import make_users
 
+# every test here runs on SQLite and on PostgreSQL (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("db_backend")
+
 _STATE: dict = {}
 
 
 @pytest.fixture(scope="module")
-def api_schema(tmp_path_factory):
+def api_schema(tmp_path_factory, db_backend):
     from knowledge.settings import Settings
     from server.app import create_app
 

@@ -11,9 +11,12 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from tests.test_server_helpers import SAMPLE, login, make_users, sample_texts  # noqa: E402
 
+# every test here runs on SQLite and on PostgreSQL (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("db_backend")
+
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(tmp_path_factory, db_backend):
     from knowledge.settings import Settings
     from server.app import create_app
 

@@ -42,6 +42,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sample", type=float, default=5.0, help="RSS sampling interval (s)")
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     p.add_argument("--write", action="store_true", help="write the numbers into eval/RESULTS.md")
+    p.add_argument("--postgres", action="store_true",
+                   help="the server on a throw-away PostgreSQL started on loopback (eval/pgserver.py)")
+    p.add_argument("--database-url", default=None, help="the server on this database (JIANCHA_DATABASE_URL)")
+    p.add_argument("--serve", action="store_true",
+                   help="start the server with `jiancha serve` (its checks and set-up) instead of uvicorn")
     p.add_argument("--abuse", action="store_true",
                    help="login attack: --attackers wrong-login clients while --clients users work (--think s pauses)")
     p.add_argument("--attackers", type=int, default=40, help="--abuse: concurrent wrong-login clients")
@@ -73,6 +78,39 @@ def _tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def _tree_cpu_s(pid: int | None) -> float:
+    """CPU seconds (user + system) used so far by a process and its children, from /proc."""
+    if not pid:
+        return 0.0
+    pids = [pid]
+    try:
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        pass
+    ticks = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _pg_size(pg: Any) -> dict[str, Any]:
+    """Database size after the run and per stored case (sizing of the database host's disk)."""
+    import psycopg
+
+    with psycopg.connect(pg.dsn("load")) as c:
+        size = c.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        # the same sample is checked again and again: stored once per user, one audit row per request
+        n, payload = c.execute("SELECT count(*), avg(pg_column_size(documents) + pg_column_size(report)) "
+                               "FROM checked_cases").fetchone()
+        audit = c.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    return {"db_mb": round(size / 1e6, 1), "db_cases": n, "db_audit_rows": audit,
+            "db_kb_per_case": round(float(payload) / 1e3, 1) if payload else None}
+
+
 def _uptime() -> str:
     try:
         return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
@@ -80,8 +118,11 @@ def _uptime() -> str:
         return "uptime unavailable"
 
 
-def _start_server(data: Path, workers: int, users: int = 1) -> tuple[subprocess.Popen, str, list[str]]:
+def _start_server(data: Path, workers: int, users: int = 1, database_url: str | None = None,
+                  serve: bool = False) -> tuple[subprocess.Popen, str, list[str]]:
     env = {**os.environ, "JIANCHA_DATA_DIR": str(data), "PYTHONPATH": str(ROOT)}
+    if database_url:
+        env["JIANCHA_DATABASE_URL"] = database_url
     cli = [sys.executable, "-m", "models.cli"]
     tokens = []
     for i in range(users):
@@ -94,10 +135,12 @@ def _start_server(data: Path, workers: int, users: int = 1) -> tuple[subprocess.
     port = _free_port()
     log = open(data / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
     # keep-alive longer than any client pause, so a closed idle connection is not counted as an error
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.main:app", "--host", "127.0.0.1", "--port",
-                             str(port), "--workers", str(workers), "--log-level", "warning",
-                             "--timeout-keep-alive", "60"],
-                            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    if serve:
+        server_cmd = [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    else:
+        server_cmd = [sys.executable, "-m", "uvicorn", "server.main:app", "--host", "127.0.0.1", "--port",
+                      str(port), "--workers", str(workers), "--log-level", "warning", "--timeout-keep-alive", "60"]
+    proc = subprocess.Popen(server_cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     import httpx
 
@@ -115,7 +158,7 @@ def _start_server(data: Path, workers: int, users: int = 1) -> tuple[subprocess.
 
 
 async def _load(url: str, token: str, clients: int, warmup: float, seconds: float, pid: int,
-                sample: float) -> dict[str, Any]:
+                sample: float, db_pid: int | None = None) -> dict[str, Any]:
     import httpx
 
     body = {k: (SAMPLE / n).read_text(encoding="utf-8") for k, n in KINDS.items()}
@@ -157,9 +200,17 @@ async def _load(url: str, token: str, clients: int, warmup: float, seconds: floa
             await asyncio.sleep(sample)
         rss.append((round(time.monotonic() - t_start, 1), round(_tree_rss_mb(pid), 1)))
 
+    cpu: dict[str, float] = {}
+
+    async def cpu_meter() -> None:  # CPU of the server (and the database) over the measured window
+        await asyncio.sleep(max(0.0, t_measure - time.monotonic()))
+        s0, d0 = _tree_cpu_s(pid), _tree_cpu_s(db_pid)
+        await asyncio.sleep(max(0.0, t_end - time.monotonic()))
+        cpu["server"], cpu["db"] = _tree_cpu_s(pid) - s0, _tree_cpu_s(db_pid) - d0
+
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as c:
-        await asyncio.gather(sampler(), *(client(c) for _ in range(clients)))
+        await asyncio.gather(sampler(), cpu_meter(), *(client(c) for _ in range(clients)))
     lat.sort()
 
     def pct(q: float) -> float | None:
@@ -173,7 +224,10 @@ async def _load(url: str, token: str, clients: int, warmup: float, seconds: floa
         den = sum((t - mt) ** 2 for t in ts)
         slope = round(sum((t - mt) * (m - mm) for t, m in zip(ts, ms, strict=True)) / den * 60, 2) if den else None
     return {"requests": done, "errors": errors, "seconds": seconds, "clients": clients,
-            "rps": round(done / seconds, 2), "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
+            "rps": round(done / seconds, 2),
+            "server_cpu_ms_per_request": round(cpu["server"] * 1000 / done, 1) if done and cpu else None,
+            "db_cpu_ms_per_request": round(cpu["db"] * 1000 / done, 2) if done and cpu and db_pid else None,
+            "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
             "rss_mb": {"first": after[0][1] if after else None, "last": rss[-1][1] if rss else None,
                        "max": max((m for _, m in rss), default=None), "slope_mb_per_min": slope},
             "rss_samples": rss, "error_details": details[:20]}
@@ -181,14 +235,18 @@ async def _load(url: str, token: str, clients: int, warmup: float, seconds: floa
 
 def _write(res: dict[str, Any], cmd: str, load_before: str, load_after: str) -> None:
     r = res
+    block = "load" if r["backend"] == "SQLite" else "load-postgres"
+    how = "`jiancha serve`" if r["serve"] else "`uvicorn server.main:app`"
+    title = "" if block == "load" else f" on PostgreSQL, {r['workers']} web workers"
     samples = ", ".join(f"{t:.0f}s {m:.0f}" for t, m in r["rss_samples"][:: max(1, len(r["rss_samples"]) // 12)])
     errs = sum(r["errors"].values())
-    body = f"""<!-- load:start -->
-## Web API load (eval/tasks/load.py) — {dt.date.today().isoformat()}
+    body = f"""<!-- {block}:start -->
+## Web API load{title} (eval/tasks/load.py) — {dt.date.today().isoformat()}
 
 Command: `{cmd}`
 
-Server: `uvicorn server.main:app` ({r['workers']} worker process) on 127.0.0.1, fresh SQLite data dir; each request
+Server: {how} ({r['workers']} worker process{'es' if r['workers'] > 1 else ''}) on 127.0.0.1, fresh data dir and
+{r['backend']} database; each request
 checks the sample case (three documents as JSON texts) and stores it with its findings and an audit row.
 Clients: {r['clients']} concurrent keep-alive connections (asyncio + httpx) in a second process on the same machine.
 
@@ -198,11 +256,16 @@ Clients: {r['clients']} concurrent keep-alive connections (asyncio + httpx) in a
 
 Server RSS (MB): after warm-up {r['rss_mb']['first']}, end {r['rss_mb']['last']}, max {r['rss_mb']['max']};
 slope after warm-up {r['rss_mb']['slope_mb_per_min']} MB/min. Samples: {samples}.
+CPU per request (sizing; load-independent, unlike req/s): server processes {r['server_cpu_ms_per_request']} ms{
+    f", PostgreSQL {r['db_cpu_ms_per_request']} ms" if r.get('db_cpu_ms_per_request') is not None else ''}.{
+    f" Database after the run: {r['db_mb']} MB ({r['db_audit_rows']} audit rows; the repeated sample is stored"
+    f" {r['db_cases']}×), one stored check's documents + report {r['db_kb_per_case']} kB (compressed)."
+    if r.get('db_cases') else ''}
 
 Machine load: before `{load_before}`; after `{load_after}` (2 cores shared with other jobs when measured;
-rerun idle with `python -m eval load --seconds 600 --write` for the 10-minute memory-flatness number).
-<!-- load:end -->"""
-    replace_block(RESULTS, "load", body)
+rerun idle with `--seconds 600` for the 10-minute memory-flatness number).
+<!-- {block}:end -->"""
+    replace_block(RESULTS, block, body)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -210,15 +273,32 @@ def run(args: argparse.Namespace) -> int:
         return run_abuse(args)
     load_before = _uptime()
     tmp = Path(tempfile.mkdtemp(prefix="jiancha-load-"))
-    proc, url, tokens = _start_server(tmp, args.workers)
+    pg = None
+    db_url = args.database_url
+    if args.postgres:
+        from eval.pgserver import LoopbackPostgres
+
+        pg = LoopbackPostgres().start()
+        db_url = pg.create_database("load")
     try:
-        res = asyncio.run(_load(url, tokens[0], args.clients, args.warmup, args.seconds, proc.pid, args.sample))
-    finally:
-        proc.terminate()
+        proc, url, tokens = _start_server(tmp, args.workers, database_url=db_url, serve=args.serve)
         try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            res = asyncio.run(_load(url, tokens[0], args.clients, args.warmup, args.seconds, proc.pid,
+                                    args.sample, db_pid=pg.pid() if pg else None))
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if pg is not None:
+            res.update(_pg_size(pg))
+    finally:
+        if pg is not None:
+            pg.stop()
+    res["backend"] = "SQLite" if not db_url or db_url.startswith("sqlite") else (
+        "PostgreSQL (loopback, started by the task)" if pg else "PostgreSQL")
+    res["serve"] = args.serve
     if res["errors"]:
         log = (tmp / "server.log").read_text(errors="replace")
         print(f"errors: server log kept in {tmp / 'server.log'}; its end:\n{log[-4000:]}")
@@ -228,7 +308,9 @@ def run(args: argparse.Namespace) -> int:
     load_after = _uptime()
     cmd = "python -m eval load " + " ".join(
         a for a in (f"--seconds {args.seconds:g}", f"--clients {args.clients}" if args.clients != 16 else "",
-                    f"--workers {args.workers}" if args.workers != 1 else "", "--write" if args.write else "") if a)
+                    f"--workers {args.workers}" if args.workers != 1 else "", "--postgres" if args.postgres else "",
+                    "--database-url …" if args.database_url else "", "--serve" if args.serve else "",
+                    "--write" if args.write else "") if a)
     out = {k: v for k, v in res.items() if k not in ("rss_samples", "error_details")}
     for d in res["error_details"]:
         print("error:", d)

@@ -1,4 +1,5 @@
-"""Batch state in SQL tables (SQLAlchemy Core on ``metadata``; SQLite file by default).
+"""Batch state in SQL tables (SQLAlchemy Core on ``metadata``; SQLite file by default, PostgreSQL
+through a ``postgresql+psycopg://`` URL; which process runs a batch: ``models.batch.claims``).
 
 Exactly-once bookkeeping: one ``batch_items`` row per (batch_id, source) — the unique key — made
 when the batch is created (and topped up on resume, for cases added since). A case's result, its
@@ -155,7 +156,20 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # a server database (PostgreSQL): each web worker's batch thread and its requests share the pool
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+TABLES_LOCK_KEY = 0x6A630002  # PostgreSQL advisory lock id held while creating the tables
+
+
+def create_tables(engine: Engine) -> None:
+    """Create the missing batch tables. On PostgreSQL under a transaction-level advisory lock:
+    web workers (or hosts) starting together would otherwise race on the same CREATE TABLE."""
+    with engine.begin() as c:
+        if c.dialect.name == "postgresql":
+            c.exec_driver_sql(f"SELECT pg_advisory_xact_lock({TABLES_LOCK_KEY})")
+        metadata.create_all(c)
 
 
 def _iso(t: dt.datetime | None) -> str | None:
@@ -168,7 +182,7 @@ class BatchStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        metadata.create_all(self.engine)
+        create_tables(self.engine)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -22,6 +22,9 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 from tests.test_server_helpers import DOC_NAMES, PASSWORD, SAMPLE, batch_zip  # noqa: E402
 
+# every test here runs on SQLite (one server process) and on PostgreSQL (two) — tests/conftest.py
+pytestmark = pytest.mark.usefixtures("db_backend")
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(__file__).resolve().parent / "screenshots"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -35,9 +38,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, db_backend, request):
     data = tmp_path_factory.mktemp("e2e")
     env = {**os.environ, "JIANCHA_DATA_DIR": str(data), "PYTHONPATH": str(ROOT)}
+    # on PostgreSQL: two web worker processes sharing the database (sessions, CSRF, throttle, batches)
+    workers = ["--workers", "2"] if db_backend == "postgres" else []
+    if db_backend == "postgres":
+        env["JIANCHA_DATABASE_URL"] = request.getfixturevalue("postgres").create_database()
     cli = [sys.executable, "-m", "models.cli"]
     subprocess.run([*cli, "user", "add", "wang", "--role", "承办检察官", "--department", "第一检察部",
                     "--name", "王检察官", "--password", PASSWORD], env=env, cwd=ROOT, check=True,
@@ -56,7 +63,7 @@ def server(tmp_path_factory):
     port = _free_port()
     log = open(data / "server.log", "wb")  # noqa: SIM115 - closed in teardown
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.main:app", "--host", "127.0.0.1",
-                             "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+                             "--port", str(port), *workers], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     import httpx
 
