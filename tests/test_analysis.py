@@ -68,8 +68,11 @@ BATCH = [
 ]
 
 
+pytestmark = pytest.mark.usefixtures("db_backend")
+
+
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(tmp_path_factory, db_backend):
     from knowledge.settings import Settings
     from models.batch import store as bs
     from server.app import create_app

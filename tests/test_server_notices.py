@@ -16,8 +16,11 @@ from tests.test_server_helpers import login, make_users, sample_files
 CASE_NO = "（2014）西刑初字第10号"
 
 
+pytestmark = pytest.mark.usefixtures("db_backend")
+
+
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(tmp_path_factory, db_backend):
     from knowledge.settings import Settings
     from server.app import create_app
 
