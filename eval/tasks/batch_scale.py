@@ -17,6 +17,7 @@ import argparse
 import datetime as dt
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
@@ -41,6 +42,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--work", default="", help="work folder (default eval/out/batch-scale-N; the cases are reused)")
     p.add_argument("--compare", default="", metavar="REF", help="compare the reports with those of commit REF")
+    p.add_argument("--tree", default="", help="run `jiancha batch` from this source tree (e.g. an older commit's "
+                   "`git archive`) instead of this one")
+    p.add_argument("--fill-by-cycle", action="store_true",
+                   help="before running, record every pending case of an interrupted earlier run of the same folder "
+                        "by copying the recorded result of the case it was cycled from (see fill_by_cycle)")
     p.add_argument("--no-write", action="store_true", help="do not update eval/RESULTS.md")
 
 
@@ -72,6 +78,54 @@ def _kib(pid: int, field: str) -> int:
     except OSError:
         pass
     return 0
+
+
+def _cpu_s(pid: int) -> float:
+    """user + system CPU seconds of one process (not its children)."""
+    try:
+        f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def fill_by_cycle(db: Path, n_rows: int) -> dict[str, Any]:
+    """Complete an interrupted run without running the remaining cases: case i of the folder is a
+    copy of generated case ``i % n_rows`` (``build_cases``), and the check is deterministic, so its
+    result is the recorded result of case ``i % n_rows`` with its own source and name. Checked on
+    the cases the interrupted run did compute (every one with i ≥ n_rows must equal its copy, timings
+    aside); the pending ones are then recorded through ``BatchStore.record_many``, the product's
+    own path. Used only to measure the parent's memory when exporting 100k results on a machine
+    too loaded to check 100k cases in the time available: say so next to the figure."""
+    from models.batch import BatchStore
+
+    store = BatchStore(f"sqlite:///{db}")
+    bid = store.batches_in(("running", "done", "queued", "cancelled", "failed"))[0]
+    base: dict[int, dict[str, Any]] = {}
+    checked = differ = 0
+    for i, r in enumerate(store.iter_results(bid, with_pending=True)):
+        if r["status"] == "pending":
+            continue
+        r = {k: v for k, v in r.items() if k not in ("status", "timings_ms")}
+        if i < n_rows:
+            base[i] = r
+        elif i % n_rows in base:
+            checked += 1
+            want = dict(base[i % n_rows], source=r["source"], name=r["name"])
+            differ += want != r
+    filled = 0
+    buf: list[dict[str, Any]] = []
+    for i, r in enumerate(store.iter_results(bid, with_pending=True)):
+        if r["status"] != "pending":
+            continue
+        src = base[i % n_rows]
+        buf.append(dict(src, source=r["source"], name=r["name"], timings_ms={"total": 0.0}))
+        if len(buf) >= 500:
+            filled += sum(store.record_many(bid, buf))
+            buf = []
+    filled += sum(store.record_many(bid, buf))
+    store.dispose()
+    return {"computed_copies_checked": checked, "computed_copies_differing": differ, "filled": filled}
 
 
 def _old_report(ref: str, tmp: Path) -> Any:
@@ -154,22 +208,34 @@ def run(args: argparse.Namespace) -> int:
     print(f"{n} cases in {src} ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
     outs = {fmt: work / f"report.{fmt}" for fmt in ("xlsx", "html", "jsonl")}
     db = work / "batch.sqlite"
-    for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), *outs.values()):
+    fill = None
+    if args.fill_by_cycle:
+        from eval.datasets import load_generated
+
+        fill = fill_by_cycle(db, len(load_generated("dev")))
+        print(json.dumps(fill), file=sys.stderr)
+    else:
+        for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+            p.unlink(missing_ok=True)
+    for p in outs.values():
         p.unlink(missing_ok=True)
+    tree = Path(args.tree).resolve() if args.tree else ROOT
     cmd = [sys.executable, "-m", "models.cli", "batch", str(src), "--db", str(db), "--workers", str(args.workers),
            "--quiet"]
     for p in outs.values():
         cmd += ["--out", str(p)]
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
+    cpu = 0.0
     samples: list[tuple[float, int]] = []
     while proc.poll() is None:
         hwm = _kib(proc.pid, "VmHWM")
         peak = max(peak, hwm)
+        cpu = max(cpu, _cpu_s(proc.pid))
         samples.append((round(time.perf_counter() - t0, 1), _kib(proc.pid, "VmRSS")))
-        time.sleep(0.25)
+        time.sleep(0.1)
     wall = time.perf_counter() - t0
     ended = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     so, se = proc.communicate()
@@ -187,11 +253,13 @@ def run(args: argparse.Namespace) -> int:
     report_s = (ended - dt.datetime.fromisoformat(finished)).total_seconds()
     res: dict[str, Any] = {
         "command": f"python -m eval batch-scale --cases {args.cases} --workers {args.workers}"
-                   + (f" --compare {args.compare}" if args.compare else ""),
+                   + (f" --compare {args.compare}" if args.compare else "")
+                   + (f" --tree {args.tree}" if args.tree else "") + (" --fill-by-cycle" if args.fill_by_cycle else ""),
         "date": dt.date.today().isoformat(), "cases": n, "workers": args.workers, "status": status,
         "wall_s": round(wall, 1), "engine_s": round(engine_s, 1), "reports_s": round(report_s, 1),
         "cases_per_s_engine": round(n / engine_s, 1) if engine_s else None,
-        "parent_peak_rss_mib": round(peak / 1024, 1),
+        "parent_peak_rss_mib": round(peak / 1024, 1), "parent_cpu_s": round(cpu, 1),
+        "tree": str(tree) if args.tree else "", "fill_by_cycle": fill,
         "parent_rss_mib_samples": [(t, round(k / 1024)) for t, k in samples[:: max(1, len(samples) // 12)]],
         "load_before": " ".join(load_before), "load_after": " ".join(load_after),
         "report_mib": {k: round(p.stat().st_size / 2**20, 1) for k, p in outs.items()},
@@ -228,14 +296,15 @@ def _write(r: dict[str, Any]) -> None:
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
     m = state_re.search(text)
     state: dict[str, Any] = json.loads(m.group(1)) if m else {}
-    state[str(r["cases"])] = r
+    state[f"{r['cases']}{' ' + r['tree'] if r.get('tree') else ''}{' fill' if r.get('fill_by_cycle') else ''}"] = r
     rows = []
-    for key in sorted(state, key=int):
+    for key in sorted(state, key=lambda k: (int(k.split()[0]), k)):
         x = state[key]
         cmp = x.get("compare")
         same = (f"{cmp['ref']}: JSONL {cmp['jsonl']}, HTML {cmp['html']}, Excel {cmp['xlsx']}" if cmp else "—")
-        rows.append(f"| {x['cases']} | {x['workers']} | {x['cases_per_s_engine']} ({x['engine_s']} s) | {x['reports_s']} s "
-                    f"| {x['wall_s']} s | **{x['parent_peak_rss_mib']} MiB** | {x['load_before']} → {x['load_after']} "
+        how = (f" (code: {x['tree']})" if x.get("tree") else "") + (" (filled by cycle, see below)" if x.get("fill_by_cycle") else "")
+        rows.append(f"| {x['cases']}{how} | {x['workers']} | {x['cases_per_s_engine']} ({x['engine_s']} s) | {x['reports_s']} s "
+                    f"| {x['wall_s']} s | **{x['parent_peak_rss_mib']} MiB** | {x.get('parent_cpu_s', '—')} s | {x['load_before']} → {x['load_after']} "
                     f"| {x['date']} | {same} |")
     slim = {k: {kk: vv for kk, vv in v.items() if kk != "parent_rss_mib_samples"} for k, v in state.items()}
     body = f"""<!-- batch-scale:start -->
@@ -247,8 +316,8 @@ built once under eval/out/ from the generated dev cases, cycled). `jiancha batch
 workers are separate processes). The machine has 2 cores shared by ~8 sessions: the load average
 is given; the speed figures want an idle re-run.
 
-| cases | workers | cases/s (batch start → end) | reports (3 formats) | wall | parent peak RSS | load (1/5/15 min) before → after | date | reports vs. commit |
-|---|---|---|---|---|---|---|---|---|
+| cases | workers | cases/s (batch start → end) | reports (3 formats) | wall | parent peak RSS | parent CPU | load (1/5/15 min) before → after | date | reports vs. commit |
+|---|---|---|---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 <!-- batch-scale-state {json.dumps(slim, ensure_ascii=False)} -->
 <!-- batch-scale:end -->"""
