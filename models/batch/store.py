@@ -2,8 +2,9 @@
 
 Exactly-once bookkeeping: one ``batch_items`` row per (batch_id, source) — the unique key — made
 when the batch is created (and topped up on resume, for cases added since). A case's result, its
-findings and its status change are written in ONE transaction, guarded by ``status = 'pending'``,
-so a process killed at any moment leaves each case either untouched (pending, run again on
+findings and its status change are written in the same transaction, guarded by
+``status = 'pending'``; the engine records a group of cases per transaction (``record_many``), so a
+process killed at any moment leaves each case of a group either untouched (pending, run again on
 resume) or completely recorded; never half-written, never recorded twice.
 """
 
