@@ -201,7 +201,7 @@ def compare_reports(new: dict[str, Path], old: dict[str, Path]) -> dict[str, Any
 
 
 def run(args: argparse.Namespace) -> int:
-    work = Path(args.work) if args.work else ROOT / "eval" / "out" / f"batch-scale-{args.cases}"
+    work = Path(args.work).resolve() if args.work else ROOT / "eval" / "out" / f"batch-scale-{args.cases}"
     src = work / "cases"
     t0 = time.perf_counter()
     n = build_cases(src, args.cases)
