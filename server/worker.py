@@ -210,7 +210,7 @@ class BatchWorker:
         if fmt not in FORMATS:
             raise BadInput(f"不支持的报告格式：{fmt}（可选：xlsx、html、jsonl）")
         st = self.status(batch_id)
-        results = self.store.results(batch_id, limit=None, with_pending=True)
+        results = lambda: self.store.iter_results(batch_id, with_pending=True)  # noqa: E731 - streamed per pass
         return export(results, self.data_dir / "batches" / batch_id / f"report.{fmt}", st)
 
     def wait(self, batch_id: str, timeout: float = 60.0) -> dict[str, Any]:

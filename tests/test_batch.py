@@ -212,6 +212,50 @@ def test_pool_run_equals_inline(cases_dir: Path, tmp_path: Path, reference: list
     assert _norm(store.results(bid, limit=None)) == _norm(reference)
 
 
+def test_grouped_recording_is_all_or_nothing(cases_dir: Path, tmp_path: Path, reference: list[dict]) -> None:
+    """record_many: one transaction per group; a group that fails midway leaves every case of it
+    pending (none half-recorded), duplicates inside a group and across groups are refused."""
+    store = _store(tmp_path)
+    bid, _ = open_batch(store, cases_dir)
+    by_source = {r["source"]: {k: v for k, v in r.items() if k != "status"} for r in reference}
+    first = [by_source[c.key] for c in store.pending(bid)[:3]]
+    broken = dict(first[2], findings=[{"severity": "error"}])  # no rule_id: the findings insert fails
+    with pytest.raises(KeyError):
+        store.record_many(bid, [first[0], first[1], broken])
+    assert store.counts(bid) == {"pending": 8, "done": 0, "failed": 0} and store.finding_rows(bid) == 0
+    assert store.record_many(bid, [first[0], first[1], first[0]]) == [True, True, False]
+    assert store.record_many(bid, first) == [False, False, True]
+    assert store.counts(bid)["pending"] == 5
+    assert store.finding_rows(bid) == sum(len(r["findings"]) for r in first)
+    # paging the pending cases and the results gives the same as reading them whole
+    assert [c.key for c in store.iter_pending(bid, page=2)] == [c.key for c in store.pending(bid)]
+    assert list(store.iter_results(bid, with_pending=True, page=3)) == store.results(bid, limit=None,
+                                                                                     with_pending=True)
+
+
+def test_streamed_export_equals_in_memory(reference: list[dict], tmp_path: Path) -> None:
+    """A report streamed from a callable (read once per pass) is the same file as from a list."""
+    from openpyxl import load_workbook
+
+    info = {"id": "b1", "name": "批"}
+    passes = []
+
+    def again():
+        passes.append(1)
+        return iter(reference)
+
+    for fmt in ("html", "jsonl"):
+        a = export(reference, tmp_path / f"a.{fmt}", info).read_bytes()
+        assert export(again, tmp_path / f"b.{fmt}", info).read_bytes() == a
+        assert export(iter(reference), tmp_path / f"c.{fmt}", info).read_bytes() == a  # a one-shot iterator
+    a = load_workbook(export(reference, tmp_path / "a.xlsx", info))
+    b = load_workbook(export(again, tmp_path / "b.xlsx", info))
+    for name in a.sheetnames:
+        assert [[c.value for c in row] for row in a[name].iter_rows()] == \
+               [[c.value for c in row] for row in b[name].iter_rows()]
+    assert len(passes) == 3 + 1 + 2  # html: summary, list, details; jsonl: one; xlsx: summary, rows
+
+
 # --------------------------------------------------------------------------- reports
 
 

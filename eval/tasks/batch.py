@@ -40,7 +40,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep", default="", help="keep the work folder here instead of a temp dir")
     p.add_argument("--reference-only", action="store_true",
                    help="only the uninterrupted run (throughput at scale, e.g. --cases 10000); "
-                        "written to its own RESULTS block (batch-scale)")
+                        "written to its own RESULTS block (batch-timelines)")
 
 
 def build_cases(dest: Path, n: int, split: str = "dev") -> int:
@@ -275,7 +275,7 @@ def _reference_only(args: argparse.Namespace, n: int, ref: dict[str, Any], db: P
     print(json.dumps(res, ensure_ascii=False, indent=1))
     ok = ref["items"] == n and ref["distinct"] == n and ref["status"].get("done", 0) == n and facts == n
     if not args.no_write:
-        replace_block(RESULTS, "batch-scale", f"""<!-- batch-scale:start -->
+        replace_block(RESULTS, "batch-timelines", f"""<!-- batch-timelines:start -->
 ## Batch review at scale, with case timelines and analysis facts (eval/tasks/batch.py) — {res['date']}
 
 Command: `{res['command']}` (one uninterrupted `jiancha batch … --workers {args.workers}`; cases beyond the
@@ -293,5 +293,5 @@ sessions: a loaded machine).
 | cases/s (batch start to end) | {res['cases_per_s_engine']} ({res['engine_s']} s) |
 | cases/s (wall, incl. process start) | {res['cases_per_s_wall']} ({res['wall_s']} s) |
 | verdict | {'PASS' if ok else 'FAIL'} |
-<!-- batch-scale:end -->""")
+<!-- batch-timelines:end -->""")
     return 0 if ok else 1

@@ -47,9 +47,21 @@ def _data() -> dict:
     return json.loads((HERE / "charges.json").read_text(encoding="utf-8"))
 
 
+_FORMS_VERSION = "1"  # bump when _build_forms changes
+
+
 @lru_cache(maxsize=1)
 def _forms() -> dict[str, tuple[str, str]]:
-    """Written form (without 罪) → (official name, kind). Official names win over everything."""
+    """Written form (without 罪) → (official name, kind). Official names win over everything.
+
+    Built once per version of the data files and kept in the data dir's cache (knowledge.artifact)."""
+    from knowledge.artifact import cached_from_files
+
+    return cached_from_files("charges", [HERE / "charges.json", HERE / "parts.json.gz"], _FORMS_VERSION,
+                             _build_forms)
+
+
+def _build_forms() -> dict[str, tuple[str, str]]:
     d = _data()
     forms: dict[str, tuple[str, str]] = {}
     for k, v in d["colloquial"].items():

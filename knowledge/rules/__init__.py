@@ -20,7 +20,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from knowledge.yamlfile import SafeLoader
+from knowledge.yamlfile import SafeLoader, load_yaml_cached
 
 RULES_DIR = Path(__file__).resolve().parent
 EXAMPLES_DIR = RULES_DIR / "examples"
@@ -166,7 +166,7 @@ def load_file(path: Path) -> tuple[list[Rule], list[RuleProblem]]:
     problems: list[RuleProblem] = []
     name = str(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 - safe loader subclass
+        data = load_yaml_cached(path, _LineLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark else 0

@@ -1,11 +1,17 @@
-"""Running a batch: each pending case through ``models.pipeline``, in a process pool, results
-recorded one by one (see ``store`` for the exactly-once rule)."""
+"""Running a batch: each pending case through ``models.pipeline``, in a process pool.
+
+The parent stays flat at any batch size: pending cases are read from the store a page at a time,
+sent to the pool in chunks (one task per ``CHUNK`` cases, a bounded number in flight), and results
+are recorded in groups, one transaction per group (``BatchStore.record_many``; see ``store`` for
+the exactly-once rule: a group is committed whole or, if the process dies first, not at all).
+"""
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -14,11 +20,14 @@ from typing import Any
 from models.errors import BadInput
 
 from .discover import CaseSource, discover, load_source
-from .store import BatchStore
+from .store import BatchStore, utcnow
 
 Progress = Callable[[dict[str, Any]], None]
 
 DEFAULT_WORKERS = 2
+CHUNK = 8  # cases per pool task: fewer round trips through the executor's queues
+FLUSH_N = 64  # results per recording transaction …
+FLUSH_S = 0.5  # … or after this many seconds, whichever comes first
 
 
 def check_source(root: str | Path, case: CaseSource) -> dict[str, Any]:
@@ -70,6 +79,11 @@ def check_source(root: str | Path, case: CaseSource) -> dict[str, Any]:
     return out
 
 
+def check_sources(root: str | Path, cases: list[CaseSource]) -> list[dict[str, Any]]:
+    """``check_source`` over a chunk of cases (one pool task)."""
+    return [check_source(root, cs) for cs in cases]
+
+
 def _ms(a: float, b: float) -> float:
     return round((b - a) * 1000, 3)
 
@@ -118,9 +132,10 @@ def run_batch(store: BatchStore, batch_id: str, workers: int = DEFAULT_WORKERS,
               progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> str:
     """Run the pending cases of a batch; returns the batch's final state.
 
-    ``progress`` gets the store's status-like counters after each case; ``should_stop`` is polled
-    between cases: when it answers True the run stops early and the batch keeps its state
-    (the caller decides: cancelled, or left running to be resumed).
+    ``progress`` gets the store's status-like counters after each recorded case; ``should_stop`` is
+    polled between cases (inline) or chunks (pool): when it answers True the run records what it
+    has, stops early and the batch keeps its state (the caller decides: cancelled, or left running
+    to be resumed).
     """
     row = store.batch_row(batch_id)
     if row is None:
@@ -128,73 +143,104 @@ def run_batch(store: BatchStore, batch_id: str, workers: int = DEFAULT_WORKERS,
     root = Path(row["source"])
     if row["state"] != "running":  # the web worker claims (queued → running) before calling
         store.set_state(batch_id, "running")
-    todo = store.pending(batch_id)
-    if todo and not root.exists():
+    counts = store.counts(batch_id)
+    if counts["pending"] and not root.exists():
         store.set_state(batch_id, "failed", error=f"批次的输入{root.name}已不存在")
         return "failed"
-    counts = store.counts(batch_id)
     stop = should_stop or (lambda: False)
 
-    def _done(result: dict[str, Any]) -> None:
-        if store.record(batch_id, result):
-            counts["done" if not result.get("error") else "failed"] += 1
-            counts["pending"] -= 1
-        if progress:
-            progress({**counts, "total": row["total"], "last": result})
+    def _record(results: list[dict[str, Any]], at: list[Any]) -> None:
+        for result, ok in zip(results, store.record_many(batch_id, results, at), strict=True):
+            if ok:
+                counts["done" if not result.get("error") else "failed"] += 1
+                counts["pending"] -= 1
+            if progress:
+                progress({**counts, "total": row["total"], "last": result})
 
     if progress:
         progress({**counts, "total": row["total"], "last": None})
+    todo = store.iter_pending(batch_id)
     stopped = False
-    if workers <= 1 or len(todo) <= 1:
+    if workers <= 1 or counts["pending"] <= 1:
         for cs in todo:
             if stop():
                 stopped = True
                 break
-            _done(check_source(root, cs))
+            _record([check_source(root, cs)], [utcnow()])
     else:
-        stopped = _run_pool(root, todo, workers, _done, stop)
+        stopped = _run_pool(root, todo, workers, _Recorder(_record), stop)
     if stopped:
         return store.batch_row(batch_id)["state"]
     store.set_state(batch_id, "done", only_from=("running",))
     return store.batch_row(batch_id)["state"]
 
 
-def _run_pool(root: Path, todo: list[CaseSource], workers: int, done: Callable[[dict[str, Any]], None],
+class _Recorder:
+    """Buffers results and records them ``FLUSH_N`` at a time or every ``FLUSH_S`` seconds."""
+
+    def __init__(self, record: Callable[[list[dict[str, Any]], list[Any]], None]) -> None:
+        self._record = record
+        self._buf: list[dict[str, Any]] = []
+        self._at: list[Any] = []
+        self._last = time.monotonic()
+
+    def add(self, result: dict[str, Any]) -> None:
+        self._buf.append(result)
+        self._at.append(utcnow())
+        if len(self._buf) >= FLUSH_N or time.monotonic() - self._last >= FLUSH_S:
+            self.flush()
+
+    def flush(self) -> None:
+        self._last = time.monotonic()
+        if self._buf:
+            buf, at = self._buf, self._at
+            self._buf, self._at = [], []
+            self._record(buf, at)
+
+
+def _failed(cs: CaseSource, why: str) -> dict[str, Any]:
+    return {"source": cs.key, "name": cs.name, "case_id": None, "grade": None,
+            "counts": {"error": 0, "warning": 0, "info": 0}, "findings": [],
+            "timings_ms": {}, "error": f"内部错误：处理进程异常退出（{why}）"}
+
+
+def _run_pool(root: Path, todo: Iterator[CaseSource], workers: int, rec: _Recorder,
               stop: Callable[[], bool]) -> bool:
-    """Keep at most 2×workers cases in flight (so a stop or a kill loses little work)."""
+    """Keep at most 2×workers chunks in flight (so a stop or a kill loses little work)."""
     ex = _pool(workers)
-    it = iter(todo)
-    running: dict[Future, CaseSource] = {}
+    running: dict[Future, list[CaseSource]] = {}
     try:
         while True:
             while len(running) < 2 * workers and not stop():
-                cs = next(it, None)
-                if cs is None:
+                chunk = list(itertools.islice(todo, CHUNK))
+                if not chunk:
                     break
-                running[ex.submit(check_source, str(root), cs)] = cs
+                running[ex.submit(check_sources, str(root), chunk)] = chunk
             if not running:
+                rec.flush()
                 return stop()
-            finished, _ = wait(list(running), timeout=0.5, return_when=FIRST_COMPLETED)
+            finished, _ = wait(list(running), timeout=FLUSH_S, return_when=FIRST_COMPLETED)
             broken = False
             for fut in finished:
-                cs = running.pop(fut)
+                chunk = running.pop(fut)
                 try:
-                    res = fut.result()
+                    results = fut.result()
                 except Exception as e:  # noqa: BLE001 - a worker process died (OOM, crash)
                     broken = broken or isinstance(e, BrokenProcessPool)
-                    res = {"source": cs.key, "name": cs.name, "case_id": None, "grade": None,
-                           "counts": {"error": 0, "warning": 0, "info": 0}, "findings": [],
-                           "timings_ms": {}, "error": f"内部错误：处理进程异常退出（{type(e).__name__}）"}
-                done(res)
-            if broken:  # every case in flight was recorded as failed above; start a fresh pool
-                for fut, cs in list(running.items()):
+                    results = [_failed(cs, type(e).__name__) for cs in chunk]
+                for res in results:
+                    rec.add(res)
+            if broken:  # every case in flight is recorded as failed; start a fresh pool
+                for fut, chunk in list(running.items()):
                     running.pop(fut)
-                    done({"source": cs.key, "name": cs.name, "case_id": None, "grade": None,
-                          "counts": {"error": 0, "warning": 0, "info": 0}, "findings": [],
-                          "timings_ms": {}, "error": "内部错误：处理进程异常退出（BrokenProcessPool）"})
+                    for cs in chunk:
+                        rec.add(_failed(cs, "BrokenProcessPool"))
                 ex.shutdown(wait=False, cancel_futures=True)
                 ex = _pool(workers)
+            if not finished:
+                rec.flush()  # nothing new for a while: record what is buffered
             if stop() and not running:
+                rec.flush()
                 return True
     finally:
         ex.shutdown(wait=False, cancel_futures=True)

@@ -3,8 +3,9 @@ through a ``postgresql+psycopg://`` URL; which process runs a batch: ``models.ba
 
 Exactly-once bookkeeping: one ``batch_items`` row per (batch_id, source) — the unique key — made
 when the batch is created (and topped up on resume, for cases added since). A case's result, its
-findings and its status change are written in ONE transaction, guarded by ``status = 'pending'``,
-so a process killed at any moment leaves each case either untouched (pending, run again on
+findings and its status change are written in the same transaction, guarded by
+``status = 'pending'``; the engine records a group of cases per transaction (``record_many``), so a
+process killed at any moment leaves each case of a group either untouched (pending, run again on
 resume) or completely recorded; never half-written, never recorded twice.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +173,16 @@ def create_tables(engine: Engine) -> None:
         metadata.create_all(c)
 
 
+def _result(r: Any) -> dict[str, Any]:
+    if r["result"]:
+        d = json.loads(r["result"])
+    else:
+        d = {"case_id": None, "source": r["source"], "name": r["name"], "grade": None,
+             "counts": {"error": 0, "warning": 0, "info": 0}, "findings": [], "error": None}
+    d["status"] = r["status"]
+    return d
+
+
 def _iso(t: dt.datetime | None) -> str | None:
     return t.replace(microsecond=0).isoformat() + "Z" if t else None
 
@@ -208,19 +219,30 @@ class BatchStore:
             return self._insert_items(c, batch_id, cases)
 
     @staticmethod
-    def _insert_items(c: Connection, batch_id: str, cases: Iterable[CaseSource]) -> int:
+    def _insert_items(c: Connection, batch_id: str, cases: Iterable[CaseSource], chunk: int = 5000) -> int:
+        """Insert in chunks of ``chunk`` rows: 100k cases never sit in memory as one list of row dicts."""
         have = set(c.execute(select(items.c.source).where(items.c.batch_id == batch_id)).scalars())
-        seq0 = c.execute(select(func.coalesce(func.max(items.c.seq), -1))
-                         .where(items.c.batch_id == batch_id)).scalar_one() + 1
-        rows = [{"batch_id": batch_id, "seq": seq0 + i, "source": cs.key, "name": cs.name,
-                 "members": json.dumps(list(cs.members), ensure_ascii=False), "status": "pending"}
-                for i, cs in enumerate(cs for cs in cases if cs.key not in have)]
+        seq = c.execute(select(func.coalesce(func.max(items.c.seq), -1))
+                        .where(items.c.batch_id == batch_id)).scalar_one() + 1
+        added = 0
+        rows: list[dict[str, Any]] = []
+        for cs in cases:
+            if cs.key in have:
+                continue
+            rows.append({"batch_id": batch_id, "seq": seq, "source": cs.key, "name": cs.name,
+                         "members": json.dumps(list(cs.members), ensure_ascii=False), "status": "pending"})
+            seq += 1
+            if len(rows) >= chunk:
+                c.execute(insert(items), rows)
+                added += len(rows)
+                rows = []
         if rows:
             c.execute(insert(items), rows)
+            added += len(rows)
         total = c.execute(select(func.count()).select_from(items)
                           .where(items.c.batch_id == batch_id)).scalar_one()
         c.execute(update(batches).where(batches.c.id == batch_id).values(total=total))
-        return len(rows)
+        return added
 
     def batch_row(self, batch_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as c:
@@ -271,42 +293,83 @@ class BatchStore:
     # ------------------------------------------------------------------ items
 
     def pending(self, batch_id: str) -> list[CaseSource]:
-        with self.engine.connect() as c:
-            rows = c.execute(select(items.c.source, items.c.name, items.c.members)
-                             .where(items.c.batch_id == batch_id, items.c.status == "pending")
-                             .order_by(items.c.seq)).all()
-        return [CaseSource(r.source, r.name, tuple(json.loads(r.members))) for r in rows]
+        return list(self.iter_pending(batch_id))
+
+    def iter_pending(self, batch_id: str, page: int = 2000) -> Iterator[CaseSource]:
+        """The pending cases in discovery order, read a page at a time (keyset on ``seq``): a batch of
+        100k cases is never one list in memory. Cases recorded while iterating are skipped when their
+        page has not been read yet; none is returned twice."""
+        last = -1
+        while True:
+            with self.engine.connect() as c:
+                rows = c.execute(select(items.c.seq, items.c.source, items.c.name, items.c.members)
+                                 .where(items.c.batch_id == batch_id, items.c.status == "pending",
+                                        items.c.seq > last)
+                                 .order_by(items.c.seq).limit(page)).all()
+            for r in rows:
+                yield CaseSource(r.source, r.name, tuple(json.loads(r.members)))
+            if len(rows) < page:
+                return
+            last = rows[-1].seq
 
     def record(self, batch_id: str, result: dict[str, Any]) -> bool:
         """Store one case's result with its status change, atomically; False if it was not pending."""
-        counts = result.get("counts") or {}
-        status = "failed" if result.get("error") else "done"
+        return self.record_many(batch_id, [result]) == [True]
+
+    def record_many(self, batch_id: str, results: list[dict[str, Any]],
+                    finished_at: list[dt.datetime] | None = None) -> list[bool]:
+        """Store several cases' results in ONE transaction (each with its findings and status change).
+
+        Each case is written only while its row is still ``pending`` (checked inside the
+        transaction), so a duplicate delivery is refused; the transaction commits all of them or,
+        when the process dies first, none (those cases stay pending and run again on resume).
+        Returns, per result, whether it was recorded. ``finished_at`` (per result; default now)
+        is when the parent received each result.
+        """
+        if not results:
+            return []
+        now = utcnow()
         with self.engine.begin() as c:
-            item_id = c.execute(select(items.c.id).where(
-                items.c.batch_id == batch_id, items.c.source == result["source"],
-                items.c.status == "pending")).scalar()
-            if item_id is None:
-                return False
-            n = c.execute(update(items).where(items.c.id == item_id, items.c.status == "pending").values(
-                status=status, case_id=result.get("case_id"), grade=result.get("grade"),
-                expert=result.get("expert"), charges=json.dumps(result.get("charges") or [], ensure_ascii=False),
-                court=result.get("court"), month=result.get("month"),
-                n_error=counts.get("error", 0), n_warning=counts.get("warning", 0), n_info=counts.get("info", 0),
-                ms=(result.get("timings_ms") or {}).get("total"),
-                result=json.dumps(result, ensure_ascii=False, default=str), error=result.get("error"),
-                finished_at=utcnow())).rowcount
-            if n != 1:  # pragma: no cover - guarded by the select in the same transaction
-                return False
-            rows = [{"item_id": item_id, "batch_id": batch_id, "rule_id": f["rule_id"], "severity": f["severity"],
-                     "message": f.get("message", ""), "defendant": f.get("defendant")}
-                    for f in result.get("findings") or []]
-            if rows:
-                c.execute(insert(findings), rows)
-            if result.get("facts"):
-                cols = set(facts.c.keys())
-                c.execute(insert(facts).values(item_id=item_id, batch_id=batch_id,
-                                               **{k: v for k, v in result["facts"].items() if k in cols}))
-        return True
+            wanted = [r["source"] for r in results]
+            ids: dict[str, int] = {}
+            for i in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
+                ids.update(c.execute(select(items.c.source, items.c.id).where(
+                    items.c.batch_id == batch_id, items.c.source.in_(wanted[i:i + 500]),
+                    items.c.status == "pending")).all())
+            out: list[bool] = []
+            frows: list[dict[str, Any]] = []
+            fact_rows: list[dict[str, Any]] = []
+            fact_cols = set(facts.c.keys())
+            for k, result in enumerate(results):
+                item_id = ids.pop(result["source"], None)  # pop: the same case twice in one call counts once
+                if item_id is None:
+                    out.append(False)
+                    continue
+                counts = result.get("counts") or {}
+                n = c.execute(update(items).where(items.c.id == item_id, items.c.status == "pending").values(
+                    status="failed" if result.get("error") else "done", case_id=result.get("case_id"),
+                    grade=result.get("grade"), expert=result.get("expert"),
+                    charges=json.dumps(result.get("charges") or [], ensure_ascii=False),
+                    court=result.get("court"), month=result.get("month"),
+                    n_error=counts.get("error", 0), n_warning=counts.get("warning", 0),
+                    n_info=counts.get("info", 0), ms=(result.get("timings_ms") or {}).get("total"),
+                    result=json.dumps(result, ensure_ascii=False, default=str), error=result.get("error"),
+                    finished_at=finished_at[k] if finished_at else now)).rowcount
+                if n != 1:  # pragma: no cover - guarded by the select in the same transaction
+                    out.append(False)
+                    continue
+                out.append(True)
+                frows.extend({"item_id": item_id, "batch_id": batch_id, "rule_id": f["rule_id"],
+                              "severity": f["severity"], "message": f.get("message", ""),
+                              "defendant": f.get("defendant")} for f in result.get("findings") or [])
+                if result.get("facts"):
+                    fact_rows.append({"item_id": item_id, "batch_id": batch_id,
+                                      **{k: v for k, v in result["facts"].items() if k in fact_cols}})
+            if frows:
+                c.execute(insert(findings), frows)
+            for row in fact_rows:  # one statement each: rows may carry different columns
+                c.execute(insert(facts).values(**row))
+        return out
 
     def counts(self, batch_id: str) -> dict[str, int]:
         with self.engine.connect() as c:
@@ -345,16 +408,23 @@ class BatchStore:
             q = q.limit(max(0, limit))
         with self.engine.connect() as c:
             rows = c.execute(q).mappings().all()
-        out = []
-        for r in rows:
-            if r["result"]:
-                d = json.loads(r["result"])
-            else:
-                d = {"case_id": None, "source": r["source"], "name": r["name"], "grade": None,
-                     "counts": {"error": 0, "warning": 0, "info": 0}, "findings": [], "error": None}
-            d["status"] = r["status"]
-            out.append(d)
-        return out
+        return [_result(r) for r in rows]
+
+    def iter_results(self, batch_id: str, with_pending: bool = False, page: int = 500) -> Iterator[dict[str, Any]]:
+        """Like ``results(limit=None)`` but read a page at a time (keyset on ``seq``), for reports over
+        batches of any size: the parent never holds every result at once."""
+        last = -1
+        while True:
+            q = select(items).where(items.c.batch_id == batch_id, items.c.seq > last)
+            if not with_pending:
+                q = q.where(items.c.status != "pending")
+            with self.engine.connect() as c:
+                rows = c.execute(q.order_by(items.c.seq).limit(page)).mappings().all()
+            for r in rows:
+                yield _result(r)
+            if len(rows) < page:
+                return
+            last = rows[-1]["seq"]
 
     def list_batches(self, owner: str | None = None) -> list[dict[str, Any]]:
         q = select(batches.c.id).order_by(batches.c.created_at.desc())

@@ -31,7 +31,7 @@ def batch(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条")] = False,
 ) -> None:
     """案件评查（每案必检）：批量核查已结案件，生成汇总报告（Excel / HTML / JSONL）。"""
-    from models.batch import FORMATS, BatchStore, default_db_url, export, open_batch, run_batch
+    from models.batch import FORMATS, BatchStore, default_db_url, export, open_batch, run_batch, summarize
     from models.errors import BadInput
 
     for o in out:
@@ -56,9 +56,11 @@ def batch(
                              f"待评查 {pending} 件\n")
         state = _run(store, batch_id, workers, quiet, run_batch)
         st = store.status(batch_id) or {}
-        results = store.results(batch_id, limit=None, with_pending=True)
+        # streamed from the database page by page (one pass per report, plus one for the summary)
+        results = lambda: store.iter_results(batch_id, with_pending=True)  # noqa: E731
+        summary = summarize(results()) if out else None
         for o in out:
-            export(results, o, st)
+            export(results, o, st, summary=summary)
     except BadInput as e:
         fail(f"输入有误：{e}")
         return
