@@ -17,6 +17,11 @@ from .discover import CaseSource, discover, load_source
 from .store import BatchStore
 
 Progress = Callable[[dict[str, Any]], None]
+Done = Callable[[dict[str, Any]], None]
+# Runs ``check_source`` over the cases, hands each result to ``done`` in this process (the one
+# writer), polls ``stop`` and returns True when it stopped early: the process pool (``_run_pool``)
+# or another engine (``models.batch.ray_engine.RayExecutor``).
+Executor = Callable[[Path, list[CaseSource], Done, Callable[[], bool]], bool]
 
 DEFAULT_WORKERS = 2
 
@@ -111,8 +116,11 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def run_batch(store: BatchStore, batch_id: str, workers: int = DEFAULT_WORKERS,
-              progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> str:
+              progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
+              executor: Executor | None = None) -> str:
     """Run the pending cases of a batch; returns the batch's final state.
+
+    ``executor`` runs the cases elsewhere (a Ray cluster); default: ``workers`` local processes.
 
     ``progress`` gets the store's status-like counters after each case; ``should_stop`` is polled
     between cases: when it answers True the run stops early and the batch keeps its state
@@ -141,7 +149,9 @@ def run_batch(store: BatchStore, batch_id: str, workers: int = DEFAULT_WORKERS,
     if progress:
         progress({**counts, "total": row["total"], "last": None})
     stopped = False
-    if workers <= 1 or len(todo) <= 1:
+    if executor is not None and todo:
+        stopped = executor(root, todo, _done, stop)
+    elif workers <= 1 or len(todo) <= 1:
         for cs in todo:
             if stop():
                 stopped = True
