@@ -53,12 +53,22 @@ def connect(address: str, *, num_cpus: int | None = None) -> Any:
     """Connect this process to the Ray cluster at ``address`` (``local``: start one on this machine
     with ``num_cpus`` CPUs); reuses a connection already made. Returns the ``ray`` module."""
     global _STARTED_HERE
+    if address == LOCAL:  # a one-run cluster binds loopback only (Ray's single-node mode; read on import)
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     try:
         import ray
     except ImportError as e:
         raise BadInput("未安装 Ray，无法在集群上评查；请安装 pip install 'jiancha[cluster]'") from e
     if ray.is_initialized():
         return ray
+    _reachable(address)
+    if address == LOCAL and os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] == "0":
+        try:  # ray was imported before the variable was set: same switch, read at call time
+            from ray._private import ray_constants
+
+            ray_constants.ENABLE_RAY_CLUSTER = False
+        except (ImportError, AttributeError):  # pragma: no cover - another Ray layout
+            pass
     kw: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING,
                           "runtime_env": {"env_vars": _settings_env()}}
     try:
@@ -70,6 +80,26 @@ def connect(address: str, *, num_cpus: int | None = None) -> Any:
         raise BadInput(f"无法连接 Ray 集群{address}（{type(e).__name__}: {str(e)[:160]}）") from e
     _STARTED_HERE = True
     return ray
+
+
+def _reachable(address: str) -> None:
+    """Fail fast on a ``host:port`` nobody answers on (Ray itself keeps retrying for a minute)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if address in (LOCAL, "auto"):
+        return
+    u = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = u.hostname, u.port
+    except ValueError:
+        raise BadInput(f"Ray 集群地址{address}格式有误（应为 主机:端口）") from None
+    if not host or not port:
+        raise BadInput(f"Ray 集群地址{address}格式有误（应为 主机:端口）")
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except OSError as e:
+        raise BadInput(f"无法连接 Ray 集群{address}（{e.strerror or type(e).__name__}）") from None
 
 
 def disconnect() -> None:
