@@ -144,3 +144,31 @@ def test_cli_unreachable_cluster_is_a_clear_error(tmp_path: Path, cases: Path) -
                        capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 2, r.stderr[-2000:]
     assert "无法连接 Ray 集群" in r.stderr
+
+
+def test_web_batch_worker_runs_on_ray_when_configured(ray_local, cases: Path, reference: list[dict],
+                                                       tmp_path: Path, monkeypatch) -> None:
+    from knowledge.settings import get_settings
+    from models.batch import ray_engine
+    from server.worker import BatchWorker
+
+    calls: list[int] = []
+    real = ray_engine.RayExecutor.__call__
+
+    def spy(self, root, todo, done, stop):  # noqa: ANN001, ANN202 - same signature
+        calls.append(len(todo))
+        return real(self, root, todo, done, stop)
+
+    monkeypatch.setattr(ray_engine.RayExecutor, "__call__", spy)
+    monkeypatch.setenv("JIANCHA_RAY_ADDRESS", LOCAL)
+    get_settings.cache_clear()
+    w = BatchWorker(f"sqlite:///{tmp_path / 'web.sqlite'}", tmp_path / "data", workers=2, poll_seconds=0.05)
+    try:
+        w.start()
+        bid = w.submit(cases, "集群评查", owner="alice", department=None)
+        st = w.wait(bid, timeout=300)
+    finally:
+        w.stop()
+        get_settings.cache_clear()
+    assert calls == [24] and st["state"] == "done" and st["done"] == 24
+    assert _norm(w.results(bid, limit=None)) == _norm(reference)
