@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     batch_workers: int = 2
     batch_max_archive_members: int = 100_000
     batch_max_archive_bytes: int = 2 * 1024 * 1024 * 1024
+    # batch review on a Ray cluster (models/batch/ray_engine.py, extra jiancha[cluster]): the
+    # cluster's address (host:6379, ray://host:10001, or "local" for a one-machine cluster per run);
+    # None: the local process pool
+    ray_address: str | None = None
+    ray_chunk: int = 0  # cases per Ray task (0: about four tasks per cluster CPU, at most 16 cases)
+    ray_max_retries: int = 3  # Ray re-runs a task lost with its worker or node this many times
     # web app (server/): database (default: sqlite file jiancha.db in data_dir), session secret
     # (default: file secret_key in data_dir, generated on first start), upload limits
     database_url: str | None = None  # any SQLAlchemy URL, e.g. postgresql+psycopg://…

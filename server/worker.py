@@ -133,7 +133,10 @@ class BatchWorker:
                 self.store.set_state(bid, "failed", only_from=("running",),
                                      error=f"无法读取文件夹（{e.strerror or type(e).__name__}）")
                 return
-        run_batch(self.store, bid, workers=self.workers, should_stop=should_stop)
+        from models.batch.ray_engine import from_settings  # JIANCHA_RAY_ADDRESS: the cases run on Ray
+
+        run_batch(self.store, bid, workers=self.workers, should_stop=should_stop,
+                  executor=from_settings(self.workers))
         if cancelled[0]:
             self.store.set_state(bid, "cancelled", only_from=("running", "queued"))
         with self._lock:

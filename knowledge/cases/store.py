@@ -135,6 +135,22 @@ def _chroma_ef(backend: EmbeddingBackend):
     return JianchaEF(backend)
 
 
+def _collection_name(chroma_url: str | None) -> str:
+    """Embedded: one collection per database (``COLLECTION``). On a Chroma server, shared by many
+    stores, each build gets its own name (kept in the manifest), so stores never meet and a rebuild
+    never touches another store's collection."""
+    import uuid
+
+    return f"{COLLECTION}_{uuid.uuid4().hex[:16]}" if chroma_url else COLLECTION
+
+
+def _old_collection(path: Path) -> str:
+    try:
+        return json.loads((path / "manifest.json").read_text(encoding="utf-8")).get("collection") or COLLECTION
+    except (OSError, ValueError, AttributeError):
+        return COLLECTION
+
+
 def _clear(path: Path, chroma_url: str | None) -> None:
     """Remove a store: its Chroma collection (through the client, which caches open databases per
     path in this process) and its local files. An unreadable embedded database is dropped whole."""
@@ -148,7 +164,7 @@ def _clear(path: Path, chroma_url: str | None) -> None:
     broken = False
     try:
         client = _chroma_client(path, chroma_url)
-        client.delete_collection(COLLECTION)
+        client.delete_collection(_old_collection(path))
     except NotFoundError:
         pass
     except Exception:  # noqa: BLE001 - garbage or truncated sqlite, Chroma raises many kinds
@@ -242,6 +258,7 @@ class CaseStore:
         if self.manifest.get("schema") != SCHEMA:
             raise StoreError(f"类案库版本 {self.manifest.get('schema')} 与程序（{SCHEMA}）不符；请运行 {REBUILD}")
         self.chroma_url = chroma_url if chroma_url is not None else self.manifest.get("chroma_url")
+        self.collection_name = self.manifest.get("collection") or COLLECTION
         if backend is None:
             backend = self._load_own_backend(sig)
         if backend.kind != sig.get("backend") or backend.signature() != sig:
@@ -285,7 +302,7 @@ class CaseStore:
         alone (milliseconds, no Chroma import), and whatever that quick read cannot confirm goes to
         the full check."""
         if self._collection is None and not self.chroma_url and _chroma_quick_ok(
-                self.path / "chroma", COLLECTION, self.manifest["backend"], len(self.ids)):
+                self.path / "chroma", self.collection_name, self.manifest["backend"], len(self.ids)):
             return
         _ = self.collection
 
@@ -295,8 +312,14 @@ class CaseStore:
                chroma_url: str | None = None, toks: Sequence[list[str]] | None = None,
                progress: Progress | None = None, fit_on: Sequence[CaseRecord] | None = None) -> CaseStore:
         """Build a new store in ``path`` (replacing what is there). With no backend, fit the default
-        tfidf-svd embedder on ``fit_on`` (default: the records)."""
+        tfidf-svd embedder on ``fit_on`` (default: the records). ``chroma_url`` None: the configured
+        one (settings ``chroma_url``, a Chroma server), embedded when none is; "": embedded."""
         path = Path(path)
+        if chroma_url is None:
+            from knowledge.settings import get_settings
+
+            chroma_url = get_settings().chroma_url
+        chroma_url = chroma_url or None
         _clear(path, chroma_url)
         path.mkdir(parents=True, exist_ok=True)
         if backend is None:
@@ -321,16 +344,17 @@ class CaseStore:
         sig = backend.signature()
         client = _chroma_client(path, chroma_url)
         hnsw = {f"hnsw:{k}": v for k, v in (rerank_config().get("hnsw") or {}).items()}
-        client.create_collection(COLLECTION, embedding_function=_chroma_ef(backend), metadata={
+        name = _collection_name(chroma_url)
+        client.create_collection(name, embedding_function=_chroma_ef(backend), metadata={
             "hnsw:space": "cosine", **hnsw, "jiancha_backend": json.dumps(sig, ensure_ascii=False)})
-        manifest = {"schema": SCHEMA, "backend": sig, "count": 0, "chroma_url": chroma_url,
+        manifest = {"schema": SCHEMA, "backend": sig, "count": 0, "chroma_url": chroma_url, "collection": name,
                     "created": dt.datetime.now().isoformat(timespec="seconds")}
         np.save(path / "vectors.npy", np.zeros((0, sig["dim"]), dtype=np.float16))
         _write_atomic(path / "meta.json.gz", gzip.compress(b"[]", mtime=0))
         np.savez(path / "tokens.npz", vocab=np.array([], dtype=str), ids=np.zeros(0, np.int32),
                  offsets=np.zeros(1, np.int64))
         _write_atomic(path / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())
-        store = cls(path, backend, chroma_url)
+        store = cls(path, backend, chroma_url or "")
         store.add(records, toks=toks, progress=progress)
         return store
 
@@ -347,7 +371,7 @@ class CaseStore:
     def _open_collection(self, create: bool) -> None:
         try:
             self.client = _chroma_client(self.path, self.chroma_url)
-            col = self.client.get_collection(COLLECTION, embedding_function=_chroma_ef(self.backend))
+            col = self.client.get_collection(self.collection_name, embedding_function=_chroma_ef(self.backend))
             stored = (col.metadata or {}).get("jiancha_backend")
         except Exception as e:  # noqa: BLE001 - chroma raises many kinds (a garbage sqlite included)
             raise StoreError(f"无法打开类案库的 Chroma 集合（{type(e).__name__}: {str(e)[:120]}）；"

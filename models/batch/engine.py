@@ -23,6 +23,11 @@ from .discover import CaseSource, discover, load_source
 from .store import BatchStore, utcnow
 
 Progress = Callable[[dict[str, Any]], None]
+Done = Callable[[dict[str, Any]], None]
+# Runs ``check_source`` over the cases, hands each result to ``done`` in this process (the one
+# writer), polls ``stop`` and returns True when it stopped early: the process pool (``_run_pool``)
+# or another engine (``models.batch.ray_engine.RayExecutor``).
+Executor = Callable[[Path, list[CaseSource], Done, Callable[[], bool]], bool]
 
 DEFAULT_WORKERS = 2
 CHUNK = 8  # cases per pool task: fewer round trips through the executor's queues
@@ -129,13 +134,16 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def run_batch(store: BatchStore, batch_id: str, workers: int = DEFAULT_WORKERS,
-              progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> str:
+              progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
+              executor: Executor | None = None) -> str:
     """Run the pending cases of a batch; returns the batch's final state.
 
+    ``executor`` runs the cases elsewhere (a Ray cluster); default: ``workers`` local processes.
+
     ``progress`` gets the store's status-like counters after each recorded case; ``should_stop`` is
-    polled between cases (inline) or chunks (pool): when it answers True the run records what it
-    has, stops early and the batch keeps its state (the caller decides: cancelled, or left running
-    to be resumed).
+    polled between cases (inline) or chunks (pool, executor): when it answers True the run records
+    what it has, stops early and the batch keeps its state (the caller decides: cancelled, or left
+    running to be resumed).
     """
     row = store.batch_row(batch_id)
     if row is None:
@@ -161,7 +169,13 @@ def run_batch(store: BatchStore, batch_id: str, workers: int = DEFAULT_WORKERS,
         progress({**counts, "total": row["total"], "last": None})
     todo = store.iter_pending(batch_id)
     stopped = False
-    if workers <= 1 or counts["pending"] <= 1:
+    if executor is not None and counts["pending"]:
+        rec = _Recorder(_record)
+        try:  # the executor chunks a list; its results are still recorded here, in groups
+            stopped = executor(root, list(todo), rec.add, stop)
+        finally:
+            rec.flush()
+    elif workers <= 1 or counts["pending"] <= 1:
         for cs in todo:
             if stop():
                 stopped = True

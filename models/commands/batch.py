@@ -29,6 +29,9 @@ def batch(
     workers: Annotated[int, typer.Option("--workers", "-w", help="并行进程数")] = 2,
     name: Annotated[str, typer.Option("--name", help="批次名称")] = "",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条")] = False,
+    ray: Annotated[str | None, typer.Option(
+        "--ray", help="在 Ray 集群上评查：集群地址（如 10.0.0.5:6379），local 为本机临时集群；"
+                      "默认取 JIANCHA_RAY_ADDRESS，未设置则用本机进程池")] = None,
 ) -> None:
     """案件评查（每案必检）：批量核查已结案件，生成汇总报告（Excel / HTML / JSONL）。"""
     from models.batch import FORMATS, BatchStore, default_db_url, export, open_batch, run_batch, summarize
@@ -47,6 +50,7 @@ def batch(
     except Exception as e:  # noqa: BLE001 - unusable database file
         fail(f"输入有误：无法打开批次数据库{db or url}（{type(e).__name__}）")
         return
+    executor = None
     try:
         batch_id, resumed = open_batch(store, source, resume=resume, name=name)
         if resumed:
@@ -54,7 +58,8 @@ def batch(
             pending = st.get("pending", 0)
             sys.stderr.write(f"继续批次 {batch_id}：已完成 {st.get('done', 0) + st.get('failed', 0)} 件，"
                              f"待评查 {pending} 件\n")
-        state = _run(store, batch_id, workers, quiet, run_batch)
+        executor = _executor(ray, workers)
+        state = _run(store, batch_id, workers, quiet, run_batch, executor)
         st = store.status(batch_id) or {}
         # streamed from the database page by page (one pass per report, plus one for the summary)
         results = lambda: store.iter_results(batch_id, with_pending=True)  # noqa: E731
@@ -69,15 +74,32 @@ def batch(
         raise typer.Exit(130) from None
     finally:
         store.dispose()
+        if ray or executor is not None:
+            from models.batch.ray_engine import disconnect
+
+            disconnect()
     g = st.get("grades", {})
     grades = "，".join(f"{k} {v}" for k, v in g.items())
     typer.echo(f"批次 {batch_id}（{state}）：共 {st.get('total', 0)} 件，已评查 {st.get('done', 0)} 件，"
                f"失败 {st.get('failed', 0)} 件；{grades}；报告：{'、'.join(str(o) for o in out)}")
 
 
-def _run(store: Any, batch_id: str, workers: int, quiet: bool, run_batch: Any) -> str:
+def _executor(address: str | None, workers: int) -> Any:
+    """The Ray engine when ``--ray`` or JIANCHA_RAY_ADDRESS is given (``--ray local``: ``workers`` CPUs)."""
+    from models.batch import ray_engine
+
+    if address:
+        from knowledge.settings import get_settings
+
+        s = get_settings()
+        return ray_engine.RayExecutor(address.strip(), num_cpus=workers, chunk=s.ray_chunk,
+                                      max_retries=s.ray_max_retries)
+    return ray_engine.from_settings(workers)
+
+
+def _run(store: Any, batch_id: str, workers: int, quiet: bool, run_batch: Any, executor: Any = None) -> str:
     if quiet or not sys.stderr.isatty():
-        return run_batch(store, batch_id, workers=workers)
+        return run_batch(store, batch_id, workers=workers, executor=executor)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -89,4 +111,4 @@ def _run(store: Any, batch_id: str, workers: int, quiet: bool, run_batch: Any) -
         def progress(c: dict[str, Any]) -> None:
             bar.update(task, total=c["total"], completed=c["done"] + c["failed"], failed=c["failed"])
 
-        return run_batch(store, batch_id, workers=workers, progress=progress)
+        return run_batch(store, batch_id, workers=workers, progress=progress, executor=executor)
