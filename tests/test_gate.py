@@ -71,6 +71,19 @@ def test_char_tfidf_matches_scikit_learn() -> None:
     np.testing.assert_allclose(mine.transform(docs).toarray(), ref.transform(docs).toarray(), rtol=1e-5)
 
 
+def test_char_tfidf_batch_borders_and_odd_text() -> None:
+    """The batched transform counts no gram across two texts, and empty, NUL, lone-surrogate and
+    astral-plane texts are rows like any other (reference: scikit-learn on each text alone)."""
+    import sklearn.feature_extraction.text as sk
+    docs = ["窃得手机", "手机窃得", "机窃", "𠀀窃得𠀀", "ab"]
+    ref = sk.TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True).fit(docs)
+    mine = CharTfidf.fit(docs, (1, 3))
+    odd = ["", "得手", "\ud800机窃", "手" * 5000, "a\0b"]
+    batch = mine.transform(docs + odd).toarray()
+    one = np.vstack([ref.transform([d]).toarray() for d in docs + ["", "得手", "机窃", "手" * 5000, "a\0b"]])
+    np.testing.assert_allclose(batch, one, rtol=1e-5, atol=1e-7)
+
+
 def test_saved_prior_is_current() -> None:
     """knowledge/gate/prior.npz must be rebuilt (python -m models.gate.build) after editing cues.yaml."""
     saved, fresh = Prior.load(PRIOR), Prior.build()

@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from knowledge.charges import all_charges, charge_info, find_charges
 from knowledge.gate import HERE, LEARNED, cues, params
 from knowledge.statutes import get_article
-from knowledge.tfidf import rows_to_csr, smooth_idf, sublinear_row
+from knowledge.tfidf import smooth_idf
 
 __all__ = ["Blend", "CharTfidf", "Learned", "Prior", "blend", "mask_charges", "prior_text", "zuizhuang"]
 
@@ -79,14 +79,20 @@ def zuizhuang(charge: str) -> str:
     return "。".join(p for p in parts if p)
 
 
-_CHUNK = 64  # texts per gate batch: 64 × 3 n-gram orders fit the cache below
+_CHUNK = 256  # texts per gate batch (bounds the dense (texts × catalogue) arrays)
 
 
-@lru_cache(maxsize=400)
-def _gram_counts(text: str, n: int) -> Counter[str]:
-    """Counts of the char n-grams of a text (lower-cased, runs of spaces collapsed)."""
-    t = _WS.sub(" ", text.lower())
-    return Counter(t[i : i + n] for i in range(len(t) - n + 1))
+_BITS = 21  # bits of one code point in an n-gram key
+_SEP = (1 << _BITS) - 1  # not a code point: joins the texts of a batch
+
+
+def _key(gram: str) -> int:
+    """The uint64 key of an n-gram (≤ 3 chars): a 1 bit, then its code points, 21 bits each (the
+    leading 1 keeps "a" and "\\0a" apart)."""
+    k = 1
+    for ch in gram:
+        k = (k << _BITS) | ord(ch)
+    return k
 
 
 def _softmax(x: np.ndarray, t: float) -> np.ndarray:
@@ -128,25 +134,53 @@ class CharTfidf:
         return cls({w: i for i, w in enumerate(terms)}, smooth_idf((df[w] for w in terms), len(texts)), ngram)
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
-        return rows_to_csr((self._row(t) for t in texts), len(self.idf))
-
-    def _row(self, t: str) -> tuple[np.ndarray, np.ndarray]:
-        voc = self.vocab
+        """TF-IDF rows of ``texts``, computed with numpy on the whole batch at once: every text's
+        code points are joined (``_SEP``, no code point, between texts), each n-gram becomes one
+        uint64 key (``_key``), the keys are looked up in the sorted vocabulary keys and counted per
+        (text, column) by a sparse sum. Grams across a text border hold ``_SEP`` and match nothing."""
+        n_cols = len(self.idf)
+        if not texts:
+            return sp.csr_matrix((0, n_cols), dtype=np.float32)
+        clean = [_WS.sub(" ", t.lower()) for t in texts]
+        codes = np.frombuffer("\0".join(clean).encode("utf-32-le", "surrogatepass") + b"\0\0\0\0", dtype=np.uint32).astype(np.uint64)
+        codes[codes == 0] = _SEP  # the borders (and any NUL of a text: it is in no vocabulary gram)
+        lens = np.fromiter((len(t) + 1 for t in clean), dtype=np.int64, count=len(clean))
+        doc = np.repeat(np.arange(len(clean), dtype=np.int64), lens)
+        keys_sorted, cols_sorted = self._keys()
         lo, hi = self.ngram
-        # n-gram counts are shared by the vectorizers reading the same text (gate, prior, term
-        # model); the vocabulary lookup is a C-level key intersection
-        c: dict[int, int] = {}
+        if hi * _BITS >= 64:
+            raise ValueError(f"char n-grams up to 3 long, not {hi}")
+        rows_l, cols_l = [], []
+        L = len(codes)
         for n in range(lo, hi + 1):
-            cn = _gram_counts(t, n)
-            for g in cn.keys() & voc.keys():
-                c[voc[g]] = cn[g]
-        if not c:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        # columns in index order: the set intersection above follows the string hash seed, and
-        # the float sums must not (a rebuilt model is then the same on every run)
-        keys = sorted(c)
-        idx = np.array(keys, dtype=np.int64)
-        return idx, sublinear_row(idx, [c[k] for k in keys], self.idf)
+            if L < n:
+                continue
+            k = codes[: L - n + 1] | np.uint64(1 << _BITS)
+            for j in range(1, n):
+                k = (k << np.uint64(_BITS)) | codes[j : L - n + 1 + j]
+            pos = np.searchsorted(keys_sorted, k)
+            pos[pos >= len(keys_sorted)] = 0
+            hit = keys_sorted[pos] == k
+            rows_l.append(doc[: L - n + 1][hit])
+            cols_l.append(cols_sorted[pos[hit]])
+        rows = np.concatenate(rows_l) if rows_l else np.zeros(0, np.int64)
+        cols = np.concatenate(cols_l) if cols_l else np.zeros(0, np.int64)
+        X = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(clean), n_cols))
+        X.sum_duplicates()  # counts per (text, column), columns in index order
+        X.data = (1 + np.log(X.data)) * self.idf[X.indices]
+        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel()).astype(np.float32)
+        norms[norms == 0] = 1.0
+        X.data /= np.repeat(norms, np.diff(X.indptr))
+        return X
+
+    def _keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted uint64 keys of the vocabulary's n-grams, their column indices)."""
+        if getattr(self, "_sorted", None) is None:
+            terms = sorted(self.vocab, key=self.vocab.__getitem__)
+            keys = np.array([_key(t) for t in terms], dtype=np.uint64)
+            order = np.argsort(keys, kind="stable")
+            self._sorted = (keys[order], order.astype(np.int64))
+        return self._sorted
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         vocab = sorted(self.vocab, key=self.vocab.__getitem__)
@@ -328,7 +362,7 @@ class Blend:
         return w * pl + (1 - w) * pp
 
     def _chunked(self, texts: list[str], b: dict[str, float]) -> tuple[np.ndarray, np.ndarray | None]:
-        """``_parts`` in chunks small enough for the shared n-gram cache to serve both vectorizers."""
+        """``_parts`` in chunks of ``_CHUNK`` texts."""
         if len(texts) <= _CHUNK:
             return self._parts(texts, b)
         got = [self._parts(texts[i : i + _CHUNK], b) for i in range(0, len(texts), _CHUNK)]
