@@ -254,9 +254,13 @@ def test_grave_harm_lowers_provocation() -> None:
 
 def test_fraud_acts_name_the_fraud_charge() -> None:
     """谎称…骗得…交付: the deception element of 诈骗 names the charge (the classifier alone put an
-    unrelated charge first on this short fact)."""
-    with elements_off():
-        assert route(FRAUD_TRICK).charges[0][0] != "诈骗"
+    unrelated charge first on this short fact; since the fact-idf prior of issue 15 it gets it
+    right alone, so the rule's own shift is checked)."""
+    from models.gate.elements import shifts
+
+    ch = blend().charges
+    d = shifts([FRAUD_TRICK], ch)
+    assert d is not None and d[0, ch.index("诈骗")] > 0
     assert route(FRAUD_TRICK).charges[0][0] == "诈骗"
     assert route(FRAUD_TRICK).expert == "fraud"
 

@@ -263,10 +263,20 @@ class Prior:
                          for c in charges]
 
     @classmethod
-    def build(cls) -> Prior:
+    def build(cls, facts: list[str] | None = None) -> Prior:
+        """The prior over the catalogue. With ``prior.fact_idf`` (params.yaml) each n-gram's idf over
+        the pseudo-documents is multiplied by its idf over real fact texts (``facts``; by default the
+        CAIL train + dev facts of knowledge/training, unlabelled use): grams every fact has (被告人,
+        鉴定, 价值) then weigh little, however rare they are in the statutes."""
         charges, docs = cls.documents()
         docs = [prior_text(d) for d in docs]
         vec = CharTfidf.fit(docs, tuple(params()["prior"]["ngram"]))
+        if params()["prior"].get("fact_idf"):
+            if facts is None:
+                from knowledge.training import load_cail
+
+                facts = [r["fact"] for r in load_cail("train", "dev")]
+            vec = CharTfidf(vec.vocab, vec.idf * fact_idf(vec, facts), vec.ngram)
         return cls(vec, vec.transform(docs), charges)
 
     def scores(self, texts: list[str]) -> np.ndarray:
@@ -283,6 +293,37 @@ class Prior:
         z = np.load(path)
         docs = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
         return cls(CharTfidf.from_arrays(z, ""), docs, str(z["charges"]).split("\n"))
+
+
+def fact_idf(vec: CharTfidf, facts: list[str]) -> np.ndarray:
+    """Smoothed idf of ``vec``'s n-grams over fact texts (masked and read as the prior reads them)."""
+    X = vec.transform([prior_text(mask_charges(t)) for t in facts])
+    df = np.diff(X.tocsc().indptr)
+    return smooth_idf(df.tolist(), len(facts))
+
+
+def novelty_features(S: np.ndarray, R: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """(n, 4): how much closer the statute prior puts the nearest charge without cases than the
+    learned model's best charge; the learned model's best margin; its lead over the second; how much
+    closer the nearest charge without cases is than the nearest charge with cases."""
+    unseen = np.ones(R.shape[1], dtype=bool)
+    unseen[cols] = False
+    Ss = np.sort(S, axis=1)
+    second = Ss[:, -2] if S.shape[1] > 1 else Ss[:, -1]
+    r_top = R[np.arange(len(R)), cols[S.argmax(axis=1)]]
+    r_unseen = R[:, unseen].max(axis=1) if unseen.any() else r_top
+    r_seen = R[:, ~unseen].max(axis=1)
+    return np.c_[r_unseen - r_top, Ss[:, -1], Ss[:, -1] - second, r_unseen - r_seen]
+
+
+def novelty(S: np.ndarray, R: np.ndarray, cols: np.ndarray, nv: dict[str, Any]) -> np.ndarray:
+    """Probability that each fact belongs to a charge the learned model has no case of: a logistic
+    model (``nv["coef"]``, ``nv["intercept"]``) over ``novelty_features``, fit by
+    ``python -m eval analyze --fit-novelty`` on leave-charges-out folds of CAIL train + dev."""
+    if len(cols) == R.shape[1]:
+        return np.zeros(len(R))
+    z = novelty_features(S, R, cols) @ np.asarray(nv["coef"], dtype=float) + float(nv["intercept"])
+    return 1 / (1 + np.exp(-z))
 
 
 # --------------------------------------------------------------------------- blend
@@ -348,17 +389,25 @@ class Blend:
         # margin); otherwise the statute prior carries the charges it has never seen
         w_hi = float(b.get("w_confident", b["w"]))
         confident = S.max(axis=1) > float(b.get("confident_margin", 0.0))
+        w_lo = float(b["w"])
+        nv = b.get("novelty")
+        if nv:
+            # ... unless the facts look like a charge without cases (``novelty``): the 罪状 of an
+            # unseen charge fits clearly better than that of the learned model's best charge
+            # (held-out 虚开增值税专用发票 facts otherwise all went to 诈骗); then the prior decides
+            novel = novelty(S, R, self._cols, nv) > float(nv["threshold"])
+            w = np.where(novel, float(nv["w"]), np.where(confident, w_hi, w_lo))[:, None]
+            return w * pl + (1 - w) * pp
         nov = b.get("novelty_margin")
         if nov is not None:
             # ... unless the statute prior finds a charge without cases clearly closer to the fact
-            # than the learned model's best charge (虚开增值税专用发票 facts when that charge has
-            # no case: the learned model says 诈骗, the 罪状 of 虚开 matches far better)
+            # than the learned model's best charge
             unseen = np.ones(R.shape[1], dtype=bool)
             unseen[self._cols] = False
             best_unseen = R[:, unseen].max(axis=1) if unseen.any() else np.full(len(R), -np.inf)
             at_learned = R[np.arange(len(R)), self._cols[S.argmax(axis=1)]]
             confident &= best_unseen - at_learned <= float(nov)
-        w = np.where(confident, w_hi, float(b["w"]))[:, None]
+        w = np.where(confident, w_hi, w_lo)[:, None]
         return w * pl + (1 - w) * pp
 
     def _chunked(self, texts: list[str], b: dict[str, float]) -> tuple[np.ndarray, np.ndarray | None]:
