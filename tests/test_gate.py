@@ -282,3 +282,42 @@ def test_shifts_none_when_no_rule_holds() -> None:
     from models.gate.elements import shifts
 
     assert shifts(["被告人李某醉酒驾驶机动车在道路上行驶。"], blend().charges) is None
+
+
+def test_novelty_features_by_hand() -> None:
+    """Three charges, the learned model knows the first two (columns 0, 1). Fact 0: learned margins
+    0.9 / 0.1 (best charge 0), prior 0.10 / 0.05 / 0.30 — the unseen charge is 0.20 closer than the
+    learned best and 0.20 closer than the best seen one; lead 0.8."""
+    from models.gate.model import novelty, novelty_features
+
+    S = np.array([[0.9, 0.1], [-0.2, 0.4]])
+    R = np.array([[0.10, 0.05, 0.30], [0.20, 0.25, 0.05]])
+    F = novelty_features(S, R, np.array([0, 1]))
+    np.testing.assert_allclose(F, [[0.20, 0.9, 0.8, 0.20], [-0.20, 0.4, 0.6, -0.20]], atol=1e-9)
+    nv = {"coef": [10.0, 0.0, 0.0, 0.0], "intercept": 0.0}
+    p = novelty(S, R, np.array([0, 1]), nv)
+    np.testing.assert_allclose(p, [1 / (1 + np.exp(-2.0)), 1 / (1 + np.exp(2.0))])
+    assert novelty(S, R[:, :2], np.array([0, 1]), nv).tolist() == [0.0, 0.0]  # every charge has cases
+
+
+def test_novel_fact_goes_to_the_prior() -> None:
+    """With the novelty model on, a fact whose 罪状 match points to a charge without cases gets that
+    charge although the learned model is confident in a known one; off, the learned charge stays."""
+    import copy
+
+    from knowledge.gate import params
+    from models.gate.model import Blend
+
+    model = blend()
+    b = copy.deepcopy(params()["blend"])
+    unseen = [i for i in range(len(model.charges)) if i not in set(model._cols.tolist())]
+    S = np.full((1, len(model._cols)), -1.0)
+    S[0, 0] = 1.0  # confident in the first learned charge
+    R = np.zeros((1, len(model.charges)))
+    R[0, model._cols[0]] = 0.10
+    R[0, unseen[0]] = 0.40
+    b["novelty"] = {"coef": [15.0, 0.0, 0.0, 0.0], "intercept": 0.0, "threshold": 0.9, "w": 0.0}
+    P = Blend.combine(model, S, R, b)
+    assert P[0].argmax() == unseen[0]
+    b["novelty"]["threshold"] = 0.999  # 0.30 × 15 = 4.5 → p = 0.989: not novel
+    assert Blend.combine(model, S, R, b)[0].argmax() == model._cols[0]
