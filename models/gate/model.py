@@ -72,7 +72,10 @@ def zuizhuang(charge: str) -> str:
         art = get_article("刑法", a, s)
         if art is None:
             continue
-        idx = range(len(art.clauses)) if cl == 0 else [cl - 1] if cl - 1 < len(art.clauses) else []
+        if cl == 0:  # the whole article, or (prior.first_clause) its basic 罪状 only
+            idx = range(1 if params()["prior"].get("first_clause") else len(art.clauses))
+        else:
+            idx = [cl - 1] if cl - 1 < len(art.clauses) else []
         for i in idx:
             parts.append(_PENALTY.sub("", art.clauses[i]))
             parts.extend(art.items[i] if i < len(art.items) else [])
