@@ -3,12 +3,14 @@
 - ``Learned``: char n-gram TF-IDF + one-vs-rest linear SVM over the charges of the real CAIL cases
   (multi-label). Knows ~45 charges well.
 - ``Prior``: every one of the 483 charges gets a pseudo-document — its name, the 罪状 of its article
-  (clause), and the cue words of ``knowledge/gate/cues.yaml`` — and a fact is scored by cosine
-  similarity with each. It carries the charges with no training case.
+  (clause; the first clause of a whole article), and the cue words of ``knowledge/gate/cues.yaml`` —
+  and a fact is scored by cosine similarity with each (idf: over the pseudo-documents × over real
+  facts). It carries the charges with no training case.
 - ``Blend``: ``w · softmax(learned) + (1 − w) · softmax(prior)`` over the whole catalogue; the prior's
   mass on the learned charges is scaled by ``seen_weight`` (it speaks for the charges without cases),
-  and ``w`` is high only when the learned model is confident and the prior finds no charge without
-  cases clearly closer to the fact (``novelty_margin``). The prior reads Chinese characters only.
+  and ``w`` is high only when the learned model is confident and the novelty model (``novelty``; or
+  the older ``novelty_margin``) does not find the fact closer to a charge without cases. The prior
+  reads Chinese characters only.
 
 Inputs are masked like the training facts (charge names "…罪" → "××罪") so a runtime text with the
 names written out looks like what the model was fit on; the explicit names are the gate's business.
