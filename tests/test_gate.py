@@ -71,6 +71,19 @@ def test_char_tfidf_matches_scikit_learn() -> None:
     np.testing.assert_allclose(mine.transform(docs).toarray(), ref.transform(docs).toarray(), rtol=1e-5)
 
 
+def test_char_tfidf_batch_borders_and_odd_text() -> None:
+    """The batched transform counts no gram across two texts, and empty, NUL, lone-surrogate and
+    astral-plane texts are rows like any other (reference: scikit-learn on each text alone)."""
+    import sklearn.feature_extraction.text as sk
+    docs = ["窃得手机", "手机窃得", "机窃", "𠀀窃得𠀀", "ab"]
+    ref = sk.TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True).fit(docs)
+    mine = CharTfidf.fit(docs, (1, 3))
+    odd = ["", "得手", "\ud800机窃", "手" * 5000, "a\0b"]
+    batch = mine.transform(docs + odd).toarray()
+    one = np.vstack([ref.transform([d]).toarray() for d in docs + ["", "得手", "机窃", "手" * 5000, "a\0b"]])
+    np.testing.assert_allclose(batch, one, rtol=1e-5, atol=1e-7)
+
+
 def test_saved_prior_is_current() -> None:
     """knowledge/gate/prior.npz must be rebuilt (python -m models.gate.build) after editing cues.yaml."""
     saved, fresh = Prior.load(PRIOR), Prior.build()
@@ -241,9 +254,13 @@ def test_grave_harm_lowers_provocation() -> None:
 
 def test_fraud_acts_name_the_fraud_charge() -> None:
     """谎称…骗得…交付: the deception element of 诈骗 names the charge (the classifier alone put an
-    unrelated charge first on this short fact)."""
-    with elements_off():
-        assert route(FRAUD_TRICK).charges[0][0] != "诈骗"
+    unrelated charge first on this short fact; since the fact-idf prior of issue 15 it gets it
+    right alone, so the rule's own shift is checked)."""
+    from models.gate.elements import shifts
+
+    ch = blend().charges
+    d = shifts([FRAUD_TRICK], ch)
+    assert d is not None and d[0, ch.index("诈骗")] > 0
     assert route(FRAUD_TRICK).charges[0][0] == "诈骗"
     assert route(FRAUD_TRICK).expert == "fraud"
 
@@ -265,3 +282,42 @@ def test_shifts_none_when_no_rule_holds() -> None:
     from models.gate.elements import shifts
 
     assert shifts(["被告人李某醉酒驾驶机动车在道路上行驶。"], blend().charges) is None
+
+
+def test_novelty_features_by_hand() -> None:
+    """Three charges, the learned model knows the first two (columns 0, 1). Fact 0: learned margins
+    0.9 / 0.1 (best charge 0), prior 0.10 / 0.05 / 0.30 — the unseen charge is 0.20 closer than the
+    learned best and 0.20 closer than the best seen one; lead 0.8."""
+    from models.gate.model import novelty, novelty_features
+
+    S = np.array([[0.9, 0.1], [-0.2, 0.4]])
+    R = np.array([[0.10, 0.05, 0.30], [0.20, 0.25, 0.05]])
+    F = novelty_features(S, R, np.array([0, 1]))
+    np.testing.assert_allclose(F, [[0.20, 0.9, 0.8, 0.20], [-0.20, 0.4, 0.6, -0.20]], atol=1e-9)
+    nv = {"coef": [10.0, 0.0, 0.0, 0.0], "intercept": 0.0}
+    p = novelty(S, R, np.array([0, 1]), nv)
+    np.testing.assert_allclose(p, [1 / (1 + np.exp(-2.0)), 1 / (1 + np.exp(2.0))])
+    assert novelty(S, R[:, :2], np.array([0, 1]), nv).tolist() == [0.0, 0.0]  # every charge has cases
+
+
+def test_novel_fact_goes_to_the_prior() -> None:
+    """With the novelty model on, a fact whose 罪状 match points to a charge without cases gets that
+    charge although the learned model is confident in a known one; off, the learned charge stays."""
+    import copy
+
+    from knowledge.gate import params
+    from models.gate.model import Blend
+
+    model = blend()
+    b = copy.deepcopy(params()["blend"])
+    unseen = [i for i in range(len(model.charges)) if i not in set(model._cols.tolist())]
+    S = np.full((1, len(model._cols)), -1.0)
+    S[0, 0] = 1.0  # confident in the first learned charge
+    R = np.zeros((1, len(model.charges)))
+    R[0, model._cols[0]] = 0.10
+    R[0, unseen[0]] = 0.40
+    b["novelty"] = {"coef": [15.0, 0.0, 0.0, 0.0], "intercept": 0.0, "threshold": 0.9, "w": 0.0}
+    P = Blend.combine(model, S, R, b)
+    assert P[0].argmax() == unseen[0]
+    b["novelty"]["threshold"] = 0.999  # 0.30 × 15 = 4.5 → p = 0.989: not novel
+    assert Blend.combine(model, S, R, b)[0].argmax() == model._cols[0]

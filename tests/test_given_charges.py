@@ -130,3 +130,16 @@ def test_article_cues() -> None:
     assert 356 not in analyze_one(prior.split("。", 1)[1], charges=["贩卖毒品"])["articles"]
     turned = "被告人在超市窃取商品，被发现后为抗拒抓捕，当场殴打保安。"
     assert 269 in analyze_one(turned, charges=["抢劫"])["articles"]
+
+
+def test_article_cues_recidivism_words_and_stolen_card() -> None:
+    # 刑法 356's own words (被判过刑) and the courts' name for it (毒品再犯); 196 第三款: 盗窃信用卡并使用
+    # is punished under 264, and courts cite both (facts written for this test)
+    sale = "2019年3月1日，被告人向吸毒人员贩卖甲基苯丙胺0.5克。"
+    assert 356 in analyze_one("被告人系毒品再犯。" + sale, charges=["贩卖毒品"])["articles"]
+    assert 356 in analyze_one("被告人曾因××罪被判过刑。" + sale, charges=["贩卖毒品"])["articles"]
+    assert 356 not in analyze_one("被告人系累犯。" + sale, charges=["贩卖毒品"])["articles"]
+    card = "被告人在公交车上盗走被害人钱包，内有储蓄卡一张，后在ATM机上从该卡取出现金4500元。"
+    got = analyze_one(card, charges=["盗窃"])["articles"]
+    assert 196 in got and 264 in got
+    assert 196 not in analyze_one("被告人在公交车上盗走被害人钱包，内有现金4500元。", charges=["盗窃"])["articles"]

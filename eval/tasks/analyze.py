@@ -32,6 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cv-gate", action="store_true",
                    help="gate top-1 / seen / leave-charges-out F1 on train+dev only (dev with a train fit, 5-fold "
                         "CV, 3 charge folds), with and without the element rules (prints)")
+    p.add_argument("--fit-novelty", action="store_true",
+                   help="fit the gate's novelty model and print its threshold grid on train+dev leave-charges-out "
+                        "folds and dev (prints; params.yaml is edited by hand)")
     p.add_argument("--quick", action="store_true", help="skip the leave-charges-out fits")
     p.add_argument("--no-write", action="store_true", help="do not update eval/RESULTS.md")
     p.add_argument("--bench-n", type=int, default=1000)
@@ -100,9 +103,14 @@ def term_scores(pairs: list[tuple[float | None, float]]) -> dict[str, Any]:
 
 
 def _fit(rows: list[dict[str, Any]]):
+    """The gate's classifier fit on ``rows`` only: the learned model, and the statute prior whose fact
+    idf (``prior.fact_idf``) is counted on the same rows' facts (never on the cases it is scored on)."""
+    from knowledge.gate import params
     from models.gate.model import Blend, Learned, Prior
 
-    return Blend(Learned.fit([r["fact"] for r in rows], [r["charges"] for r in rows]), Prior.load())
+    facts = [r["fact"] for r in rows]
+    prior = Prior.build(facts) if params()["prior"].get("fact_idf") else Prior.load()
+    return Blend(Learned.fit(facts, [r["charges"] for r in rows]), prior)
 
 
 def _gold_experts(charges: list[str]) -> set[str]:
@@ -183,6 +191,86 @@ def tune_gate(out: list[str]) -> None:
 
 
 CV_FOLDS = 5
+
+
+def _raw(model: Any, texts: list[str]) -> tuple[Any, Any, Any]:
+    """(learned margins with the element shifts, prior similarities, element shifts) of ``texts``."""
+    from models.gate.model import mask_charges
+
+    masked = [mask_charges(t) for t in texts]
+    R = model.prior.scores(masked)
+    S = model.learned.scores(masked)
+    D = model.element_shifts(masked)
+    if D is not None:
+        S = S + D[:, model._cols]
+    return S, R, D
+
+
+def fit_novelty(out: list[str]) -> dict[str, Any]:
+    """Fit the gate's novelty model (``blend.novelty`` in knowledge/gate/params.yaml) on CAIL train +
+    dev only: positives = the cases of each leave-charges-out fold of train + dev (3 folds of the
+    charges, each fold's cases read by a model fit without any case of its charges), negatives = the
+    dev cases read by a model fit on train. Then the grid of threshold × w (the learned model's weight
+    when a fact is judged novel) on the same folds: leave-charges-out micro F1 and dev seen-charge micro
+    F1 (and the judgments' dev part whose charges have no CAIL case, masked). Prints; the chosen row is
+    copied into params.yaml by hand (largest leave-charges-out F1 with dev seen F1 not below the
+    setting without the novelty model)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from eval.analyze import load_cail, load_judgment_facts
+    from knowledge.gate import params
+    from models.gate.model import mask_charges, novelty_features
+
+    train, dev = load_cail("train"), load_cail("dev")
+    rows = train + dev
+    seen = sorted({c for r in rows for c in r["charges"]})
+    parts = []  # (model, rows, S, R, D, kind)
+    for k in range(FOLDS):
+        fold = set(seen[k::FOLDS])
+        m = _fit([r for r in rows if not set(r["charges"]) & fold])
+        rs = [r for r in rows if set(r["charges"]) & fold]
+        parts.append((m, rs, *_raw(m, [r["fact"] for r in rs]), ("lco", fold)))
+    m = _fit(train)
+    parts.append((m, dev, *_raw(m, [r["fact"] for r in dev]), ("dev", None)))
+    mj = _fit(rows)
+    seen_all = set(seen)
+    jd = [r for r in load_judgment_facts() if r["split"] != "test" and r["charges"]
+          and not set(r["charges"]) & seen_all]
+    parts.append((mj, jd, *_raw(mj, [mask_charges(r["facts"]) for r in jd]), ("jdev", None)))
+    feats, ys = [], []
+    for m, _, S, R, _, (kind, _) in parts[:-1]:
+        feats.append(novelty_features(S, R, m._cols))
+        ys.append(np.full(len(S), 1 if kind == "lco" else 0))
+    X, y = np.vstack(feats), np.concatenate(ys)
+    lr = LogisticRegression(class_weight="balanced", C=10.0, max_iter=1000).fit(X, y)
+    coef = [round(float(c), 3) for c in lr.coef_[0]]
+    icpt = round(float(lr.intercept_[0]), 3)
+    out.append(f"novelty model: coef {coef} intercept {icpt} (positives {int(y.sum())}, negatives {int((1 - y).sum())})")
+    base = dict(params()["blend"])
+    base.pop("novelty", None)
+    grid: list[tuple[str, dict[str, Any]]] = [("without novelty model", base)]
+    for th, w in itertools.product([0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95], [0.0, 0.1, 0.3]):
+        grid.append((f"threshold {th} w {w}", {**base, "novelty": {"coef": coef, "intercept": icpt,
+                                                                "threshold": th, "w": w}}))
+    res = []
+    for name, b in grid:
+        G, P, L = [], [], set()
+        dev_s = jd_s = None
+        for m, rs, S, R, D, (kind, fold) in parts:
+            pred = _names([c for c, _ in m.routes(m.combine(S, R, b, D), S)])
+            if kind == "lco":
+                G += [[c for c in r["charges"] if c in fold] for r in rs]
+                P += pred
+                L |= fold
+            elif kind == "dev":
+                dev_s = f1_scores([r["charges"] for r in rs], pred)["micro_f1"]
+            else:
+                jd_s = f1_scores([r["charges"] for r in rs], pred)["micro_f1"]
+        res.append((name, f1_scores(G, P, L)["micro_f1"], dev_s, jd_s))
+        out.append(f"{name}: leave-charges-out (train+dev) micro F1 {res[-1][1]:.4f}, dev seen micro F1 {dev_s:.4f}, "
+                   f"judgments dev without CAIL charges (masked, n={len(jd)}) {jd_s:.4f}")
+    return {"coef": coef, "intercept": icpt, "grid": res}
 
 
 def _gate_counts(model: Any, rows: list[dict[str, Any]]) -> tuple[int, int, list[list[str]], list[list[str]]]:
@@ -647,6 +735,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.tune_gate:
         tune_gate(lines)
+        print("\n".join(lines))
+        return 0
+    if args.fit_novelty:
+        fit_novelty(lines)
         print("\n".join(lines))
         return 0
     if args.cv_gate:

@@ -3,12 +3,14 @@
 - ``Learned``: char n-gram TF-IDF + one-vs-rest linear SVM over the charges of the real CAIL cases
   (multi-label). Knows ~45 charges well.
 - ``Prior``: every one of the 483 charges gets a pseudo-document — its name, the 罪状 of its article
-  (clause), and the cue words of ``knowledge/gate/cues.yaml`` — and a fact is scored by cosine
-  similarity with each. It carries the charges with no training case.
+  (clause; the first clause of a whole article), and the cue words of ``knowledge/gate/cues.yaml`` —
+  and a fact is scored by cosine similarity with each (idf: over the pseudo-documents × over real
+  facts). It carries the charges with no training case.
 - ``Blend``: ``w · softmax(learned) + (1 − w) · softmax(prior)`` over the whole catalogue; the prior's
   mass on the learned charges is scaled by ``seen_weight`` (it speaks for the charges without cases),
-  and ``w`` is high only when the learned model is confident and the prior finds no charge without
-  cases clearly closer to the fact (``novelty_margin``). The prior reads Chinese characters only.
+  and ``w`` is high only when the learned model is confident and the novelty model (``novelty``; or
+  the older ``novelty_margin``) does not find the fact closer to a charge without cases. The prior
+  reads Chinese characters only.
 
 Inputs are masked like the training facts (charge names "…罪" → "××罪") so a runtime text with the
 names written out looks like what the model was fit on; the explicit names are the gate's business.
@@ -30,7 +32,7 @@ import scipy.sparse as sp
 from knowledge.charges import all_charges, charge_info, find_charges
 from knowledge.gate import HERE, LEARNED, cues, params
 from knowledge.statutes import get_article
-from knowledge.tfidf import rows_to_csr, smooth_idf, sublinear_row
+from knowledge.tfidf import smooth_idf
 
 __all__ = ["Blend", "CharTfidf", "Learned", "Prior", "blend", "mask_charges", "prior_text", "zuizhuang"]
 
@@ -72,21 +74,30 @@ def zuizhuang(charge: str) -> str:
         art = get_article("刑法", a, s)
         if art is None:
             continue
-        idx = range(len(art.clauses)) if cl == 0 else [cl - 1] if cl - 1 < len(art.clauses) else []
+        if cl == 0:  # the whole article, or (prior.first_clause) its basic 罪状 only
+            idx = range(1 if params()["prior"].get("first_clause") else len(art.clauses))
+        else:
+            idx = [cl - 1] if cl - 1 < len(art.clauses) else []
         for i in idx:
             parts.append(_PENALTY.sub("", art.clauses[i]))
             parts.extend(art.items[i] if i < len(art.items) else [])
     return "。".join(p for p in parts if p)
 
 
-_CHUNK = 64  # texts per gate batch: 64 × 3 n-gram orders fit the cache below
+_CHUNK = 256  # texts per gate batch (bounds the dense (texts × catalogue) arrays)
 
 
-@lru_cache(maxsize=400)
-def _gram_counts(text: str, n: int) -> Counter[str]:
-    """Counts of the char n-grams of a text (lower-cased, runs of spaces collapsed)."""
-    t = _WS.sub(" ", text.lower())
-    return Counter(t[i : i + n] for i in range(len(t) - n + 1))
+_BITS = 21  # bits of one code point in an n-gram key
+_SEP = (1 << _BITS) - 1  # not a code point: joins the texts of a batch
+
+
+def _key(gram: str) -> int:
+    """The uint64 key of an n-gram (≤ 3 chars): a 1 bit, then its code points, 21 bits each (the
+    leading 1 keeps "a" and "\\0a" apart)."""
+    k = 1
+    for ch in gram:
+        k = (k << _BITS) | ord(ch)
+    return k
 
 
 def _softmax(x: np.ndarray, t: float) -> np.ndarray:
@@ -128,25 +139,53 @@ class CharTfidf:
         return cls({w: i for i, w in enumerate(terms)}, smooth_idf((df[w] for w in terms), len(texts)), ngram)
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
-        return rows_to_csr((self._row(t) for t in texts), len(self.idf))
-
-    def _row(self, t: str) -> tuple[np.ndarray, np.ndarray]:
-        voc = self.vocab
+        """TF-IDF rows of ``texts``, computed with numpy on the whole batch at once: every text's
+        code points are joined (``_SEP``, no code point, between texts), each n-gram becomes one
+        uint64 key (``_key``), the keys are looked up in the sorted vocabulary keys and counted per
+        (text, column) by a sparse sum. Grams across a text border hold ``_SEP`` and match nothing."""
+        n_cols = len(self.idf)
+        if not texts:
+            return sp.csr_matrix((0, n_cols), dtype=np.float32)
+        clean = [_WS.sub(" ", t.lower()) for t in texts]
+        codes = np.frombuffer("\0".join(clean).encode("utf-32-le", "surrogatepass") + b"\0\0\0\0", dtype=np.uint32).astype(np.uint64)
+        codes[codes == 0] = _SEP  # the borders (and any NUL of a text: it is in no vocabulary gram)
+        lens = np.fromiter((len(t) + 1 for t in clean), dtype=np.int64, count=len(clean))
+        doc = np.repeat(np.arange(len(clean), dtype=np.int64), lens)
+        keys_sorted, cols_sorted = self._keys()
         lo, hi = self.ngram
-        # n-gram counts are shared by the vectorizers reading the same text (gate, prior, term
-        # model); the vocabulary lookup is a C-level key intersection
-        c: dict[int, int] = {}
+        if hi * _BITS >= 64:
+            raise ValueError(f"char n-grams up to 3 long, not {hi}")
+        rows_l, cols_l = [], []
+        L = len(codes)
         for n in range(lo, hi + 1):
-            cn = _gram_counts(t, n)
-            for g in cn.keys() & voc.keys():
-                c[voc[g]] = cn[g]
-        if not c:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        # columns in index order: the set intersection above follows the string hash seed, and
-        # the float sums must not (a rebuilt model is then the same on every run)
-        keys = sorted(c)
-        idx = np.array(keys, dtype=np.int64)
-        return idx, sublinear_row(idx, [c[k] for k in keys], self.idf)
+            if L < n:
+                continue
+            k = codes[: L - n + 1] | np.uint64(1 << _BITS)
+            for j in range(1, n):
+                k = (k << np.uint64(_BITS)) | codes[j : L - n + 1 + j]
+            pos = np.searchsorted(keys_sorted, k)
+            pos[pos >= len(keys_sorted)] = 0
+            hit = keys_sorted[pos] == k
+            rows_l.append(doc[: L - n + 1][hit])
+            cols_l.append(cols_sorted[pos[hit]])
+        rows = np.concatenate(rows_l) if rows_l else np.zeros(0, np.int64)
+        cols = np.concatenate(cols_l) if cols_l else np.zeros(0, np.int64)
+        X = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(clean), n_cols))
+        X.sum_duplicates()  # counts per (text, column), columns in index order
+        X.data = (1 + np.log(X.data)) * self.idf[X.indices]
+        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel()).astype(np.float32)
+        norms[norms == 0] = 1.0
+        X.data /= np.repeat(norms, np.diff(X.indptr))
+        return X
+
+    def _keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted uint64 keys of the vocabulary's n-grams, their column indices)."""
+        if getattr(self, "_sorted", None) is None:
+            terms = sorted(self.vocab, key=self.vocab.__getitem__)
+            keys = np.array([_key(t) for t in terms], dtype=np.uint64)
+            order = np.argsort(keys, kind="stable")
+            self._sorted = (keys[order], order.astype(np.int64))
+        return self._sorted
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         vocab = sorted(self.vocab, key=self.vocab.__getitem__)
@@ -229,10 +268,20 @@ class Prior:
                          for c in charges]
 
     @classmethod
-    def build(cls) -> Prior:
+    def build(cls, facts: list[str] | None = None) -> Prior:
+        """The prior over the catalogue. With ``prior.fact_idf`` (params.yaml) each n-gram's idf over
+        the pseudo-documents is multiplied by its idf over real fact texts (``facts``; by default the
+        CAIL train + dev facts of knowledge/training, unlabelled use): grams every fact has (被告人,
+        鉴定, 价值) then weigh little, however rare they are in the statutes."""
         charges, docs = cls.documents()
         docs = [prior_text(d) for d in docs]
         vec = CharTfidf.fit(docs, tuple(params()["prior"]["ngram"]))
+        if params()["prior"].get("fact_idf"):
+            if facts is None:
+                from knowledge.training import load_cail
+
+                facts = [r["fact"] for r in load_cail("train", "dev")]
+            vec = CharTfidf(vec.vocab, vec.idf * fact_idf(vec, facts), vec.ngram)
         return cls(vec, vec.transform(docs), charges)
 
     def scores(self, texts: list[str]) -> np.ndarray:
@@ -249,6 +298,37 @@ class Prior:
         z = np.load(path)
         docs = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
         return cls(CharTfidf.from_arrays(z, ""), docs, str(z["charges"]).split("\n"))
+
+
+def fact_idf(vec: CharTfidf, facts: list[str]) -> np.ndarray:
+    """Smoothed idf of ``vec``'s n-grams over fact texts (masked and read as the prior reads them)."""
+    X = vec.transform([prior_text(mask_charges(t)) for t in facts])
+    df = np.diff(X.tocsc().indptr)
+    return smooth_idf(df.tolist(), len(facts))
+
+
+def novelty_features(S: np.ndarray, R: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """(n, 4): how much closer the statute prior puts the nearest charge without cases than the
+    learned model's best charge; the learned model's best margin; its lead over the second; how much
+    closer the nearest charge without cases is than the nearest charge with cases."""
+    unseen = np.ones(R.shape[1], dtype=bool)
+    unseen[cols] = False
+    Ss = np.sort(S, axis=1)
+    second = Ss[:, -2] if S.shape[1] > 1 else Ss[:, -1]
+    r_top = R[np.arange(len(R)), cols[S.argmax(axis=1)]]
+    r_unseen = R[:, unseen].max(axis=1) if unseen.any() else r_top
+    r_seen = R[:, ~unseen].max(axis=1)
+    return np.c_[r_unseen - r_top, Ss[:, -1], Ss[:, -1] - second, r_unseen - r_seen]
+
+
+def novelty(S: np.ndarray, R: np.ndarray, cols: np.ndarray, nv: dict[str, Any]) -> np.ndarray:
+    """Probability that each fact belongs to a charge the learned model has no case of: a logistic
+    model (``nv["coef"]``, ``nv["intercept"]``) over ``novelty_features``, fit by
+    ``python -m eval analyze --fit-novelty`` on leave-charges-out folds of CAIL train + dev."""
+    if len(cols) == R.shape[1]:
+        return np.zeros(len(R))
+    z = novelty_features(S, R, cols) @ np.asarray(nv["coef"], dtype=float) + float(nv["intercept"])
+    return 1 / (1 + np.exp(-z))
 
 
 # --------------------------------------------------------------------------- blend
@@ -314,21 +394,29 @@ class Blend:
         # margin); otherwise the statute prior carries the charges it has never seen
         w_hi = float(b.get("w_confident", b["w"]))
         confident = S.max(axis=1) > float(b.get("confident_margin", 0.0))
+        w_lo = float(b["w"])
+        nv = b.get("novelty")
+        if nv:
+            # ... unless the facts look like a charge without cases (``novelty``): the 罪状 of an
+            # unseen charge fits clearly better than that of the learned model's best charge
+            # (held-out 虚开增值税专用发票 facts otherwise all went to 诈骗); then the prior decides
+            novel = novelty(S, R, self._cols, nv) > float(nv["threshold"])
+            w = np.where(novel, float(nv["w"]), np.where(confident, w_hi, w_lo))[:, None]
+            return w * pl + (1 - w) * pp
         nov = b.get("novelty_margin")
         if nov is not None:
             # ... unless the statute prior finds a charge without cases clearly closer to the fact
-            # than the learned model's best charge (虚开增值税专用发票 facts when that charge has
-            # no case: the learned model says 诈骗, the 罪状 of 虚开 matches far better)
+            # than the learned model's best charge
             unseen = np.ones(R.shape[1], dtype=bool)
             unseen[self._cols] = False
             best_unseen = R[:, unseen].max(axis=1) if unseen.any() else np.full(len(R), -np.inf)
             at_learned = R[np.arange(len(R)), self._cols[S.argmax(axis=1)]]
             confident &= best_unseen - at_learned <= float(nov)
-        w = np.where(confident, w_hi, float(b["w"]))[:, None]
+        w = np.where(confident, w_hi, w_lo)[:, None]
         return w * pl + (1 - w) * pp
 
     def _chunked(self, texts: list[str], b: dict[str, float]) -> tuple[np.ndarray, np.ndarray | None]:
-        """``_parts`` in chunks small enough for the shared n-gram cache to serve both vectorizers."""
+        """``_parts`` in chunks of ``_CHUNK`` texts."""
         if len(texts) <= _CHUNK:
             return self._parts(texts, b)
         got = [self._parts(texts[i : i + _CHUNK], b) for i in range(0, len(texts), _CHUNK)]
