@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.lm.keyindex import KeyIndex
+
 __all__ = ["CharLM", "get_lm", "model_path", "char_class", "MODEL_FILE", "ORDER"]
 
 MODEL_FILE = Path(__file__).resolve().parent / "model.npz"
@@ -64,6 +66,7 @@ class CharLM:
         self.probs = [z[f"p{n}"].astype(np.float32) for n in range(1, self.order + 1)]
         self.bows = [z[f"b{n}"].astype(np.float32) for n in range(1, self.order + 1)]
         self._ids_cache: dict[str, int] = {}
+        self.index = [KeyIndex(k) for k in self.keys]
 
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (*self.keys, *self.probs, *self.bows))
@@ -114,20 +117,19 @@ class CharLM:
         done = np.zeros(q, dtype=bool)
         for n in range(n_max, 0, -1):
             k, v = grams[n - 1]
-            tab = self.keys[n - 1]
-            idx = np.searchsorted(tab, k)
-            idx_c = np.minimum(idx, len(tab) - 1)
-            hit = v & ~done & (tab[idx_c] == k)
-            found_p[hit] = self.probs[n - 1][idx_c[hit]]
-            done |= hit
+            sel = np.flatnonzero(v & ~done)
+            row = self.index[n - 1].lookup(k[sel])
+            ok = row >= 0
+            hit = sel[ok]
+            found_p[hit] = self.probs[n - 1][row[ok]]
+            done[hit] = True
             if n > 1:
                 # not found at order n: add back-off of the context of length n-1
-                miss = ~done
                 ck, cv = ctx_grams[n - 1]
-                ctab = self.keys[n - 2]
-                ci = np.minimum(np.searchsorted(ctab, ck), len(ctab) - 1)
-                chit = miss & cv & (ctab[ci] == ck)
-                bo_sum[chit] += self.bows[n - 2][ci[chit]]
+                sel = np.flatnonzero(~done & cv)
+                ci = self.index[n - 2].lookup(ck[sel])
+                ok = ci >= 0
+                bo_sum[sel[ok]] += self.bows[n - 2][ci[ok]]
         found_p[~done] = self.unk
         return found_p + bo_sum
 
