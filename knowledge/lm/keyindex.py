@@ -16,23 +16,19 @@ class KeyIndex:
     def __init__(self, keys: np.ndarray, load: float = 0.4) -> None:
         keys = np.asarray(keys, dtype=np.uint64)
         bits = max(4, int(np.ceil(np.log2(max(len(keys), 1) / load))))
-        self.mask = (1 << bits) - 1
         self.shift = np.uint64(64 - bits)
-        self.slot_key = np.zeros(1 << bits, dtype=np.uint64)
-        self.slot_row = np.full(1 << bits, -1, dtype=np.int32)
-        pending = np.arange(len(keys))
-        slot = self._hash(keys)
-        while pending.size:  # each round: every free slot takes the first key that probes it
-            free = self.slot_row[slot] < 0
-            cand = np.flatnonzero(free)
-            taken, first = np.unique(slot[cand], return_index=True)
-            won = cand[first]
-            self.slot_row[taken] = pending[won]
-            self.slot_key[taken] = keys[pending[won]]
-            left = np.ones(pending.size, dtype=bool)
-            left[won] = False
-            pending = pending[left]
-            slot = (slot[left] + 1) & self.mask
+        home = self._hash(keys)
+        order = np.argsort(home, kind="stable")
+        h = home[order]
+        # linear probing with keys placed in home-slot order: slot_i = max(home_i, slot_{i-1} + 1)
+        i = np.arange(len(keys))
+        slot = i + np.maximum.accumulate(h - i) if len(keys) else i
+        size = (int(slot[-1]) if len(keys) else 0) + 2  # the table never wraps; its last slot stays empty
+        size = max(size, (1 << bits) + 1)
+        self.slot_key = np.zeros(size, dtype=np.uint64)
+        self.slot_row = np.full(size, -1, dtype=np.int32)
+        self.slot_key[slot] = keys[order]
+        self.slot_row[slot] = order
 
     def _hash(self, q: np.ndarray) -> np.ndarray:
         return ((q * _MULT) >> self.shift).astype(np.int64)
@@ -48,5 +44,5 @@ class KeyIndex:
             hit = (self.slot_key[slot] == qk) & (row >= 0)
             out[idx[hit]] = row[hit]
             go = ~hit & (row >= 0)  # an empty slot ends the probe: not present
-            idx, slot, qk = idx[go], (slot[go] + 1) & self.mask, qk[go]
+            idx, slot, qk = idx[go], slot[go] + 1, qk[go]
         return out
