@@ -101,7 +101,6 @@ class Lexicon:
             data = json.load(f)
         self.char_py: dict[str, list[str]] = data["chars"]
         self.sound_cache: dict[str, list[str]] = {}  # caches filled while checking (see _candidates)
-        self.char_cache: dict[tuple, list[tuple[int, str, str]]] = {}
         self.words: dict[str, str] = {w: v[0] for w, v in data["words"].items()}
         self.freq: dict[str, int] = {w: v[1] for w, v in data["words"].items()}
         self.py2words: dict[str, list[str]] = {}
@@ -228,7 +227,7 @@ def split_spans(text: str) -> list[tuple[int, int]]:
 
 def _candidates(s: str, mask: np.ndarray, susp: np.ndarray, lex: Lexicon, cfg: dict,
                 bigrams: frozenset[str], low: np.ndarray | None = None,
-                seen2: frozenset[str] = frozenset()) -> list[tuple]:
+                seen2: frozenset[str] = frozenset(), char_subs=None) -> list[tuple]:
     """(start, end, replacement, kind) edits of sentence ``s`` near suspicious positions."""
     n = len(s)
     out: dict[tuple[int, int, str], str] = {}
@@ -267,9 +266,9 @@ def _candidates(s: str, mask: np.ndarray, susp: np.ndarray, lex: Lexicon, cfg: d
                 a = st + i
                 if not mask[a] and t[i] in cset.get(w[i], ()):
                     add(a, a + 1, t[i], "legal")
-    char_cache = lex.char_cache
-    if len(char_cache) > 500_000:
-        char_cache.clear()
+    if char_subs is None:
+        def char_subs(p: str, c0: str, nx: str, pair: bool) -> list[tuple[int, str, str]]:
+            return _char_subs(lex, p, c0, nx, pair, seen2)
     sus = [i for i, x in enumerate(susp.tolist()) if x]
     starts = sorted({a for j in sus for a in range(j - 4, j + 1) if 0 <= a < n})
     mk = mask.tolist()
@@ -288,11 +287,7 @@ def _candidates(s: str, mask: np.ndarray, susp: np.ndarray, lex: Lexicon, cfg: d
         prev_c = s[a - 1] if a > 0 else ""
         next_c = s[a + 1] if a + 1 < n else ""
         pair = a + 1 < n and not mk[a + 1] and lowk[a] and lowk[a + 1]  # both characters of a word wrong
-        key = (prev_c, s[a], next_c, pair)
-        subs = char_cache.get(key)
-        if subs is None:
-            subs = char_cache[key] = _char_subs(lex, prev_c, s[a], next_c, pair, seen2)
-        for db, r, kind in subs:
+        for db, r, kind in char_subs(prev_c, s[a], next_c, pair):
             add(a, a + db, r, kind)
         add(a, a + 1, "", "redundant")
         if a + 1 < n and not mask[a + 1] and s[a] != s[a + 1]:
@@ -316,10 +311,12 @@ def _candidates(s: str, mask: np.ndarray, susp: np.ndarray, lex: Lexicon, cfg: d
 
 
 def _char_subs(lex: Lexicon, prev_c: str, c0: str, next_c: str, pair: bool,
-               seen2: frozenset[str]) -> list[tuple[int, str, str]]:
+               seen2: frozenset[str], bigram_ok=None) -> list[tuple[int, str, str]]:
     """Substitutions of the character ``c0`` between ``prev_c`` and ``next_c``: (length, replacement,
     kind) — homophones making a word, similar shapes, confusion-set characters making a seen pair,
-    and (``pair``) a word of two confusable characters replacing ``c0`` and the next one."""
+    and (``pair``) a word of two confusable characters replacing ``c0`` and the next one. With
+    ``bigram_ok(prev, old, new, next)`` a single-character substitution the character bigrams
+    already find much worse is dropped before the full LM scores it."""
     out: list[tuple[int, str, str]] = []
     words = lex.words
     for c in lex.homophone_chars(c0):
@@ -330,6 +327,8 @@ def _char_subs(lex: Lexicon, prev_c: str, c0: str, next_c: str, pair: bool,
     for c in lex.conf_cands.get(c0, ""):
         if (prev_c + c) in seen2 or (c + next_c) in seen2:
             out.append((1, c, "conf"))
+    if bigram_ok is not None:
+        out = [x for x in out if bigram_ok(prev_c, c0, x[1], next_c)]
     if pair:
         second = lex.conf_set.get(next_c, frozenset())
         for c in lex.conf_cands.get(c0, ""):
@@ -351,6 +350,21 @@ class SentenceChecker:
         self._uni: dict[str, float] | None = None
         self.seen2 = _bigrams(self.lm, 0, floor=-99.0)
         self._rid: dict[str, tuple[int, ...]] = {}  # replacement → LM ids padded to _MAX_R
+        self._subs_cache: dict[tuple[str, str, str, bool], list[tuple[int, str, str]]] = {}
+        self._bigram = _BigramGain(self.lm) if self.lm is not None else None
+        self._bigram_min = float(self.cfg.get("subst_bigram_min", -99.0))
+
+    def char_subs(self, prev_c: str, c0: str, next_c: str, pair: bool) -> list[tuple[int, str, str]]:
+        """``_char_subs`` with the bigram pre-filter, cached by the character and its neighbours."""
+        key = (prev_c, c0, next_c, pair)
+        got = self._subs_cache.get(key)
+        if got is None:
+            if len(self._subs_cache) > 500_000:
+                self._subs_cache.clear()
+            bg, lo = self._bigram, self._bigram_min
+            ok = (lambda p, o, c, nx: bg.gain(p, o, c, nx) > lo) if bg is not None else None
+            got = self._subs_cache[key] = _char_subs(self.lex, prev_c, c0, next_c, pair, self.seen2, ok)
+        return got
 
     def score_edits(self, texts: list[str], masks: list[np.ndarray], with_lp: bool = False):
         """All candidate edits of each text with their LM gain: [(a, b, r, kind, gain)…] per text
@@ -385,7 +399,7 @@ class SentenceChecker:
             susp = low.copy()
             susp[:-1] |= low[1:]
             cands = _candidates(t, mask, susp, self.lex, cfg, self.bigrams, lp < cfg["pair_logp"],
-                                self.seen2)
+                                self.seen2, self.char_subs)
             if not cands:
                 continue
             cand_lists.append((ti, cands))
@@ -507,7 +521,9 @@ class SentenceChecker:
         from models.proofread.features import candidate_features, seg_multi_mask
 
         floor = float(self.cfg["decider"]["min_gain"])
-        by_kind = self.cfg["decider"].get("min_gain_kind") or {}
+        by_kind = dict(self.cfg["decider"].get("min_gain_kind") or {})
+        for k in self.cfg["decider"].get("threshold_kinds") or ():  # decided by their LM-gain threshold
+            by_kind[k] = max(by_kind.get(k, floor), self.thr[k])
         keep = [c for c in cands if c[4] > by_kind.get(c[3], floor)]
         if not keep:
             return keep, np.zeros((0, 0), dtype=np.float32)
@@ -600,6 +616,31 @@ def _cut(s: str) -> list[str]:
     from knowledge.lexicon import cut
 
     return cut(s)
+
+
+class _BigramGain:
+    """The character-bigram part of the LM as dicts: a cheap estimate of a substitution's gain."""
+
+    def __init__(self, lm: CharLM) -> None:
+        inv = {i: c for c, i in lm.vocab.items()}
+        k = lm.keys[1]
+        a = (k >> np.uint64(12)).astype(np.int64).tolist()
+        b = (k & np.uint64(4095)).astype(np.int64).tolist()
+        self.p2 = {inv.get(x, "") + inv.get(y, ""): v for x, y, v in zip(a, b, lm.probs[1].tolist(), strict=True)}
+        ks = lm.keys[0].tolist()
+        self.p1 = {inv[x]: v for x, v in zip(ks, lm.probs[0].tolist(), strict=True) if x in inv}
+        self.b1 = {inv[x]: v for x, v in zip(ks, lm.bows[0].tolist(), strict=True) if x in inv}
+
+    def lp(self, p: str, c: str) -> float:
+        v = self.p2.get(p + c)
+        return v if v is not None else self.b1.get(p, 0.0) + self.p1.get(c, -7.0)
+
+    def gain(self, prev: str, old: str, new: str, nxt: str) -> float:
+        """log10 gain of the two bigrams around a one-character substitution (a unigram at the start)."""
+        g = self.lp(prev, new) - self.lp(prev, old) if prev else self.p1.get(new, -7.0) - self.p1.get(old, -7.0)
+        if nxt:
+            g += self.lp(new, nxt) - self.lp(old, nxt)
+        return g
 
 
 def _unigram(lm: CharLM | None) -> dict[str, float]:
