@@ -311,12 +311,13 @@ def _candidates(s: str, mask: np.ndarray, susp: np.ndarray, lex: Lexicon, cfg: d
 
 
 def _char_subs(lex: Lexicon, prev_c: str, c0: str, next_c: str, pair: bool,
-               seen2: frozenset[str], bigram_ok=None) -> list[tuple[int, str, str]]:
+               seen2: frozenset[str], bigram: _BigramGain | None = None,
+               bigram_min: float = -99.0) -> list[tuple[int, str, str]]:
     """Substitutions of the character ``c0`` between ``prev_c`` and ``next_c``: (length, replacement,
     kind) — homophones making a word, similar shapes, confusion-set characters making a seen pair,
     and (``pair``) a word of two confusable characters replacing ``c0`` and the next one. With
-    ``bigram_ok(prev, old, new, next)`` a single-character substitution the character bigrams
-    already find much worse is dropped before the full LM scores it."""
+    ``bigram`` a single-character substitution whose two character bigrams lose more than
+    ``bigram_min`` (log10) is dropped before the full LM scores it."""
     out: list[tuple[int, str, str]] = []
     words = lex.words
     for c in lex.homophone_chars(c0):
@@ -327,8 +328,32 @@ def _char_subs(lex: Lexicon, prev_c: str, c0: str, next_c: str, pair: bool,
     for c in lex.conf_cands.get(c0, ""):
         if (prev_c + c) in seen2 or (c + next_c) in seen2:
             out.append((1, c, "conf"))
-    if bigram_ok is not None:
-        out = [x for x in out if bigram_ok(prev_c, c0, x[1], next_c)]
+    if bigram is not None and out:
+        p2, p1, b1 = bigram.p2, bigram.p1, bigram.b1
+        bo_prev = b1.get(prev_c, 0.0)
+        floor = bigram_min
+        if prev_c:
+            v = p2.get(prev_c + c0)
+            floor += v if v is not None else bo_prev + p1.get(c0, -7.0)
+        else:
+            floor += p1.get(c0, -7.0)
+        if next_c:
+            v = p2.get(c0 + next_c)
+            floor += v if v is not None else b1.get(c0, 0.0) + p1.get(next_c, -7.0)
+        kept = []
+        for x in out:
+            c = x[1]
+            if prev_c:
+                v = p2.get(prev_c + c)
+                g = v if v is not None else bo_prev + p1.get(c, -7.0)
+            else:
+                g = p1.get(c, -7.0)
+            if next_c:
+                v = p2.get(c + next_c)
+                g += v if v is not None else b1.get(c, 0.0) + p1.get(next_c, -7.0)
+            if g > floor:
+                kept.append(x)
+        out = kept
     if pair:
         second = lex.conf_set.get(next_c, frozenset())
         for c in lex.conf_cands.get(c0, ""):
@@ -361,9 +386,8 @@ class SentenceChecker:
         if got is None:
             if len(self._subs_cache) > 500_000:
                 self._subs_cache.clear()
-            bg, lo = self._bigram, self._bigram_min
-            ok = (lambda p, o, c, nx: bg.gain(p, o, c, nx) > lo) if bg is not None else None
-            got = self._subs_cache[key] = _char_subs(self.lex, prev_c, c0, next_c, pair, self.seen2, ok)
+            got = self._subs_cache[key] = _char_subs(self.lex, prev_c, c0, next_c, pair, self.seen2,
+                                                      self._bigram, self._bigram_min)
         return got
 
     def score_edits(self, texts: list[str], masks: list[np.ndarray], with_lp: bool = False):
