@@ -325,35 +325,37 @@ def _char_subs(lex: Lexicon, prev_c: str, c0: str, next_c: str, pair: bool,
             out.append((1, c, "char"))
     for c in lex.shapes.get(c0, ()):
         out.append((1, c, "shape"))
-    for c in lex.conf_cands.get(c0, ""):
-        if (prev_c + c) in seen2 or (c + next_c) in seen2:
-            out.append((1, c, "conf"))
+    if bigram is None or not prev_c or not next_c:
+        for c in lex.conf_cands.get(c0, ""):
+            if (prev_c + c) in seen2 or (c + next_c) in seen2:
+                out.append((1, c, "conf"))
+    else:  # the same test with the bigram table split by neighbour (no string building)
+        after, before = bigram.after.get(prev_c, _NO_PAIRS), bigram.before.get(next_c, _NO_PAIRS)
+        for c in lex.conf_cands.get(c0, ""):
+            if c in after or c in before:
+                out.append((1, c, "conf"))
     if bigram is not None and out:
-        p2, p1, b1 = bigram.p2, bigram.p1, bigram.b1
-        bo_prev = b1.get(prev_c, 0.0)
-        floor = bigram_min
-        if prev_c:
-            v = p2.get(prev_c + c0)
-            floor += v if v is not None else bo_prev + p1.get(c0, -7.0)
-        else:
-            floor += p1.get(c0, -7.0)
-        if next_c:
-            v = p2.get(c0 + next_c)
-            floor += v if v is not None else b1.get(c0, 0.0) + p1.get(next_c, -7.0)
-        kept = []
-        for x in out:
-            c = x[1]
-            if prev_c:
-                v = p2.get(prev_c + c)
+        p1, b1 = bigram.p1, bigram.b1
+        if prev_c and next_c:
+            after, before = bigram.after.get(prev_c, _NO_PAIRS), bigram.before.get(next_c, _NO_PAIRS)
+            bo_prev = b1.get(prev_c, 0.0)
+            p_next = p1.get(next_c, -7.0)
+            v = after.get(c0)
+            floor = bigram_min + (v if v is not None else bo_prev + p1.get(c0, -7.0))
+            v = before.get(c0)
+            floor += v if v is not None else b1.get(c0, 0.0) + p_next
+            kept = []
+            for x in out:
+                c = x[1]
+                v = after.get(c)
                 g = v if v is not None else bo_prev + p1.get(c, -7.0)
-            else:
-                g = p1.get(c, -7.0)
-            if next_c:
-                v = p2.get(c + next_c)
-                g += v if v is not None else b1.get(c, 0.0) + p1.get(next_c, -7.0)
-            if g > floor:
-                kept.append(x)
-        out = kept
+                v = before.get(c)
+                g += v if v is not None else b1.get(c, 0.0) + p_next
+                if g > floor:
+                    kept.append(x)
+            out = kept
+        else:
+            out = [x for x in out if bigram.gain(prev_c, c0, x[1], next_c) > bigram_min]
     if pair:
         second = lex.conf_set.get(next_c, frozenset())
         for c in lex.conf_cands.get(c0, ""):
@@ -642,6 +644,9 @@ def _cut(s: str) -> list[str]:
     return cut(s)
 
 
+_NO_PAIRS: dict[str, float] = {}
+
+
 class _BigramGain:
     """The character-bigram part of the LM as dicts: a cheap estimate of a substitution's gain."""
 
@@ -651,6 +656,12 @@ class _BigramGain:
         a = (k >> np.uint64(12)).astype(np.int64).tolist()
         b = (k & np.uint64(4095)).astype(np.int64).tolist()
         self.p2 = {inv.get(x, "") + inv.get(y, ""): v for x, y, v in zip(a, b, lm.probs[1].tolist(), strict=True)}
+        self.after: dict[str, dict[str, float]] = {}  # prev → {c: log10 p(c | prev)}
+        self.before: dict[str, dict[str, float]] = {}  # next → {c: log10 p(next | c)}
+        for pair, v in self.p2.items():
+            if len(pair) == 2:
+                self.after.setdefault(pair[0], {})[pair[1]] = v
+                self.before.setdefault(pair[1], {})[pair[0]] = v
         ks = lm.keys[0].tolist()
         self.p1 = {inv[x]: v for x, v in zip(ks, lm.probs[0].tolist(), strict=True) if x in inv}
         self.b1 = {inv[x]: v for x, v in zip(ks, lm.bows[0].tolist(), strict=True) if x in inv}
