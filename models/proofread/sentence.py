@@ -101,6 +101,9 @@ class Lexicon:
             data = json.load(f)
         self.char_py: dict[str, list[str]] = data["chars"]
         self.sound_cache: dict[str, list[str]] = {}  # caches filled while checking (see _candidates)
+        self._homo: dict[str, tuple[str, ...]] = {}
+        self._after: dict[str, frozenset[str]] | None = None
+        self._before: dict[str, frozenset[str]] | None = None
         self.words: dict[str, str] = {w: v[0] for w, v in data["words"].items()}
         self.freq: dict[str, int] = {w: v[1] for w, v in data["words"].items()}
         self.py2words: dict[str, list[str]] = {}
@@ -172,6 +175,35 @@ class Lexicon:
                 if keep:
                     out[c] = "".join(keep)
         return out
+
+    def homophones(self, c: str) -> tuple[str, ...]:
+        """``homophone_chars(c)`` in a fixed order, cached."""
+        got = self._homo.get(c)
+        if got is None:
+            got = self._homo[c] = tuple(self.homophone_chars(c))
+        return got
+
+    def word_after(self, p: str) -> frozenset[str]:
+        """Characters ``c`` such that ``p + c`` is a lexicon word."""
+        if self._after is None:
+            self._index_pairs()
+        return self._after.get(p, frozenset())  # type: ignore[union-attr]
+
+    def word_before(self, n: str) -> frozenset[str]:
+        """Characters ``c`` such that ``c + n`` is a lexicon word."""
+        if self._before is None:
+            self._index_pairs()
+        return self._before.get(n, frozenset())  # type: ignore[union-attr]
+
+    def _index_pairs(self) -> None:
+        after: dict[str, set[str]] = {}
+        before: dict[str, set[str]] = {}
+        for w in self.words:
+            if len(w) == 2:
+                after.setdefault(w[0], set()).add(w[1])
+                before.setdefault(w[1], set()).add(w[0])
+        self._after = {k: frozenset(v) for k, v in after.items()}
+        self._before = {k: frozenset(v) for k, v in before.items()}
 
     def homophone_chars(self, c: str) -> set[str]:
         out: set[str] = set()
@@ -320,9 +352,15 @@ def _char_subs(lex: Lexicon, prev_c: str, c0: str, next_c: str, pair: bool,
     ``bigram_min`` (log10) is dropped before the full LM scores it."""
     out: list[tuple[int, str, str]] = []
     words = lex.words
-    for c in lex.homophone_chars(c0):
-        if (prev_c + c) in words or (c + next_c) in words:
-            out.append((1, c, "char"))
+    if prev_c and next_c:  # same test as below without building strings
+        wa, wb = lex.word_after(prev_c), lex.word_before(next_c)
+        for c in lex.homophones(c0):
+            if c in wa or c in wb:
+                out.append((1, c, "char"))
+    else:
+        for c in lex.homophones(c0):
+            if (prev_c + c) in words or (c + next_c) in words:
+                out.append((1, c, "char"))
     for c in lex.shapes.get(c0, ()):
         out.append((1, c, "shape"))
     if bigram is None or not prev_c or not next_c:
