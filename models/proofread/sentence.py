@@ -693,19 +693,19 @@ class _BigramGain:
         k = lm.keys[1]
         a = (k >> np.uint64(12)).astype(np.int64).tolist()
         b = (k & np.uint64(4095)).astype(np.int64).tolist()
-        self.p2 = {inv.get(x, "") + inv.get(y, ""): v for x, y, v in zip(a, b, lm.probs[1].tolist(), strict=True)}
         self.after: dict[str, dict[str, float]] = {}  # prev → {c: log10 p(c | prev)}
         self.before: dict[str, dict[str, float]] = {}  # next → {c: log10 p(next | c)}
-        for pair, v in self.p2.items():
-            if len(pair) == 2:
-                self.after.setdefault(pair[0], {})[pair[1]] = v
-                self.before.setdefault(pair[1], {})[pair[0]] = v
+        for x, y, v in zip(a, b, lm.probs[1].tolist(), strict=True):
+            cx, cy = inv.get(x, ""), inv.get(y, "")
+            if cx and cy:  # pairs with BOS / EOS are not needed
+                self.after.setdefault(cx, {})[cy] = v
+                self.before.setdefault(cy, {})[cx] = v
         ks = lm.keys[0].tolist()
         self.p1 = {inv[x]: v for x, v in zip(ks, lm.probs[0].tolist(), strict=True) if x in inv}
         self.b1 = {inv[x]: v for x, v in zip(ks, lm.bows[0].tolist(), strict=True) if x in inv}
 
     def lp(self, p: str, c: str) -> float:
-        v = self.p2.get(p + c)
+        v = self.after.get(p, _NO_PAIRS).get(c)
         return v if v is not None else self.b1.get(p, 0.0) + self.p1.get(c, -7.0)
 
     def gain(self, prev: str, old: str, new: str, nxt: str) -> float:
