@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.lm.keyindex import KeyIndex
+
 __all__ = ["CharLM", "get_lm", "model_path", "char_class", "MODEL_FILE", "ORDER"]
 
 MODEL_FILE = Path(__file__).resolve().parent / "model.npz"
@@ -64,6 +66,12 @@ class CharLM:
         self.probs = [z[f"p{n}"].astype(np.float32) for n in range(1, self.order + 1)]
         self.bows = [z[f"b{n}"].astype(np.float32) for n in range(1, self.order + 1)]
         self._ids_cache: dict[str, int] = {}
+        # one hash index over the n-grams of every order (key | order << 60): one lookup per call
+        self._tag = [np.uint64(n) << np.uint64(60) for n in range(1, self.order + 1)]
+        self._row0 = np.cumsum([0] + [len(k) for k in self.keys])
+        self.index = KeyIndex(np.concatenate([k | t for k, t in zip(self.keys, self._tag, strict=True)]))
+        self._p_all = np.concatenate(self.probs)
+        self._b_all = np.concatenate(self.bows)
 
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (*self.keys, *self.probs, *self.bows))
@@ -91,44 +99,40 @@ class CharLM:
         q = hist.shape[0]
         n_max = self.order
         bits = np.uint64(BITS)
-        found_p = np.full(q, np.nan, dtype=np.float32)
-        bo_sum = np.zeros(q, dtype=np.float32)
-        # walk orders from longest to shortest: prob of the longest found gram + back-offs of
-        # the contexts (length L ≥ that order) that were passed on the way down
+        # keys of the grams ending at the last column (length 1..N) and of their contexts (length 1..N-1),
+        # all looked up at once; -1 marks a gram that reaches before BOS
+        h = hist.astype(np.int64, copy=False)
+        cols = np.maximum(h, 0).astype(np.uint64)
+        ok = h >= 0
+        gk = np.empty((q, n_max), dtype=np.uint64)
+        gv = np.empty((q, n_max), dtype=bool)
+        ck = np.empty((q, n_max - 1), dtype=np.uint64)
+        cv = np.empty((q, n_max - 1), dtype=bool)
         key = np.zeros(q, dtype=np.uint64)
         valid = np.ones(q, dtype=bool)
-        grams: list[tuple[np.ndarray, np.ndarray]] = []
-        for n in range(1, n_max + 1):  # build keys of grams ending at the last column, length n
-            col = hist[:, n_max - n]
-            valid = valid & (col >= 0)
-            key = key | (np.maximum(col, 0).astype(np.uint64) << (bits * np.uint64(n - 1)))
-            grams.append((key.copy(), valid.copy()))
-        ctx_key = np.zeros(q, dtype=np.uint64)
-        cvalid = np.ones(q, dtype=bool)
-        ctx_grams: list[tuple[np.ndarray, np.ndarray]] = [(ctx_key, cvalid)]
-        for n in range(1, n_max):  # context grams ending at the second-to-last column, length n
-            col = hist[:, n_max - 1 - n]
-            cvalid = cvalid & (col >= 0)
-            ctx_key = ctx_key | (np.maximum(col, 0).astype(np.uint64) << (bits * np.uint64(n - 1)))
-            ctx_grams.append((ctx_key.copy(), cvalid.copy()))
-        done = np.zeros(q, dtype=bool)
-        for n in range(n_max, 0, -1):
-            k, v = grams[n - 1]
-            tab = self.keys[n - 1]
-            idx = np.searchsorted(tab, k)
-            idx_c = np.minimum(idx, len(tab) - 1)
-            hit = v & ~done & (tab[idx_c] == k)
-            found_p[hit] = self.probs[n - 1][idx_c[hit]]
-            done |= hit
-            if n > 1:
-                # not found at order n: add back-off of the context of length n-1
-                miss = ~done
-                ck, cv = ctx_grams[n - 1]
-                ctab = self.keys[n - 2]
-                ci = np.minimum(np.searchsorted(ctab, ck), len(ctab) - 1)
-                chit = miss & cv & (ctab[ci] == ck)
-                bo_sum[chit] += self.bows[n - 2][ci[chit]]
-        found_p[~done] = self.unk
+        for n in range(1, n_max + 1):
+            key = key | (cols[:, n_max - n] << (bits * np.uint64(n - 1)))
+            valid = valid & ok[:, n_max - n]
+            gk[:, n - 1] = key | self._tag[n - 1]
+            gv[:, n - 1] = valid
+        key = np.zeros(q, dtype=np.uint64)
+        valid = np.ones(q, dtype=bool)
+        for n in range(1, n_max):
+            key = key | (cols[:, n_max - 1 - n] << (bits * np.uint64(n - 1)))
+            valid = valid & ok[:, n_max - 1 - n]
+            ck[:, n - 1] = key | self._tag[n - 1]
+            cv[:, n - 1] = valid
+        rows = self.index.lookup(np.concatenate([gk.ravel(), ck.ravel()]))
+        g_row = rows[: q * n_max].reshape(q, n_max)
+        c_row = rows[q * n_max :].reshape(q, n_max - 1)
+        g_hit = (g_row >= 0) & gv
+        # the longest gram found (0 = none) gives the probability ...
+        longest = np.where(g_hit.any(axis=1), n_max - np.argmax(g_hit[:, ::-1], axis=1), 0)
+        found_p = np.where(longest > 0, self._p_all[np.where(g_hit, g_row, 0)[np.arange(q), np.maximum(longest, 1) - 1]],
+                           np.float32(self.unk)).astype(np.float32)
+        # ... plus the back-offs of the found contexts of the longer grams (context length m ≥ longest)
+        c_hit = (c_row >= 0) & cv & (np.arange(1, n_max)[None, :] >= longest[:, None])
+        bo_sum = np.where(c_hit, self._b_all[np.where(c_hit, c_row, 0)], np.float32(0)).sum(axis=1, dtype=np.float32)
         return found_p + bo_sum
 
     def position_logp(self, ids: np.ndarray, positions: np.ndarray) -> np.ndarray:

@@ -72,4 +72,9 @@ def load() -> Trees | None:
     if not p.exists():
         return None
     with np.load(p, allow_pickle=False) as z:
-        return Trees(z)
+        trees = Trees(z)
+    from models.proofread.sentence import config
+
+    # a floor on the cross-validated threshold (config.yaml: decider.min_decision)
+    trees.decision = max(trees.decision, float(config()["decider"].get("min_decision", 0.0)))
+    return trees

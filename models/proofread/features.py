@@ -65,8 +65,8 @@ def candidate_features(s: str, lp: np.ndarray, cands: list[tuple], lex: Any, uni
     freq, legal = lex.freq, lex.legal_terms
     snd, shp = lex.conf_sound, lex.conf_shape
     kidx = {k: i for i, k in enumerate(KINDS)}
+    old_words: dict[tuple[int, int], tuple[float, bool]] = {}
     for i, (a, b, r, kind, g) in enumerate(cands):
-        new = s[:a] + r + s[b:]
         span = max(b - a, 1)
         row = x[i]
         row[0] = g
@@ -82,8 +82,14 @@ def candidate_features(s: str, lp: np.ndarray, cands: list[tuple], lex: Any, uni
         seg = lpl[a : max(b, a + 1) + 1]
         row[j + 2] = min(seg) if seg else 0.0
         row[j + 3] = lpl[a] if a < len(lpl) else 0.0
-        wo, lo = _best_word(s, a, max(b, a + 1), freq, legal) if n else (-1.0, False)
-        wn, ln_ = _best_word(new, a, max(a + len(r), a + 1), freq, legal) if new else (-1.0, False)
+        old_key = (a, b)
+        wl = old_words.get(old_key)
+        if wl is None:
+            wl = old_words[old_key] = _best_word(s, a, max(b, a + 1), freq, legal) if n else (-1.0, False)
+        wo, lo = wl
+        lo_a = max(0, a - 8)  # words and terms overlapping the edit lie within 8 characters of it
+        new = s[lo_a:a] + r + s[b : b + 8]
+        wn, ln_ = _best_word(new, a - lo_a, max(a - lo_a + len(r), a - lo_a + 1), freq, legal) if new else (-1.0, False)
         row[j + 4] = wo
         row[j + 5] = wn
         row[j + 6] = wn - wo

@@ -41,6 +41,7 @@ _KIND_RULE = {"word": "PROOF.TYPO", "char": "PROOF.TYPO", "shape": "PROOF.TYPO",
               "missing": "PROOF.MISSING", "redundant": "PROOF.REDUNDANT", "order": "PROOF.ORDER"}
 _KIND_TYPE = {"word": "typo", "char": "typo", "shape": "typo", "phrase": "typo", "conf": "typo", "legal": "typo",
               "missing": "missing", "redundant": "redundant", "order": "order"}
+_MAX_R = 8  # longest replacement (phrase confusions are ≤ 6 characters)
 CONFUSION_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "confusion"
 
 # names after a role word, anonymised names (张某某, 张3), places/organisations before a suffix,
@@ -99,6 +100,10 @@ class Lexicon:
         with gzip.open(HERE / "lexicon.json.gz", "rt", encoding="utf-8") as f:
             data = json.load(f)
         self.char_py: dict[str, list[str]] = data["chars"]
+        self.sound_cache: dict[str, list[str]] = {}  # caches filled while checking (see _candidates)
+        self._homo: dict[str, tuple[str, ...]] = {}
+        self._after: dict[str, frozenset[str]] | None = None
+        self._before: dict[str, frozenset[str]] | None = None
         self.words: dict[str, str] = {w: v[0] for w, v in data["words"].items()}
         self.freq: dict[str, int] = {w: v[1] for w, v in data["words"].items()}
         self.py2words: dict[str, list[str]] = {}
@@ -171,12 +176,51 @@ class Lexicon:
                     out[c] = "".join(keep)
         return out
 
+    def homophones(self, c: str) -> tuple[str, ...]:
+        """``homophone_chars(c)`` in a fixed order, cached."""
+        got = self._homo.get(c)
+        if got is None:
+            got = self._homo[c] = tuple(self.homophone_chars(c))
+        return got
+
+    def word_after(self, p: str) -> frozenset[str]:
+        """Characters ``c`` such that ``p + c`` is a lexicon word."""
+        if self._after is None:
+            self._index_pairs()
+        return self._after.get(p, frozenset())  # type: ignore[union-attr]
+
+    def word_before(self, n: str) -> frozenset[str]:
+        """Characters ``c`` such that ``c + n`` is a lexicon word."""
+        if self._before is None:
+            self._index_pairs()
+        return self._before.get(n, frozenset())  # type: ignore[union-attr]
+
+    def _index_pairs(self) -> None:
+        after: dict[str, set[str]] = {}
+        before: dict[str, set[str]] = {}
+        for w in self.words:
+            if len(w) == 2:
+                after.setdefault(w[0], set()).add(w[1])
+                before.setdefault(w[1], set()).add(w[0])
+        self._after = {k: frozenset(v) for k, v in after.items()}
+        self._before = {k: frozenset(v) for k, v in before.items()}
+
     def homophone_chars(self, c: str) -> set[str]:
         out: set[str] = set()
         for p in self.char_py.get(c, ()):
             out.update(self.py2chars.get(p, ()))
         out.discard(c)
         return out
+
+    def same_sound_words(self, s: str) -> list[str]:
+        """Lexicon words read like ``s`` (one of its first 8 readings), other than ``s`` (cached)."""
+        got = self.sound_cache.get(s)
+        if got is None:
+            if len(self.sound_cache) > 500_000:
+                self.sound_cache.clear()
+            got = self.sound_cache[s] = list(dict.fromkeys(
+                w for key in self.word_keys(s) for w in self.py2words.get(key, ()) if w != s))
+        return got
 
     def word_keys(self, s: str) -> list[str]:
         readings = [self.char_py.get(c) for c in s]
@@ -215,7 +259,7 @@ def split_spans(text: str) -> list[tuple[int, int]]:
 
 def _candidates(s: str, mask: np.ndarray, susp: np.ndarray, lex: Lexicon, cfg: dict,
                 bigrams: frozenset[str], low: np.ndarray | None = None,
-                seen2: frozenset[str] = frozenset()) -> list[tuple]:
+                seen2: frozenset[str] = frozenset(), char_subs=None) -> list[tuple]:
     """(start, end, replacement, kind) edits of sentence ``s`` near suspicious positions."""
     n = len(s)
     out: dict[tuple[int, int, str], str] = {}
@@ -254,7 +298,9 @@ def _candidates(s: str, mask: np.ndarray, susp: np.ndarray, lex: Lexicon, cfg: d
                 a = st + i
                 if not mask[a] and t[i] in cset.get(w[i], ()):
                     add(a, a + 1, t[i], "legal")
-    words = lex.words
+    if char_subs is None:
+        def char_subs(p: str, c0: str, nx: str, pair: bool) -> list[tuple[int, str, str]]:
+            return _char_subs(lex, p, c0, nx, pair, seen2)
     sus = [i for i, x in enumerate(susp.tolist()) if x]
     starts = sorted({a for j in sus for a in range(j - 4, j + 1) if 0 <= a < n})
     mk = mask.tolist()
@@ -266,29 +312,15 @@ def _candidates(s: str, mask: np.ndarray, susp: np.ndarray, lex: Lexicon, cfg: d
             b = a + ln
             if b > n or not free(a, b) or not near(a, b - 1):
                 continue
-            sub = s[a:b]
-            for key in lex.word_keys(sub):
-                for w in lex.py2words.get(key, ()):
-                    if w != sub:
-                        add(a, b, w, "word")
+            for w in lex.same_sound_words(s[a:b]):
+                add(a, b, w, "word")
         if not near(a, a):
             continue
         prev_c = s[a - 1] if a > 0 else ""
         next_c = s[a + 1] if a + 1 < n else ""
-        for c in lex.homophone_chars(s[a]):
-            if (prev_c + c) in words or (c + next_c) in words:
-                add(a, a + 1, c, "char")
-        for c in lex.shapes.get(s[a], ()):
-            add(a, a + 1, c, "shape")
-        for c in lex.conf_cands.get(s[a], ""):
-            if (prev_c + c) in seen2 or (c + next_c) in seen2:
-                add(a, a + 1, c, "conf")
-        if a + 1 < n and not mk[a + 1] and lowk[a] and lowk[a + 1]:  # both characters of a word wrong
-            second = lex.conf_set.get(s[a + 1], frozenset())
-            for c in lex.conf_cands.get(s[a], ""):
-                for w in lex.words_by_first.get(c, ()):
-                    if w[1] in second:
-                        add(a, a + 2, w, "conf")
+        pair = a + 1 < n and not mk[a + 1] and lowk[a] and lowk[a + 1]  # both characters of a word wrong
+        for db, r, kind in char_subs(prev_c, s[a], next_c, pair):
+            add(a, a + db, r, kind)
         add(a, a + 1, "", "redundant")
         if a + 1 < n and not mask[a + 1] and s[a] != s[a + 1]:
             add(a, a + 2, s[a + 1] + s[a], "order")
@@ -310,6 +342,67 @@ def _candidates(s: str, mask: np.ndarray, susp: np.ndarray, lex: Lexicon, cfg: d
     return [(a, b, r, k) for (a, b, r), k in out.items()]
 
 
+def _char_subs(lex: Lexicon, prev_c: str, c0: str, next_c: str, pair: bool,
+               seen2: frozenset[str], bigram: _BigramGain | None = None,
+               bigram_min: float = -99.0) -> list[tuple[int, str, str]]:
+    """Substitutions of the character ``c0`` between ``prev_c`` and ``next_c``: (length, replacement,
+    kind) — homophones making a word, similar shapes, confusion-set characters making a seen pair,
+    and (``pair``) a word of two confusable characters replacing ``c0`` and the next one. With
+    ``bigram`` a single-character substitution whose two character bigrams lose more than
+    ``bigram_min`` (log10) is dropped before the full LM scores it."""
+    out: list[tuple[int, str, str]] = []
+    words = lex.words
+    if prev_c and next_c:  # same test as below without building strings
+        wa, wb = lex.word_after(prev_c), lex.word_before(next_c)
+        for c in lex.homophones(c0):
+            if c in wa or c in wb:
+                out.append((1, c, "char"))
+    else:
+        for c in lex.homophones(c0):
+            if (prev_c + c) in words or (c + next_c) in words:
+                out.append((1, c, "char"))
+    for c in lex.shapes.get(c0, ()):
+        out.append((1, c, "shape"))
+    if bigram is None or not prev_c or not next_c:
+        for c in lex.conf_cands.get(c0, ""):
+            if (prev_c + c) in seen2 or (c + next_c) in seen2:
+                out.append((1, c, "conf"))
+    else:  # the same test with the bigram table split by neighbour (no string building)
+        after, before = bigram.after.get(prev_c, _NO_PAIRS), bigram.before.get(next_c, _NO_PAIRS)
+        for c in lex.conf_cands.get(c0, ""):
+            if c in after or c in before:
+                out.append((1, c, "conf"))
+    if bigram is not None and out:
+        p1, b1 = bigram.p1, bigram.b1
+        if prev_c and next_c:
+            after, before = bigram.after.get(prev_c, _NO_PAIRS), bigram.before.get(next_c, _NO_PAIRS)
+            bo_prev = b1.get(prev_c, 0.0)
+            p_next = p1.get(next_c, -7.0)
+            v = after.get(c0)
+            floor = bigram_min + (v if v is not None else bo_prev + p1.get(c0, -7.0))
+            v = before.get(c0)
+            floor += v if v is not None else b1.get(c0, 0.0) + p_next
+            kept = []
+            for x in out:
+                c = x[1]
+                v = after.get(c)
+                g = v if v is not None else bo_prev + p1.get(c, -7.0)
+                v = before.get(c)
+                g += v if v is not None else b1.get(c, 0.0) + p_next
+                if g > floor:
+                    kept.append(x)
+            out = kept
+        else:
+            out = [x for x in out if bigram.gain(prev_c, c0, x[1], next_c) > bigram_min]
+    if pair:
+        second = lex.conf_set.get(next_c, frozenset())
+        for c in lex.conf_cands.get(c0, ""):
+            for w in lex.words_by_first.get(c, ()):
+                if w[1] in second:
+                    out.append((2, w, "conf"))
+    return out
+
+
 class SentenceChecker:
     def __init__(self, lm: CharLM | None = None, thresholds: dict[str, float] | None = None) -> None:
         self.lm = lm or get_lm()
@@ -321,6 +414,21 @@ class SentenceChecker:
         self.bigrams = _bigrams(self.lm, int(self.cfg["insert_min_count"]))
         self._uni: dict[str, float] | None = None
         self.seen2 = _bigrams(self.lm, 0, floor=-99.0)
+        self._rid: dict[str, tuple[int, ...]] = {}  # replacement → LM ids padded to _MAX_R
+        self._subs_cache: dict[tuple[str, str, str, bool], list[tuple[int, str, str]]] = {}
+        self._bigram = _BigramGain(self.lm) if self.lm is not None else None
+        self._bigram_min = float(self.cfg.get("subst_bigram_min", -99.0))
+
+    def char_subs(self, prev_c: str, c0: str, next_c: str, pair: bool) -> list[tuple[int, str, str]]:
+        """``_char_subs`` with the bigram pre-filter, cached by the character and its neighbours."""
+        key = (prev_c, c0, next_c, pair)
+        got = self._subs_cache.get(key)
+        if got is None:
+            if len(self._subs_cache) > 500_000:
+                self._subs_cache.clear()
+            got = self._subs_cache[key] = _char_subs(self.lex, prev_c, c0, next_c, pair, self.seen2,
+                                                      self._bigram, self._bigram_min)
+        return got
 
     def score_edits(self, texts: list[str], masks: list[np.ndarray], with_lp: bool = False):
         """All candidate edits of each text with their LM gain: [(a, b, r, kind, gain)…] per text
@@ -343,10 +451,10 @@ class SentenceChecker:
             lps.append(base[k : k + m])
             k += m
         order1 = order - 1
-        locs: list[list[int]] = []
-        cnts: list[int] = []
-        meta: list[tuple[int, int, int, str, str, float]] = []  # text, a, b, r, kind, old log-prob
-        cid = lm.char_id
+        # all candidates of all texts as arrays: text, start, end, replacement ids (padded), kind
+        cand_lists: list[tuple[int, list[tuple]]] = []
+        pads, offs, csums = [], [], []
+        pos = 0
         for ti, (t, ids, lp, mask) in enumerate(zip(texts, encs, lps, masks, strict=True)):
             if len(t) > cfg["max_sentence_chars"]:
                 continue
@@ -355,33 +463,65 @@ class SentenceChecker:
             susp = low.copy()
             susp[:-1] |= low[1:]
             cands = _candidates(t, mask, susp, self.lex, cfg, self.bigrams, lp < cfg["pair_logp"],
-                                self.seen2)
+                                self.seen2, self.char_subs)
             if not cands:
                 continue
-            csum = np.concatenate([[0.0], np.cumsum(lp)]).tolist()
-            il = ids.tolist()
-            n = len(t)
-            for a, b, r, kind in cands:
-                old_end = min(b + order1, n + 1)  # positions a+1..old_end (1-based) = lp[a:old_end]
-                left = il[max(0, a + 1 - order1) : a + 1]
-                right = il[b + 1 : b + order]
-                loc = [-1] * (order1 - len(left)) + left + [cid(c) for c in r] + right
-                locs.append(loc)
-                cnts.append(len(r) + len(right))
-                meta.append((ti, a, b, r, kind, csum[old_end] - csum[a]))
+            cand_lists.append((ti, cands))
+            pads.append(ids)
+            offs.append(pos + order1)
+            csums.append(np.concatenate([[0.0], np.cumsum(lp)]))
+            pos += len(ids) + 2 * order1
         out: list[list[tuple]] = [[] for _ in texts]
-        if not locs:
+        if not cand_lists:
             return (out, lps) if with_lp else out
-        width = max(len(x) for x in locs)
-        arr = np.full((len(locs), width), -2, dtype=np.int64)
-        for i, loc in enumerate(locs):
-            arr[i, : len(loc)] = loc
+        # one padded id row per text block: order1 × -1 (before BOS), ids, order1 × -2 (after EOS)
+        g = np.full(pos, -2, dtype=np.int64)
+        cs = np.zeros(pos, dtype=np.float64)
+        for ids, o, c in zip(pads, offs, csums, strict=True):
+            g[o - order1 : o] = -1
+            g[o : o + len(ids)] = ids
+            cs[o : o + len(c)] = c
+        rid = self._rid
+        cid = lm.char_id
+        t_off, t_n, a_l, b_l, r_l = [], [], [], [], []
+        for (ti, cands), o in zip(cand_lists, offs, strict=True):
+            m = len(cands)
+            t_off += [o] * m
+            t_n += [len(texts[ti])] * m
+            for a, b, r, _k in cands:
+                a_l.append(a)
+                b_l.append(b)
+                ri = rid.get(r)
+                if ri is None:
+                    ri = rid[r] = tuple(cid(c) for c in r) + (-2,) * (_MAX_R - len(r))
+                r_l.append(ri)
+        off = np.asarray(t_off, dtype=np.int64)
+        nn = np.asarray(t_n, dtype=np.int64)
+        aa = np.asarray(a_l, dtype=np.int64)
+        bb = np.asarray(b_l, dtype=np.int64)
+        rr = np.asarray(r_l, dtype=np.int64)
+        rlen = (rr != -2).sum(axis=1)
+        lmax = int(rlen.max())
+        m = len(aa)
+        arr = np.full((m, 2 * order1 + lmax), -2, dtype=np.int64)
+        k1 = np.arange(order1)
+        arr[:, :order1] = g[(off + aa + 1 - order1)[:, None] + k1[None, :]]  # ids[a+1-order1 .. a]
+        arr[:, order1 : order1 + lmax] = rr[:, :lmax]
+        cols = order1 + rlen[:, None] + k1[None, :]
+        arr[np.arange(m)[:, None], cols] = g[(off + bb + 1)[:, None] + k1[None, :]]  # ids[b+1 .. b+order1]
+        cnts = rlen + np.minimum(order1, nn + 1 - bb)
+        old_end = np.minimum(bb + order1, nn + 1)
+        old = cs[off + old_end] - cs[off + aa]
         sw = np.lib.stride_tricks.sliding_window_view(arr, order, axis=1)
-        valid = np.arange(sw.shape[1])[None, :] < np.asarray(cnts)[:, None]
+        valid = np.arange(sw.shape[1])[None, :] < cnts[:, None]
         new_lp = lm.windows_logp(sw[valid])
-        new_sum = np.bincount(np.nonzero(valid)[0], weights=new_lp, minlength=len(locs))
-        for (ti, a, b, r, kind, old), ns in zip(meta, new_sum.tolist(), strict=True):
-            out[ti].append((a, b, r, kind, ns - old))
+        gain = (np.bincount(np.nonzero(valid)[0], weights=new_lp, minlength=m) - old).tolist()
+        k = 0
+        for ti, cands in cand_lists:
+            o = out[ti]
+            for (a, b, r, kind), gn in zip(cands, gain[k : k + len(cands)], strict=True):
+                o.append((a, b, r, kind, gn))
+            k += len(cands)
         return (out, lps) if with_lp else out
 
     def protect_legal(self, text: str, mask: np.ndarray) -> np.ndarray:
@@ -445,7 +585,9 @@ class SentenceChecker:
         from models.proofread.features import candidate_features, seg_multi_mask
 
         floor = float(self.cfg["decider"]["min_gain"])
-        by_kind = self.cfg["decider"].get("min_gain_kind") or {}
+        by_kind = dict(self.cfg["decider"].get("min_gain_kind") or {})
+        for k in self.cfg["decider"].get("threshold_kinds") or ():  # decided by their LM-gain threshold
+            by_kind[k] = max(by_kind.get(k, floor), self.thr[k])
         keep = [c for c in cands if c[4] > by_kind.get(c[3], floor)]
         if not keep:
             return keep, np.zeros((0, 0), dtype=np.float32)
@@ -538,6 +680,40 @@ def _cut(s: str) -> list[str]:
     from knowledge.lexicon import cut
 
     return cut(s)
+
+
+_NO_PAIRS: dict[str, float] = {}
+
+
+class _BigramGain:
+    """The character-bigram part of the LM as dicts: a cheap estimate of a substitution's gain."""
+
+    def __init__(self, lm: CharLM) -> None:
+        inv = {i: c for c, i in lm.vocab.items()}
+        k = lm.keys[1]
+        a = (k >> np.uint64(12)).astype(np.int64).tolist()
+        b = (k & np.uint64(4095)).astype(np.int64).tolist()
+        self.after: dict[str, dict[str, float]] = {}  # prev → {c: log10 p(c | prev)}
+        self.before: dict[str, dict[str, float]] = {}  # next → {c: log10 p(next | c)}
+        for x, y, v in zip(a, b, lm.probs[1].tolist(), strict=True):
+            cx, cy = inv.get(x, ""), inv.get(y, "")
+            if cx and cy:  # pairs with BOS / EOS are not needed
+                self.after.setdefault(cx, {})[cy] = v
+                self.before.setdefault(cy, {})[cx] = v
+        ks = lm.keys[0].tolist()
+        self.p1 = {inv[x]: v for x, v in zip(ks, lm.probs[0].tolist(), strict=True) if x in inv}
+        self.b1 = {inv[x]: v for x, v in zip(ks, lm.bows[0].tolist(), strict=True) if x in inv}
+
+    def lp(self, p: str, c: str) -> float:
+        v = self.after.get(p, _NO_PAIRS).get(c)
+        return v if v is not None else self.b1.get(p, 0.0) + self.p1.get(c, -7.0)
+
+    def gain(self, prev: str, old: str, new: str, nxt: str) -> float:
+        """log10 gain of the two bigrams around a one-character substitution (a unigram at the start)."""
+        g = self.lp(prev, new) - self.lp(prev, old) if prev else self.p1.get(new, -7.0) - self.p1.get(old, -7.0)
+        if nxt:
+            g += self.lp(new, nxt) - self.lp(old, nxt)
+        return g
 
 
 def _unigram(lm: CharLM | None) -> dict[str, float]:
