@@ -119,6 +119,8 @@ DEFENDANT_FACTS: dict[str, tuple[str, str]] = {
     "parts_max_months": ("int", "分罪判处刑期中最长者（月）"),
     "parts_sum_months": ("int", "分罪判处刑期之和（月）"),
     "parts_penalties": ("set", "分罪判处的主刑种类"),
+    "parts_fine_sum": ("float", "分罪判处罚金（写明数额者）之和（元；均未判处时为 None）"),
+    "parts_with_fine": ("int", "判处罚金的分罪个数"),
     "judged": ("bool", "判决书中有该被告人的判项"),
     # recommended sentence (recommendation; else the judgment's quote; else the indictment)
     "rec_penalty": ("str", "建议主刑"),
@@ -369,6 +371,9 @@ def defendant_facts(ctx: CheckContext, name: str, case: dict[str, Any]) -> dict[
         f["parts_max_months"] = max(months) if months else None
         f["parts_sum_months"] = sum(months) if months and len(months) == len(parts) else None
         f["parts_penalties"] = {p.penalty for p in parts if p.penalty}
+        fines = [p.fine_yuan for p in parts if p.fine_yuan]
+        f["parts_with_fine"] = len(fines)
+        f["parts_fine_sum"] = sum(fines) if fines else None
         kinds = _fine_kinds(set(jd.charges)) if jd.charges else None
         if kinds is not None:
             f["fine_required"] = kinds == {"mandatory"}
