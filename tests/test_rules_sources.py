@@ -26,3 +26,13 @@ def test_sources_primary_first():
     r = next(r for r in rules if r.id == "TL.PLEA_WITHOUT_LAWYER")
     assert sources_of(r)[:2] == ["刑事诉讼法（2018）", "人民检察院刑事诉讼规则（2019）"]
     assert "认罪认罚从宽指导意见（2019）" in sources_of(r)
+
+
+def test_runtime_catalogue_skips_only_the_examples():
+    from knowledge.rules import load_rules
+
+    full, p1 = load_rules()
+    lean, p2 = load_rules(examples=False)
+    assert not p1 and not p2
+    assert [r.model_dump(exclude={"examples"}) for r in full] == [r.model_dump(exclude={"examples"}) for r in lean]
+    assert all(r.examples for r in full) and not any(r.examples for r in lean)

@@ -93,8 +93,11 @@ def timeline_facts(tl: Timeline) -> dict[str, Any]:
     f["tl_events"] = {e.name for e in tl.events}
     f["tl_has_export"] = any(e.source.find("案管导出") >= 0 for e in tl.events)
     f["tl_n_conflicts"] = len(tl.conflicts)
+    by_key: dict[str, set[dt.date]] = {}
+    for e in tl.events:
+        by_key.setdefault(e.key, set()).add(e.date)
     for k in event_kinds():
-        ds = tl.dates(k.key)
+        ds = sorted(by_key.get(k.key, ()))
         f[f"tl_{k.key}"] = ds[0] if ds else None
         f[f"tl_{k.key}_last"] = ds[-1] if ds else None
         f[f"tl_n_{k.key}"] = len(ds)
