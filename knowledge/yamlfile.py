@@ -9,6 +9,7 @@ dates are parsed every time): the 240 KB penalty-tier table costs an unmarshal i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +31,12 @@ def loads_yaml(text: str) -> Any:
     return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a safe loader
 
 
-def load_yaml_cached(path: Path, loader: type[Any]) -> Any:
+def load_yaml_cached(path: Path, loader: type[Any], prepare: Callable[[str], str] | None = None) -> Any:
     """``yaml.load(path's text, loader)`` through the cache. ``loader`` must be a safe loader whose
-    output depends on the text alone (its qualified name is part of the key)."""
+    output depends on the text alone (its qualified name is part of the key); ``prepare`` (a pure
+    function, also part of the key) rewrites the text before parsing."""
     raw = path.read_bytes()
     text = raw.decode("utf-8")
-    key = key_of([raw, f"{loader.__module__}.{loader.__qualname__}", yaml.__version__, _FORMAT])
-    return cached("yaml", key, lambda: yaml.load(text, Loader=loader))  # noqa: S506 - safe loaders only
+    tag = f"{prepare.__module__}.{prepare.__qualname__}" if prepare else ""
+    key = key_of([raw, f"{loader.__module__}.{loader.__qualname__}", tag, yaml.__version__, _FORMAT])
+    return cached("yaml", key, lambda: yaml.load(prepare(text) if prepare else text, Loader=loader))  # noqa: S506

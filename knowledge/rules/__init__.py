@@ -12,13 +12,22 @@ A malformed file or rule is reported with file, line and reason; the other rules
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from knowledge.yamlfile import SafeLoader, load_yaml_cached
 
@@ -120,7 +129,9 @@ class Rule(BaseModel):
 
     @field_validator("examples")
     @classmethod
-    def _both_kinds_of_example(cls, v: list[RuleExample]) -> list[RuleExample]:
+    def _both_kinds_of_example(cls, v: list[RuleExample], info: ValidationInfo) -> list[RuleExample]:
+        if not v and info.context and info.context.get("without_examples"):
+            return v  # the run-time catalogue does not read the examples (see load_file)
         if not any(e.fires for e in v) or not any(not e.fires for e in v):
             raise ValueError("每条规则至少需要一个触发示例（fires: true）和一个不触发示例（fires: false）")
         return v
@@ -160,13 +171,37 @@ def _strip_lines(obj: Any) -> Any:
     return obj
 
 
-def load_file(path: Path) -> tuple[list[Rule], list[RuleProblem]]:
-    """Rules of one YAML file (a list of rule mappings) and the problems found in it."""
+_EXAMPLES_KEY = re.compile(r"^( *)examples:\s*(?:#.*)?$")
+
+
+def without_examples(text: str) -> str:
+    """The YAML text with every block-style ``examples:`` value blanked out (its lines replaced by
+    empty lines, so line numbers stay right). The examples are the rules' tests: the run-time
+    catalogue does not need them, and they are most of the catalogue's YAML."""
+    lines = text.split("\n")
+    indent: int | None = None
+    for i, line in enumerate(lines):
+        if indent is not None:
+            stripped = line.lstrip(" ")
+            if not stripped or stripped.startswith("#") or len(line) - len(stripped) > indent:
+                lines[i] = ""
+                continue
+            indent = None
+        m = _EXAMPLES_KEY.match(line)
+        if m:
+            indent = len(m.group(1))
+            lines[i] = ""
+    return "\n".join(lines)
+
+
+def load_file(path: Path, examples: bool = True) -> tuple[list[Rule], list[RuleProblem]]:
+    """Rules of one YAML file (a list of rule mappings) and the problems found in it; with
+    ``examples=False`` the rules' examples are neither read nor checked (the run-time catalogue)."""
     rules: list[Rule] = []
     problems: list[RuleProblem] = []
     name = str(path)
     try:
-        data = load_yaml_cached(path, _LineLoader)
+        data = load_yaml_cached(path, _LineLoader, None if examples else without_examples)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark else 0
@@ -184,8 +219,9 @@ def load_file(path: Path) -> tuple[list[Rule], list[RuleProblem]]:
         line = int(item.get("__line__", 0))
         try:
             keylines = item.get("__keylines__", {})
-            rule = Rule(**_strip_lines(item), file=name, line=line,
-                        condition_line=int(keylines.get("condition", line)))
+            fields = _strip_lines(item)
+            fields.update(file=name, line=line, condition_line=int(keylines.get("condition", line)))
+            rule = Rule.model_validate(fields, context=None if examples else {"without_examples": True})
         except ValidationError as e:
             reasons = "; ".join(
                 f"{'.'.join(str(p) for p in err['loc']) or '规则'}: {err['msg']}" for err in e.errors()
@@ -196,7 +232,7 @@ def load_file(path: Path) -> tuple[list[Rule], list[RuleProblem]]:
     return rules, problems
 
 
-def load_rules(extra_dir: Path | None = None) -> tuple[list[Rule], list[RuleProblem]]:
+def load_rules(extra_dir: Path | None = None, examples: bool = True) -> tuple[list[Rule], list[RuleProblem]]:
     """All rules of the bundled catalogue and of ``extra_dir``; duplicate ids are problems."""
     files = sorted(RULES_DIR.glob("*.yaml"))
     if extra_dir is not None and extra_dir.is_dir():
@@ -205,7 +241,7 @@ def load_rules(extra_dir: Path | None = None) -> tuple[list[Rule], list[RuleProb
     problems: list[RuleProblem] = []
     seen: dict[str, Rule] = {}
     for f in files:
-        got, bad = load_file(f)
+        got, bad = load_file(f, examples=examples)
         problems += bad
         for r in got:
             if r.id in seen:
@@ -221,6 +257,7 @@ def load_rules(extra_dir: Path | None = None) -> tuple[list[Rule], list[RuleProb
 
 @lru_cache(maxsize=4)
 def catalogue(extra_dir: str | None = None) -> tuple[tuple[Rule, ...], tuple[RuleProblem, ...]]:
-    """Cached catalogue (rules, problems) for the pipeline."""
-    rules, problems = load_rules(Path(extra_dir) if extra_dir else None)
+    """Cached catalogue (rules, problems) for the pipeline: without the rules' examples (they are
+    the rules' tests, read by ``load_rules`` for ``jiancha rules test|lint`` and CI)."""
+    rules, problems = load_rules(Path(extra_dir) if extra_dir else None, examples=False)
     return tuple(rules), tuple(problems)

@@ -28,6 +28,8 @@ from collections.abc import Callable, Collection, Iterable
 from functools import lru_cache
 from typing import Any
 
+from models.sentencing.dates import add_months, period_end
+
 Facts = dict[str, Any]
 Fn = Callable[[Facts], Any]
 
@@ -82,6 +84,35 @@ def _days(a: Any, b: Any) -> int | None:
     return (b - a).days
 
 
+def _late(a: Any, b: Any, n: int) -> int | None:
+    """Days by which date ``b`` falls after a period of ``n`` days from ``a`` (the start day not
+    counted, a last day on a weekend moved to Monday: 刑事诉讼法第一百零五条); ≤ 0 when in time."""
+    if not isinstance(a, dt.date) or not isinstance(b, dt.date):
+        return None
+    return (b - period_end(a + dt.timedelta(days=n))).days
+
+
+def _late_months(a: Any, b: Any, months: int, extra_days: int = 0) -> int | None:
+    """Like ``late`` for a period of whole months (plus ``extra_days``): 一个月 from 3月5日 ends on 4月5日."""
+    if not isinstance(a, dt.date) or not isinstance(b, dt.date):
+        return None
+    return (b - period_end(add_months(a, months) + dt.timedelta(days=extra_days))).days
+
+
+def _first_after(dates: Any, d: Any) -> dt.date | None:
+    """The earliest of ``dates`` on or after date ``d``."""
+    if dates is None or not isinstance(d, dt.date):
+        return None
+    return min((x for x in dates if x >= d), default=None)
+
+
+def _last_before(dates: Any, d: Any) -> dt.date | None:
+    """The latest of ``dates`` on or before date ``d``."""
+    if dates is None or not isinstance(d, dt.date):
+        return None
+    return max((x for x in dates if x <= d), default=None)
+
+
 def _min(*xs: Any) -> Any:
     xs = tuple(x for x in (xs[0] if len(xs) == 1 and isinstance(xs[0], Iterable) else xs) if x is not None)
     return min(xs) if xs else None
@@ -120,6 +151,10 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], str]] = {
     "contains_all": (_contains_all, "contains_all(text, 'a', 'b'…)：文本含全部词"),
     "matches": (_matches, "matches(text, '正则')：正则搜索"),
     "days": (_days, "days(a, b)：日期a到日期b的天数"),
+    "late": (_late, "late(a, b, n)：日期b超出自a起n日期限（期满日遇周末顺延）的天数，未超为≤0"),
+    "late_months": (_late_months, "late_months(a, b, n, d=0)：日期b超出自a起n个月（另加d日）期限的天数"),
+    "first_after": (_first_after, "first_after(日期列表, d)：列表中不早于d的最早日期"),
+    "last_before": (_last_before, "last_before(日期列表, d)：列表中不晚于d的最晚日期"),
     "min": (_min, "最小值（忽略缺失值）"),
     "max": (_max, "最大值（忽略缺失值）"),
     "any_in": (_any_in, "any_in(集合, 'a', 'b'…)：集合含任一项"),

@@ -14,6 +14,7 @@ is a substring test, ``matches(j_reasoning, '正则')`` a regular-expression sea
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from knowledge.charges import articles_for
@@ -99,6 +100,8 @@ DEFENDANT_FACTS: dict[str, tuple[str, str]] = {
     "circumstances": ("set", "该被告人未被否定的量刑情节（各文书合并）"),
     "negated_circumstances": ("set", "被否定的量刑情节（不构成自首等）"),
     "has_record": ("bool", "载有前科/劣迹"),
+    "record_release_date": ("date", "最近一次前科刑罚的刑满释放日期（其后另有日期时为 None）"),
+    "record_prison": ("bool", "该次刑满释放的前科刑罚为有期徒刑以上"),
     "in_documents": ("set", "该被告人出现在哪些文书"),
     # judged sentence (judgment)
     "penalty": ("str", "判处主刑：死刑 / 无期徒刑 / 有期徒刑 / 拘役 / 管制 / 免予刑事处罚；单处罚金为 None"),
@@ -119,6 +122,8 @@ DEFENDANT_FACTS: dict[str, tuple[str, str]] = {
     "parts_max_months": ("int", "分罪判处刑期中最长者（月）"),
     "parts_sum_months": ("int", "分罪判处刑期之和（月）"),
     "parts_penalties": ("set", "分罪判处的主刑种类"),
+    "parts_fine_sum": ("float", "分罪判处罚金（写明数额者）之和（元；均未判处时为 None）"),
+    "parts_with_fine": ("int", "判处罚金的分罪个数"),
     "judged": ("bool", "判决书中有该被告人的判项"),
     # recommended sentence (recommendation; else the judgment's quote; else the indictment)
     "rec_penalty": ("str", "建议主刑"),
@@ -249,6 +254,42 @@ def case_facts(ctx: CheckContext) -> dict[str, Any]:
     return f
 
 
+_RECORD_DATE = re.compile(r"(?:(\d{4})年|同年)(\d{1,2})月(\d{1,2})日")
+
+
+def _release_date(records: list[str]) -> tuple[dt.date | None, bool | None]:
+    """The 刑满释放 date of a defendant's most recent prior sentence and whether that sentence was
+    a fixed-term (or heavier) prison sentence. A date followed by 刑满释放 within a few characters
+    is a release; 同年 takes the year of the date before it. When the record states anything dated
+    after the last release (a later conviction whose release is not written), (None, None)."""
+    year: int | None = None
+    dates: list[dt.date] = []
+    releases: list[tuple[dt.date, str]] = []
+    prev_item = ""
+    for text in records:
+        for m in _RECORD_DATE.finditer(text):
+            if m.group(1):
+                year = int(m.group(1))
+            if year is None:
+                continue
+            try:
+                d = dt.date(year, int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                continue
+            dates.append(d)
+            if "刑满释放" in text[m.end():m.end() + 6]:
+                # the sentence released from: this record item up to the date, else the item before
+                before = text[:m.start()]
+                releases.append((d, before if "判处" in before else prev_item))
+        prev_item = text
+    if not releases:
+        return None, None
+    last, sentence = max(releases, key=lambda r: r[0])
+    if max(dates) > last:
+        return None, None
+    return last, any(k in sentence for k in ("有期徒刑", "无期徒刑", "死刑"))
+
+
 def _uncited(el: DocElements | None) -> set[str] | None:
     if el is None:
         return None
@@ -335,6 +376,8 @@ def defendant_facts(ctx: CheckContext, name: str, case: dict[str, Any]) -> dict[
     f["circumstances"] = set().union(*(_active(d.circumstances) for d in ds)) if ds else set()
     f["negated_circumstances"] = {c.name for d in ds for c in d.circumstances if c.negated}
     f["has_record"] = any(d.record for d in ds)
+    records = [r for d in ds for r in d.record]
+    f["record_release_date"], f["record_prison"] = _release_date(records)
     birth = f["birth_date"]
     first, last = case.get("offence_first"), case.get("offence_last")
     if birth is not None and first is not None and birth < first:
@@ -369,6 +412,9 @@ def defendant_facts(ctx: CheckContext, name: str, case: dict[str, Any]) -> dict[
         f["parts_max_months"] = max(months) if months else None
         f["parts_sum_months"] = sum(months) if months and len(months) == len(parts) else None
         f["parts_penalties"] = {p.penalty for p in parts if p.penalty}
+        fines = [p.fine_yuan for p in parts if p.fine_yuan]
+        f["parts_with_fine"] = len(fines)
+        f["parts_fine_sum"] = sum(fines) if fines else None
         kinds = _fine_kinds(set(jd.charges)) if jd.charges else None
         if kinds is not None:
             f["fine_required"] = kinds == {"mandatory"}

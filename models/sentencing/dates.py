@@ -14,6 +14,14 @@ def add_months(d: dt.date, months: int) -> dt.date:
     return dt.date(year, month, day)
 
 
+def period_end(d: dt.date) -> dt.date:
+    """A period's last day moved past a weekend (刑事诉讼法第一百零五条第四款: 期间的最后一日为节假日的，
+    以节假日后的第一日为期满日期). Other statutory holidays are not known to the tool."""
+    while d.weekday() >= 5:
+        d += dt.timedelta(days=1)
+    return d
+
+
 def term_end(start: dt.date, months: int) -> dt.date:
     """Last day of a term of ``months`` that starts (custody first day) on ``start``."""
     return add_months(start, months) - dt.timedelta(days=1)

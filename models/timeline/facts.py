@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from models.sentencing.dates import add_months
+from models.sentencing.dates import add_months, period_end
 from models.timeline import Timeline, event_kinds
 
 SINGLE = ("filing", "detention", "arrest_request", "arrest", "no_arrest", "bail", "residence", "transfer",
@@ -46,17 +46,16 @@ TIMELINE_FACTS: dict[str, tuple[str, str]] = {
 for _k in event_kinds():
     if _k.key in SINGLE:
         TIMELINE_FACTS[f"tl_{_k.key}"] = ("date", f"{_k.name}日期（{'最后' if _k.key == 'judgment' else '最早'}一次）")
+    else:
+        TIMELINE_FACTS[f"tl_{_k.key}"] = ("date", f"{_k.name}日期（最早一次）")
+    # every event kind: its last date, its number of distinct dates and all its dates
+    TIMELINE_FACTS[f"tl_{_k.key}_last"] = ("date", f"{_k.name}日期（最后一次）")
+    TIMELINE_FACTS[f"tl_n_{_k.key}"] = ("int", f"{_k.name}的次数（不同日期数）")
+    TIMELINE_FACTS[f"tl_{_k.key}_dates"] = ("list", f"{_k.name}的全部日期（由早到晚）")
 
 
 def _days(a: dt.date | None, b: dt.date | None) -> int | None:
     return (b - a).days if a is not None and b is not None else None
-
-
-def period_end(d: dt.date) -> dt.date:
-    """A period's last day moved past a weekend (刑事诉讼法第一百零五条第四款)."""
-    while d.weekday() >= 5:
-        d += dt.timedelta(days=1)
-    return d
 
 
 def month_deadline(start: dt.date, extra_days: int = 0) -> dt.date:
@@ -94,8 +93,15 @@ def timeline_facts(tl: Timeline) -> dict[str, Any]:
     f["tl_events"] = {e.name for e in tl.events}
     f["tl_has_export"] = any(e.source.find("案管导出") >= 0 for e in tl.events)
     f["tl_n_conflicts"] = len(tl.conflicts)
-    for key in SINGLE:
-        f[f"tl_{key}"] = tl.first(key)
+    by_key: dict[str, set[dt.date]] = {}
+    for e in tl.events:
+        by_key.setdefault(e.key, set()).add(e.date)
+    for k in event_kinds():
+        ds = sorted(by_key.get(k.key, ()))
+        f[f"tl_{k.key}"] = ds[0] if ds else None
+        f[f"tl_{k.key}_last"] = ds[-1] if ds else None
+        f[f"tl_n_{k.key}"] = len(ds)
+        f[f"tl_{k.key}_dates"] = ds
     # a remanded case has an earlier judgment in its history: the judgment is the latest one
     f["tl_judgment"] = (tl.dates("judgment") or [None])[-1]
     returns = tl.dates("return")
