@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -135,10 +135,9 @@ def test_cli_ray_option_and_bad_address(ray_local, cases: Path, tmp_path: Path, 
 
 def test_cli_unreachable_cluster_is_a_clear_error(tmp_path: Path, cases: Path) -> None:
     """Run in a subprocess (this process may hold a Ray connection): exit 2, one Chinese line."""
+    import socket
     import subprocess
     import sys
-
-    import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
