@@ -151,3 +151,22 @@ def test_required_facts_analysis():
     assert compile_expression("(a > 3 and b) or (a < 1 and s)", names).required == {"a"}
     assert compile_expression("not contains_any(t, 'x') and a == None", names).required == {"t"}
     assert compile_expression("known(a) and len(s) > 0", names).required == {"s"}
+
+
+def _judgment_with_reasoning(reasoning: str):
+    text = (EXAMPLES_DIR / "theft" / "judgment.txt").read_text(encoding="utf-8")
+    old = "秘密窃取他人财物，数额较大，其行为已构成盗窃罪"
+    assert old in text
+    return build_case([parse_text(text.replace(old, reasoning), source="judgment", kind="judgment")])
+
+
+@pytest.mark.parametrize("reasoning, expected", [
+    ("秘密窃取他人财物，价值人民币5000元，数额较大，其行为已构成盗窃罪", 5000.0),
+    # a fine the court mentions in 本院认为 is not a crime amount
+    ("秘密窃取他人财物，价值人民币5000元，数额较大，其行为已构成盗窃罪，应并处罚金人民币二万元", 5000.0),
+    ("秘密窃取他人财物，价值人民币5000余元，数额较大，其行为已构成盗窃罪", None),  # a lower bound only
+    ("秘密窃取他人财物，数额较大，其行为已构成盗窃罪", None),  # the amount is only in the facts
+])
+def test_reasoning_amount_max(reasoning: str, expected: float | None):
+    cf = case_facts(CheckContext(_judgment_with_reasoning(reasoning)))
+    assert cf["j_reasoning_amount_max"] == expected

@@ -20,6 +20,7 @@ from typing import Any
 from knowledge.charges import articles_for
 from knowledge.statutes import penalty_tiers
 from models.checks.engine import CheckContext
+from models.extract.amounts import extract_amounts
 from models.sentencing.dates import age_on
 from models.timeline import case_timeline
 from models.timeline.facts import TIMELINE_FACTS, timeline_facts
@@ -48,6 +49,7 @@ CASE_FACTS: dict[str, tuple[str, str]] = {
     "all_text": ("str", "全部文书文本（以换行相连）"),
     "amount_max": ("float", "判决书（无则起诉书）中最大的金额（元）"),
     "amount_total": ("float", "判决书（无则起诉书）中金额之和（元，含重复提及，仅供粗略判断）"),
+    "j_reasoning_amount_max": ("float", "判决书“本院认为”部分中最大的非罚金金额（元；有约数“余/多/许”或没有金额时为 None）"),
     "bac": ("float", "血液酒精含量最大值（mg/100ml）"),
     "drug_grams": ("float", "毒品数量最大值（克）"),
     "drug_substances": ("set", "毒品种类"),
@@ -229,6 +231,7 @@ def case_facts(ctx: CheckContext) -> dict[str, Any]:
     amounts = [a.yuan for a in main.amounts] if main else []
     f["amount_max"] = max(amounts) if amounts else None
     f["amount_total"] = sum(amounts) if amounts else None
+    f["j_reasoning_amount_max"] = _reasoning_amount_max(f.get("j_reasoning"))
     qs = [q for e in els for q in e.quantities]
     bacs = [q.value for q in qs if q.kind == "bac" and q.value is not None]
     drugs = [q.value for q in qs if q.kind == "drug" and q.value is not None]
@@ -288,6 +291,16 @@ def _release_date(records: list[str]) -> tuple[dt.date | None, bool | None]:
     if max(dates) > last:
         return None, None
     return last, any(k in sentence for k in ("有期徒刑", "无期徒刑", "死刑"))
+
+
+def _reasoning_amount_max(reasoning: str | None) -> float | None:
+    """The largest crime amount the court states in 本院认为 (the extracted amounts come from the
+    facts only, each value once): fines are left out, and an approximate amount (余/多/许, a lower
+    bound) makes the figure unknown rather than too small."""
+    found = [a for a in extract_amounts(reasoning or "") if not a.penalty]
+    if not found or any(a.approx for a in found):
+        return None
+    return max(a.yuan for a in found)
 
 
 def _uncited(el: DocElements | None) -> set[str] | None:
