@@ -50,8 +50,10 @@ def reviewed_rows() -> list[dict[str, Any]]:
 
 
 def reviewed_real_defects() -> set[tuple[str, str]]:
-    """(judgment id prefix, rule_id) of real-judgment findings verified as true by reading."""
-    return {(r["case"], r["rule_id"]) for r in reviewed_rows() if r.get("verdict") is True}
+    """(judgment id prefix, rule_id) of real-judgment findings verified as true by reading, with the
+    rule ids under which the same defect shows once copied into generated documents (``echoes``)."""
+    return {(r["case"], rule) for r in reviewed_rows() if r.get("verdict") is True
+            for rule in [r["rule_id"], *(r.get("echoes") or [])]}
 
 
 def run_checker(cases: list[dict[str, Any]], checker: Checker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
