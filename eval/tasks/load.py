@@ -157,6 +157,15 @@ def _start_server(data: Path, workers: int, users: int = 1, database_url: str | 
         time.sleep(0.3)
 
 
+def _stop_server(proc: subprocess.Popen) -> None:
+    """Stop the server the task started: terminate, then kill if it has not exited within 30 s."""
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 async def _load(url: str, token: str, clients: int, warmup: float, seconds: float, pid: int,
                 sample: float, db_pid: int | None = None) -> dict[str, Any]:
     import httpx
@@ -286,11 +295,7 @@ def run(args: argparse.Namespace) -> int:
             res = asyncio.run(_load(url, tokens[0], args.clients, args.warmup, args.seconds, proc.pid,
                                     args.sample, db_pid=pg.pid() if pg else None))
         finally:
-            proc.terminate()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            _stop_server(proc)
         if pg is not None:
             res.update(_pg_size(pg))
     finally:
@@ -364,11 +369,7 @@ def run_abuse(args: argparse.Namespace) -> int:
     try:
         res = asyncio.run(abuse(url, tokens, args.attackers, args.seconds, args.warmup, args.think))
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _stop_server(proc)
     if res["server_errors"]:
         print(f"server log kept in {tmp / 'server.log'}")
     else:
