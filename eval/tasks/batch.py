@@ -247,10 +247,9 @@ Load while measuring: `{r['uptime']}` (2 cores shared with other sessions; rerun
 | uninterrupted run: cases/s (wall, incl. process start) | {ref['cases_per_s_wall']} ({ref['wall_s']} s) |
 | verdict | {'PASS' if r['ok'] else 'FAIL'} |
 <!-- batch:end -->"""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Evaluation results\n"
-    m = re.search(r"<!-- batch:start -->.*?<!-- batch:end -->", text, flags=re.S)
-    text = text[: m.start()] + body + text[m.end():] if m else text.rstrip("\n") + "\n\n" + body + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
+    from eval.results_md import replace_block
+
+    replace_block(RESULTS, "batch", body)
 
 
 def _reference_only(args: argparse.Namespace, n: int, ref: dict[str, Any], db: Path, wall: float,

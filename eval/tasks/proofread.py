@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from eval.results_md import replace_block
+
 NAME = "proofread"
 HELP = "proofreading: edit P/R/F0.5 and false alarms on held-out real sentences with injected errors"
 RESULTS = Path(__file__).resolve().parents[1] / "RESULTS.md"
@@ -291,11 +293,7 @@ def _write_section(result: dict | None = None, load: dict | None = None, curve: 
         state["curve"] = {"rows": curve, "date": today}
     body = _render(state)
     section = f"{start}\n{body}\n<!-- proofread-state {json.dumps(state, ensure_ascii=False)} -->\n{end}"
-    if m or start in text:
-        text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
+    replace_block(RESULTS, "proofread", section)
 
 
 def _render(state: dict[str, Any]) -> str:
