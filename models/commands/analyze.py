@@ -15,6 +15,7 @@ the names in force today (the same unless a charge was renamed since).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import os
@@ -167,8 +168,43 @@ def _result(cid: str, facts: str, el, g, source: str = "predicted") -> dict[str,
         rng = out["term_range_months"]
         if rng:  # the range still holds the suggested term
             out["term_range_months"] = [min(rng[0], learned), max(rng[1], learned)]
+    out["articles"] = _old_law_articles(out["articles"], charges, facts)
     out["charges"] = _names_in_force(charges, facts)
     return out
+
+
+_OLD_YEAR = re.compile(r"19[4-9]\d年")
+
+
+def _old_law_articles(articles: list[int], charges: list[str], facts: str) -> list[int]:
+    """Acts done before the 1997 刑法 came into force are judged under the 1979 law's article (刑法第十二条):
+    the charge's 1997 article is replaced by its 1979 one (``knowledge/charges/articles_1979.yaml``). The
+    facts are dated only when they mention a year before 2000 and a charge has a 1979 article (cheap otherwise)."""
+    since, table = _articles_1979()
+    old = {c: table[c] for c in charges if c in table}
+    if not old or not _OLD_YEAR.search(facts):
+        return articles
+    from knowledge.charges import articles_for
+    from models.extract.act_date import earliest_act_date
+
+    first = earliest_act_date(facts)
+    if first is None or first >= since:
+        return articles
+    out = list(articles)
+    for c, a79 in old.items():
+        new = {a for a, _ in articles_for(c)}
+        out = [a79 if a in new else a for a in out]
+    return list(dict.fromkeys(out))
+
+
+@functools.lru_cache(maxsize=1)
+def _articles_1979() -> tuple[dt.date, dict[str, int]]:
+    from knowledge.charges import HERE
+
+    raw = load_yaml(HERE / "articles_1979.yaml") or {}
+    since = raw["since"]
+    since = since if isinstance(since, dt.date) else dt.date.fromisoformat(str(since))
+    return since, {str(k): int(v) for k, v in (raw.get("articles") or {}).items()}
 
 
 def _names_in_force(charges: list[str], facts: str) -> list[str]:
@@ -222,10 +258,33 @@ def _articles(charges: list[str], facts: str = "") -> list[int]:
     from knowledge.charges import articles_for
 
     out = list(dict.fromkeys(a for c in charges for a, _ in articles_for(c)))
+    result, choice = _article_choice()
+    drop: set[int] = set()
+    keep: set[int] = set()
+    for c in charges:
+        if c in choice:
+            basic, aggravated = choice[c]
+            hit = bool(result.search(facts))
+            drop.add(basic if hit else aggravated)
+            keep.add(aggravated if hit else basic)
+        else:
+            keep.update(a for a, _ in articles_for(c))
+    out = [a for a in out if a not in drop or a in keep]
     for art, charge_set, pattern in _article_cues():
         if art not in out and charge_set & set(charges) and pattern.search(facts):
             out.append(art)
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _article_choice() -> tuple[re.Pattern[str], dict[str, tuple[int, int]]]:
+    """Charges split over a basic and an aggravated article (放火 114/115, 破坏… 116–118/119): the facts'
+    result picks one (``knowledge/charges/article_choice.yaml``)."""
+    from knowledge.charges import HERE
+
+    raw = load_yaml(HERE / "article_choice.yaml") or {}
+    return re.compile(raw["result"]), {str(k): (int(v["basic"]), int(v["aggravated"]))
+                                       for k, v in (raw.get("charges") or {}).items()}
 
 
 @functools.lru_cache(maxsize=1)
@@ -236,7 +295,8 @@ def _article_cues() -> list[tuple[int, frozenset[str], re.Pattern[str]]]:
     from knowledge.charges import HERE
 
     raw = load_yaml(HERE / "article_cues.yaml") or {}
-    return [(int(k), frozenset(v["charges"]), re.compile(v["pattern"])) for k, v in raw.items()]
+    # an entry without a pattern applies by law whenever its charge is given (the empty pattern matches)
+    return [(int(k), frozenset(v["charges"]), re.compile(v.get("pattern") or "")) for k, v in raw.items()]
 
 
 def _suggest(facts: str, charges: list[str], el):

@@ -13,7 +13,7 @@ import re
 
 from models.extract.dates import extract_dates
 
-__all__ = ["latest_act_date"]
+__all__ = ["earliest_act_date", "latest_act_date"]
 
 _NOT_ACT = re.compile(
     r"抓获|抓捕|归案|投案|到案|自首|鉴定|评估|认定|检验|检测|判处|判决|裁定|释放|假释|缓刑|立案|报案|报警|扣押|"
@@ -22,9 +22,9 @@ _CLAUSE = re.compile(r"[。；;]")
 _ROLES = {"offence", "other"}
 
 
-def latest_act_date(facts: str, today: dt.date | None = None) -> dt.date | None:
+def _act_dates(facts: str, today: dt.date | None = None) -> list[dt.date]:
     today = today or dt.date.today()
-    best: dt.date | None = None
+    out: list[dt.date] = []
     for m in extract_dates(facts, first_role="offence", timed_role="offence"):
         if m.role not in _ROLES or not (dt.date(1979, 1, 1) <= m.date <= today):
             continue
@@ -34,6 +34,14 @@ def latest_act_date(facts: str, today: dt.date | None = None) -> dt.date | None:
         before = facts[max(back + 1, m.start - 12) : m.start]
         if _NOT_ACT.search(clause[:40]) or re.search(r"曾于|曾因|前科", before):
             continue
-        if best is None or m.date > best:
-            best = m.date
-    return best
+        out.append(m.date)
+    return out
+
+
+def latest_act_date(facts: str, today: dt.date | None = None) -> dt.date | None:
+    return max(_act_dates(facts, today), default=None)
+
+
+def earliest_act_date(facts: str, today: dt.date | None = None) -> dt.date | None:
+    """The day of the first act told (the old law's articles apply to acts done before it changed)."""
+    return min(_act_dates(facts, today), default=None)
