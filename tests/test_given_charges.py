@@ -143,3 +143,44 @@ def test_article_cues_recidivism_words_and_stolen_card() -> None:
     got = analyze_one(card, charges=["盗窃"])["articles"]
     assert 196 in got and 264 in got
     assert 196 not in analyze_one("被告人在公交车上盗走被害人钱包，内有现金4500元。", charges=["盗窃"])["articles"]
+
+
+def test_penalty_articles_by_law() -> None:
+    # 刑法 383 "对犯贪污罪的，根据情节轻重，分别依照下列规定处罚"; 386 "对犯受贿罪的，…依照本法第三百八十三条的规定处罚";
+    # 390 "对犯行贿罪的，处…": cited with the defining article whatever the facts (facts written for this test)
+    facts = "2018年5月，被告人利用担任某局局长的职务便利，为他人谋取利益，收受财物共计人民币30万元。"
+    assert set(analyze_one(facts, charges=["受贿"])["articles"]) >= {385, 386, 383}
+    assert set(analyze_one(facts, charges=["贪污"])["articles"]) >= {382, 383}
+    assert 386 not in analyze_one(facts, charges=["贪污"])["articles"]
+    assert set(analyze_one(facts, charges=["行贿"])["articles"]) >= {389, 390}
+
+
+def test_prior_judgment_among_evidence_cues_356() -> None:
+    # a prior judgment with its release certificate listed among the evidence tells of a prior conviction
+    sale = "2019年3月1日，被告人向吸毒人员贩卖甲基苯丙胺0.5克。"
+    with_prior = sale + "上述事实，有扣押清单、刑事判决书及释放证明、户籍证明等证据证实。"
+    assert 356 in analyze_one(with_prior, charges=["贩卖毒品"])["articles"]
+    assert 356 not in analyze_one(sale + "上述事实，有扣押清单、户籍证明等证据证实。", charges=["贩卖毒品"])["articles"]
+
+
+def test_basic_or_aggravated_article_by_result() -> None:
+    # 刑法 114 放火…尚未造成严重后果的 / 115 …致人重伤、死亡或者使公私财产遭受重大损失的 (one of them, not both)
+    mild = "2019年3月1日，被告人在其租住的房间内点燃被褥，引燃窗帘，后被邻居扑灭，烧毁物品价值人民币800元。"
+    got = analyze_one(mild, charges=["放火"])["articles"]
+    assert 114 in got and 115 not in got
+    grave = "2019年3月1日，被告人在其租住的楼房内点燃被褥放火，造成邻居王某被烧死。"
+    got = analyze_one(grave, charges=["放火"])["articles"]
+    assert 115 in got and 114 not in got
+    denied = "2019年3月1日，被告人点燃电线杆下的杂物，未造成严重后果。"
+    assert 114 in analyze_one(denied, charges=["放火"])["articles"]
+
+
+def test_acts_before_1997_law_cite_1979_article() -> None:
+    # 刑法 第十二条: acts before 1997-10-01 are judged under the 1979 刑法, whose 故意伤害 article was 134
+    # (1979 刑法 第一百三十四条 故意伤害他人身体的…); acts after it under 234
+    old = "1995年5月7日，被告人在村口与被害人发生争执，持木棒将被害人打成重伤。"
+    got = analyze_one(old, charges=["故意伤害"])["articles"]
+    assert 134 in got and 234 not in got
+    new = old.replace("1995年", "2015年")
+    got = analyze_one(new, charges=["故意伤害"])["articles"]
+    assert 234 in got and 134 not in got

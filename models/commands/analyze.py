@@ -168,7 +168,7 @@ def _result(cid: str, facts: str, el, g, source: str = "predicted") -> dict[str,
         rng = out["term_range_months"]
         if rng:  # the range still holds the suggested term
             out["term_range_months"] = [min(rng[0], learned), max(rng[1], learned)]
-    out["articles"] = _old_law_articles(out["articles"], charges, facts)
+    out["articles"] = _old_law_articles(_chosen_articles(out["articles"], charges, facts), charges, facts)
     out["charges"] = _names_in_force(charges, facts)
     return out
 
@@ -257,8 +257,20 @@ def _reads_amounts(experts: list[str]) -> bool:
 def _articles(charges: list[str], facts: str = "") -> list[int]:
     from knowledge.charges import articles_for
 
-    out = list(dict.fromkeys(a for c in charges for a, _ in articles_for(c)))
+    out = _chosen_articles(list(dict.fromkeys(a for c in charges for a, _ in articles_for(c))), charges, facts)
+    for art, charge_set, pattern in _article_cues():
+        if art not in out and charge_set & set(charges) and pattern.search(facts):
+            out.append(art)
+    return out
+
+
+def _chosen_articles(articles: list[int], charges: list[str], facts: str) -> list[int]:
+    """Of a charge split over a basic and an aggravated article, the one the facts' result falls under."""
+    from knowledge.charges import articles_for
+
     result, choice = _article_choice()
+    if not any(c in choice for c in charges):
+        return articles
     drop: set[int] = set()
     keep: set[int] = set()
     for c in charges:
@@ -269,11 +281,7 @@ def _articles(charges: list[str], facts: str = "") -> list[int]:
             keep.add(aggravated if hit else basic)
         else:
             keep.update(a for a, _ in articles_for(c))
-    out = [a for a in out if a not in drop or a in keep]
-    for art, charge_set, pattern in _article_cues():
-        if art not in out and charge_set & set(charges) and pattern.search(facts):
-            out.append(art)
-    return out
+    return [a for a in articles if a not in drop or a in keep]
 
 
 @functools.lru_cache(maxsize=1)
