@@ -45,6 +45,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "model (3 folds of CAIL's charges; prints, no write; a few minutes)")
     p.add_argument("--given-only", action="store_true",
                    help="only the scores with the gold charge given (articles, term by group; prints, no write)")
+    p.add_argument("--article-misses", default=None, metavar="SPLIT",
+                   help="every wrong special-part article with the gold charge given, sorted into why: train, dev, "
+                        "test, judgments-dev or judgments-test (prints; the list goes to "
+                        "eval/analyze/article_misses_SPLIT.md)")
     p.add_argument("--amount-groups", default="train+dev",
                    help="label groups for --amount-only, comma-separated: "
                         "train+dev,test,blind test,blind test (first labeller),blind test other charges,"
@@ -753,6 +757,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.term_lco:
         print(json.dumps(term_lco(), ensure_ascii=False))
+        return 0
+    if args.article_misses:
+        from eval.article_misses import article_misses
+
+        print(json.dumps(article_misses(args.article_misses), ensure_ascii=False, indent=1))
         return 0
     if args.given_only:
         print("\n".join(given_lines(given_eval())))
