@@ -114,3 +114,29 @@ def article_misses(split: str) -> dict[str, Any]:
     return {"split": split, "n": len(rows), "micro_f1": round(f1, 4), "wrong_articles": sum(counts.values()),
             "classes": dict(counts.most_common()),
             "top": [f"{n}× {kind} {a} ({cls})" for (cls, kind, a), n in by_article.most_common(15)]}
+
+
+ADJUDICATED = Path(__file__).resolve().parent / "data" / "article_labels_adjudicated.jsonl"
+
+
+def adjudicated() -> dict[str, Any]:
+    """Special-part article F1 with the charge given on CAIL test against the original labels and, beside
+    it, against the labels with the disputed items re-read blind (eval/data/ARTICLE_LABELS.md)."""
+    import json
+
+    from eval.analyze import load_cail
+    from eval.tasks.analyze import _special, f1_scores
+    from models.commands.analyze import run_jsonl
+
+    adj = {r["id"]: r["articles"] for r in map(json.loads, ADJUDICATED.read_text(encoding="utf-8").splitlines())}
+    test = [r for r in load_cail("test") if r["charges"]]
+    outs = list(run_jsonl([(r["id"], r["fact"], r["charges"]) for r in test], workers=2))
+    pred = [[str(a) for a in _special(o["articles"])] for o in outs]
+    orig = [[str(a) for a in _special(r["articles"])] for r in test]
+    new = [[str(a) for a in _special(adj.get(r["id"], r["articles"]))] for r in test]
+    changed = sum(o != n for o, n in zip(orig, new, strict=True))
+    dis = [i for i, r in enumerate(test) if r["id"] in adj]
+    return {"original": f1_scores(orig, pred), "adjudicated": f1_scores(new, pred),
+            "re_read": len(adj), "labels_changed": changed,
+            "disputed_only_original": f1_scores([orig[i] for i in dis], [pred[i] for i in dis]),
+            "disputed_only_adjudicated": f1_scores([new[i] for i in dis], [pred[i] for i in dis])}

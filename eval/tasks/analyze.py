@@ -49,6 +49,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="every wrong special-part article with the gold charge given, sorted into why: train, dev, "
                         "test, judgments-dev or judgments-test (prints; the list goes to "
                         "eval/analyze/article_misses_SPLIT.md)")
+    p.add_argument("--articles-adjudicated", action="store_true",
+                   help="CAIL test article F1 with the charge given against the original labels and against the "
+                        "blind re-read of the disputed items (eval/data/ARTICLE_LABELS.md; prints)")
     p.add_argument("--amount-groups", default="train+dev",
                    help="label groups for --amount-only, comma-separated: "
                         "train+dev,test,blind test,blind test (first labeller),blind test other charges,"
@@ -762,6 +765,11 @@ def run(args: argparse.Namespace) -> int:
         from eval.article_misses import article_misses
 
         print(json.dumps(article_misses(args.article_misses), ensure_ascii=False, indent=1))
+        return 0
+    if args.articles_adjudicated:
+        from eval.article_misses import adjudicated
+
+        print(json.dumps(adjudicated(), ensure_ascii=False, indent=1, default=str))
         return 0
     if args.given_only:
         print("\n".join(given_lines(given_eval())))
