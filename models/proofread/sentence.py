@@ -588,7 +588,7 @@ class SentenceChecker:
         by_kind = dict(self.cfg["decider"].get("min_gain_kind") or {})
         for k in self.cfg["decider"].get("threshold_kinds") or ():  # decided by their LM-gain threshold
             by_kind[k] = max(by_kind.get(k, floor), self.thr[k])
-        keep = [c for c in cands if c[4] > by_kind.get(c[3], floor)]
+        keep = [c for c in _drop_beaten(cands, self.cfg["decider"]) if c[4] > by_kind.get(c[3], floor)]
         if not keep:
             return keep, np.zeros((0, 0), dtype=np.float32)
         seg = seg_multi_mask(t, _cut)
@@ -668,6 +668,31 @@ def select(t: str, cands: list[tuple], prob: list[float], decision: float, gap: 
         chosen.append(Edit(a, b, t[a:b], r, kind, gain, 0.5 + 0.5 * p))
     chosen.sort(key=lambda e: e.start)
     return chosen
+
+
+def _drop_beaten(cands: list[tuple], dcfg: dict) -> list[tuple]:
+    """Candidates without the insertions / deletions / swaps that a rival of those kinds touching the
+    same characters beats on LM gain by more than ``rival_margin`` (a stray character in 被告径人 is
+    deleted, not swapped to 被告人径; 志强犯奸 is swapped back, not given a second 强)."""
+    kinds = frozenset(dcfg.get("rival_kinds") or ())
+    if not kinds:
+        return cands
+    margin = float(dcfg.get("rival_margin", 0.0))
+    rivals = [(c[0], c[1], c[4]) for c in cands if c[3] in kinds]
+    if len(rivals) < 2:
+        return cands
+    by_start: dict[int, list[tuple[int, int, float]]] = {}
+    for r in rivals:
+        by_start.setdefault(r[0], []).append(r)
+    out = []
+    for c in cands:
+        if c[3] in kinds:
+            a, b, g = c[0], c[1], c[4] + margin
+            if any(r[2] > g and r[1] >= a and (r[0], r[1]) != (a, b)
+                   for x in range(a - 2, b + 1) for r in by_start.get(x, ())):
+                continue
+        out.append(c)
+    return out
 
 
 def _apply_edits(t: str, edits: list[Edit]) -> str:
