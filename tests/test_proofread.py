@@ -153,3 +153,31 @@ def test_check_report_has_proofread_findings() -> None:
     assert any(f.rule_id == "PROOF.TYPO" and f.suggestion == "上述事实" for f in proof)
     assert any(f.rule_id == "PROOF.PUNCT_WIDTH" for f in proof)
     assert all(f.severity == "info" for f in proof)
+
+
+def test_rival_edit_with_higher_gain_wins() -> None:
+    """A swap that would move a stray character loses to deleting it when the deletion gains more;
+    edits of other kinds and candidates no rival touches are kept."""
+    from models.proofread.sentence import _drop_beaten
+
+    dcfg = {"rival_kinds": ["missing", "redundant", "order"], "rival_margin": 0.0}
+    # 被告径人: swap 径人 (gain 4.2) vs delete 径 (gain 9.0) at the same characters
+    swap, delete = (2, 4, "人径", "order", 4.2), (2, 3, "", "redundant", 9.0)
+    far = (10, 11, "", "redundant", 3.0)  # touches neither
+    word = (2, 3, "经", "char", 12.0)  # not a rival kind: never drops and is never dropped
+    kept = _drop_beaten([swap, delete, far, word], dcfg)
+    assert swap not in kept and delete in kept and far in kept and word in kept
+    # with a margin larger than the gain difference both stay
+    assert swap in _drop_beaten([swap, delete], {**dcfg, "rival_margin": 5.0})
+    assert _drop_beaten([swap, delete], {}) == [swap, delete]
+
+
+def test_numbers_not_changed_into_numbers_and_case_numbers_protected() -> None:
+    from models.proofread.sentence import _char_subs, lexicon
+
+    subs = _char_subs(lexicon(), "后", "七", "日", False, frozenset({"十日", "七日", "后十", "后七"}))
+    assert not [r for _n, r, _k in subs if r in "零〇一二三四五六七八九十百千万亿两"]
+    text = "某某区人民检察院以城检公诉刑诉［2018］12号起诉书"
+    mask = protected_mask(text)
+    a = text.index("城检")
+    assert mask[a : a + 6].all()

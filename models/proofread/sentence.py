@@ -49,10 +49,10 @@ CONFUSION_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "confusion"
 _PROTECT = [
     re.compile(r"(?:被告人|被害人|证人|辩护人|代理人|审判长|审判员|书记员|陪审员|公诉人|检察员|检察官|"
                r"上诉人|嫌疑人|罪犯|申请人|被申请人|原告人|法定代表人|驾驶员|司机)"
-               r"([\u4e00-\u9fff]{1,3}?)(?=[，,、。；：:（(的等系犯与和及在于将被因到驾持酒曾自供辩签同共向把对从又即还也便遂伙]|$)"),
+               r"([\u4e00-\u9fff]{1,3}?)(?=[，,、。；：:（(的等系犯与和及在于将被因到驾持酒曾自供辩签同共向把对从又即还也便遂伙出]|$)"),
     re.compile(r"[\u4e00-\u9fff]{1,2}(?:某+|[0-9０-９]+|[ＡＢＣＸＹA-Z]+)"),
-    re.compile(r"(?<=[\u4e00-\u9fff]某)[\u4e00-\u9fff](?=[，,、。；：:（(的等系犯与和及在于将被因到驾持酒曾自供辩签同共向把对从又即还也便遂伙])"),
-    re.compile(r"[\u4e00-\u9fff]{1,4}检[\u4e00-\u9fff]{0,6}(?=[（(〔\[])"),  # case numbers: 鼓检公诉刑诉〔…〕
+    re.compile(r"(?<=[\u4e00-\u9fff]某)[\u4e00-\u9fff](?=[，,、。；：:（(的等系犯与和及在于将被因到驾持酒曾自供辩签同共向把对从又即还也便遂伙出])"),
+    re.compile(r"[\u4e00-\u9fff]{1,4}检[\u4e00-\u9fff]{0,6}(?=[（(〔\[［【])"),  # case numbers: 鼓检公诉刑诉〔…〕
     re.compile(r"第[零一二三四五六七八九十百0-9]+[师团旅营连]"),  # units of 生产建设兵团
     re.compile(r"[\u4e00-\u9fff]{2,6}?(?:省|市|县|区|镇|乡|村|街道|路|街|巷|弄|号|小区|大厦|广场|公司|派出所|"
                r"公安局|分局|检察院|法院|看守所|医院|银行|酒店|宾馆|超市|商场|中心|集团|大学|学校)"),
@@ -342,6 +342,9 @@ def _candidates(s: str, mask: np.ndarray, susp: np.ndarray, lex: Lexicon, cfg: d
     return [(a, b, r, k) for (a, b, r), k in out.items()]
 
 
+_NUMERALS = frozenset("零〇一二三四五六七八九十百千万亿两")
+
+
 def _char_subs(lex: Lexicon, prev_c: str, c0: str, next_c: str, pair: bool,
                seen2: frozenset[str], bigram: _BigramGain | None = None,
                bigram_min: float = -99.0) -> list[tuple[int, str, str]]:
@@ -394,6 +397,8 @@ def _char_subs(lex: Lexicon, prev_c: str, c0: str, next_c: str, pair: bool,
             out = kept
         else:
             out = [x for x in out if bigram.gain(prev_c, c0, x[1], next_c) > bigram_min]
+    if c0 in _NUMERALS:  # a number is never changed into another number (七日 / 十日 both read well)
+        out = [x for x in out if x[1] not in _NUMERALS]
     if pair:
         second = lex.conf_set.get(next_c, frozenset())
         for c in lex.conf_cands.get(c0, ""):
@@ -588,7 +593,7 @@ class SentenceChecker:
         by_kind = dict(self.cfg["decider"].get("min_gain_kind") or {})
         for k in self.cfg["decider"].get("threshold_kinds") or ():  # decided by their LM-gain threshold
             by_kind[k] = max(by_kind.get(k, floor), self.thr[k])
-        keep = [c for c in cands if c[4] > by_kind.get(c[3], floor)]
+        keep = [c for c in _drop_beaten(cands, self.cfg["decider"]) if c[4] > by_kind.get(c[3], floor)]
         if not keep:
             return keep, np.zeros((0, 0), dtype=np.float32)
         seg = seg_multi_mask(t, _cut)
@@ -668,6 +673,31 @@ def select(t: str, cands: list[tuple], prob: list[float], decision: float, gap: 
         chosen.append(Edit(a, b, t[a:b], r, kind, gain, 0.5 + 0.5 * p))
     chosen.sort(key=lambda e: e.start)
     return chosen
+
+
+def _drop_beaten(cands: list[tuple], dcfg: dict) -> list[tuple]:
+    """Candidates without the insertions / deletions / swaps that a rival of those kinds touching the
+    same characters beats on LM gain by more than ``rival_margin`` (a stray character in 被告径人 is
+    deleted, not swapped to 被告人径; 志强犯奸 is swapped back, not given a second 强)."""
+    kinds = frozenset(dcfg.get("rival_kinds") or ())
+    if not kinds:
+        return cands
+    margin = float(dcfg.get("rival_margin", 0.0))
+    rivals = [(c[0], c[1], c[4]) for c in cands if c[3] in kinds]
+    if len(rivals) < 2:
+        return cands
+    by_start: dict[int, list[tuple[int, int, float]]] = {}
+    for r in rivals:
+        by_start.setdefault(r[0], []).append(r)
+    out = []
+    for c in cands:
+        if c[3] in kinds:
+            a, b, g = c[0], c[1], c[4] + margin
+            if any(r[2] > g and r[1] >= a and (r[0], r[1]) != (a, b)
+                   for x in range(a - 2, b + 1) for r in by_start.get(x, ())):
+                continue
+        out.append(c)
+    return out
 
 
 def _apply_edits(t: str, edits: list[Edit]) -> str:
