@@ -62,6 +62,21 @@ def test_mask_and_zuizhuang() -> None:
     assert "支付结算" in z and "有期徒刑" not in z
 
 
+def test_statute_definitions_join_the_zuizhuang() -> None:
+    """刑法第357条: "本法所称的毒品，是指鸦片、海洛因、甲基苯丙胺（冰毒）、吗啡、大麻、可卡因以及…"; 第367条
+    defines 淫秽物品. A 罪状 using the term reads the definition (prior.definitions); one that does not, does not."""
+    from knowledge.gate import params
+    from models.gate.model import statute_definitions
+
+    d = statute_definitions()
+    assert d["毒品"].startswith("鸦片、海洛因、甲基苯丙胺（冰毒）、吗啡、大麻、可卡因")
+    assert "诲淫性的书刊" in d["淫秽物品"]
+    assert "使人肢体残废或者毁人容貌" in d["重伤"]  # 第95条 with its items
+    assert params()["prior"]["definitions"] is True
+    assert "甲基苯丙胺" in zuizhuang("走私、贩卖、运输、制造毒品")  # 第347条 names no drug itself
+    assert "甲基苯丙胺" not in zuizhuang("盗窃")
+
+
 def test_char_tfidf_matches_scikit_learn() -> None:
     import sklearn.feature_extraction.text as sk
     docs = ["被告人窃得手机一部", "被告人醉酒驾驶机动车", "窃得现金  500元"]

@@ -81,7 +81,36 @@ def zuizhuang(charge: str) -> str:
         for i in idx:
             parts.append(_PENALTY.sub("", art.clauses[i]))
             parts.extend(art.items[i] if i < len(art.items) else [])
-    return "。".join(p for p in parts if p)
+    text = "。".join(p for p in parts if p)
+    if params()["prior"].get("definitions"):
+        text += "".join("。" + d for term, d in statute_definitions().items() if term in text)
+    return text
+
+
+_DEFINITION = re.compile(r"本法(?:所)?称(?:的)?([^，,。；]{1,12})，是指([^。]*)")
+
+
+@lru_cache(maxsize=1)
+def statute_definitions() -> dict[str, str]:
+    """Terms the 刑法 defines itself ("本法所称毒品，是指鸦片、海洛因、甲基苯丙胺…"): term → the
+    definition with its items. A 罪状 that uses a defined term reads its definition too (``prior.
+    definitions``): "贩卖毒品" then matches facts that name 甲基苯丙胺, as 348's "持有…甲基苯丙胺" does,
+    and the acts (贩卖 / 持有 / 容留) are left to tell the charges apart."""
+    from knowledge.statutes import get_article
+
+    out: dict[str, str] = {}
+    for a in range(1, 452):
+        for s in range(0, 10):
+            art = get_article("刑法", a, s)
+            if art is None:
+                if s:
+                    break
+                continue
+            for k, c in enumerate(art.clauses):
+                for m in _DEFINITION.finditer(c):
+                    items = art.items[k] if k < len(art.items) else []
+                    out.setdefault(m.group(1), "。".join([m.group(2), *items]))
+    return out
 
 
 _CHUNK = 256  # texts per gate batch (bounds the dense (texts × catalogue) arrays)
