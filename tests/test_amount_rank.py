@@ -31,6 +31,22 @@ def test_candidates_of_a_theft() -> None:
     assert row[3000.0][f["expert:theft"]] == 1
 
 
+def test_sentence_features_of_a_theft() -> None:
+    """The whole-sentence cues and the crime-verb figures of THEFT, read by hand: 1000 follows 窃取 in its
+    sentence, 2000 is in a sentence of 窃取 and 鉴定价值, 500 in one of 退还 with no crime verb; the figures
+    told with a crime verb near them are 1000, 2000 and 3000, so their sum 6000 is a candidate (it double
+    counts the restated total: the ranker learns whether such a sum is the amount)."""
+    cands, X = candidates(THEFT, ["theft"], [3000.0])
+    f = {n: i for i, n in enumerate(feature_names())}
+    row = {c.value: X[k] for k, c in enumerate(cands)}
+    assert row[1000.0][f["sent:steal"]] == 1 and row[1000.0][f["sent:return"]] == 0
+    assert row[2000.0][f["sent:steal"]] == 1 and row[2000.0][f["sent:value"]] == 1
+    assert row[500.0][f["sent:return"]] == 1 and row[500.0][f["sent:steal"]] == 0
+    assert row[500.0][f["crime_dist"]] == 1.0  # no crime verb in its sentence
+    assert row[3000.0][f["n_crime_figs"]] == 3 and row[3000.0][f["is_max_crime"]] == 1
+    assert 6000.0 in row and row[6000.0][f["crime_sum"]] == 1 and row[6000.0][f["half_is_literal"]] == 1
+
+
 def test_numpy_trees_match_sklearn(tmp_path) -> None:
     from sklearn.ensemble import GradientBoostingClassifier
 
