@@ -133,18 +133,59 @@ def _pick(d: np.ndarray, case: np.ndarray, n: int) -> tuple[list[int], list[floa
     return best, share
 
 
-def cross_validate(D: dict[str, Any], folds: int = FOLDS) -> dict[str, Any]:
-    """Out-of-fold picks over the cases (5 folds, seed 0)."""
+def cross_validate(D: dict[str, Any], folds: int = FOLDS, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Out-of-fold picks over the cases (5 folds, seed 0). ``extra``: the same cases' design with the
+    other votes (``--mixed``): its training rows are added to each fold's, and its test rows are scored
+    too (``extra_ok``, ``extra_share``)."""
     from sklearn.model_selection import KFold
 
     n, case = D["n"], D["case"]
     d = np.zeros(len(case))
+    e = np.zeros(len(extra["case"])) if extra is not None else None
     for tr, te in KFold(folds, shuffle=True, random_state=0).split(np.arange(n)):
         mtr, mte = np.isin(case, tr), np.isin(case, te)
-        d[mte] = _fit(D["X"][mtr], D["y"][mtr]).decision_function(D["X"][mte])
+        X, y = D["X"][mtr], D["y"][mtr]
+        if extra is not None:
+            xtr = np.isin(extra["case"], tr)
+            X, y = np.vstack([X, extra["X"][xtr]]), np.concatenate([y, extra["y"][xtr]])
+        model = _fit(X, y)
+        d[mte] = model.decision_function(D["X"][mte])
+        if extra is not None and e is not None:
+            xte = np.isin(extra["case"], te)
+            e[xte] = model.decision_function(extra["X"][xte])
     best, share = _pick(d, case, n)
     ok = [bool(D["y"][b]) for b in best]
-    return {"ok": ok, "share": share, "best": best}
+    out = {"ok": ok, "share": share, "best": best}
+    if extra is not None and e is not None:
+        xb, xs = _pick(e, extra["case"], n)
+        out |= {"extra_ok": [bool(extra["y"][b]) for b in xb], "extra_share": xs}
+    return out
+
+
+def protocol_cv(labels: list[dict[str, Any]], folds: int = FOLDS) -> dict[str, float]:
+    """5-fold CV (same folds as ``cross_validate``) of each way of training on each way of testing: the
+    rules' votes as they are now ("current", written on these labels, so they flatter) or as they were
+    before each labelling round ("before", ``old_votes``: as the rules vote on facts they have not seen).
+    Training on "mixed" uses both rows of every training case. Keys "<train>→<test>"."""
+    from sklearn.model_selection import KFold
+
+    cur, bef = design(labels), design(labels, old_votes())
+    n = cur["n"]
+    out: dict[str, float] = {}
+    for train in ("current", "before", "mixed"):
+        d = {"current": np.zeros(len(cur["case"])), "before": np.zeros(len(bef["case"]))}
+        for tr, te in KFold(folds, shuffle=True, random_state=0).split(np.arange(n)):
+            parts = {"current": [cur], "before": [bef], "mixed": [bef, cur]}[train]
+            X = np.vstack([D["X"][np.isin(D["case"], tr)] for D in parts])
+            y = np.concatenate([D["y"][np.isin(D["case"], tr)] for D in parts])
+            model = _fit(X, y)
+            for test, T in (("current", cur), ("before", bef)):
+                m = np.isin(T["case"], te)
+                d[test][m] = model.decision_function(T["X"][m])
+        for test, T in (("current", cur), ("before", bef)):
+            best, _ = _pick(d[test], T["case"], n)
+            out[f"{train}→{test}"] = round(sum(bool(T["y"][b]) for b in best) / n, 4)
+    return out
 
 
 def choose_threshold(conf: list[float], ok: list[bool], target: float = TARGET) -> float:
@@ -169,17 +210,27 @@ def _save(model, cal, threshold: float, out: Path, report: dict[str, Any]) -> No
     )
 
 
-def build(out: Path = ARTIFACT, verbose: bool = True, votes_before: bool = False) -> dict[str, Any]:
+def build(out: Path = ARTIFACT, verbose: bool = True, votes_before: bool = False,
+          mixed: bool = False) -> dict[str, Any]:
+    """``mixed``: every case is trained on twice, with the rules' current votes and with their votes from
+    before its labelling round (``old_votes``), and the calibration and threshold are fitted on the
+    out-of-fold picks of both, so the ranker neither trusts the rules as much as on the labels they were
+    written on nor as little as on facts they had never met."""
     from sklearn.isotonic import IsotonicRegression
 
     labels = training_labels()
     old = old_votes() if votes_before else {}
     D = design(labels, old)
-    cv = cross_validate(D)
-    cal = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(cv["share"], cv["ok"])
-    conf = [float(c) for c in cal.predict(cv["share"])]
-    threshold = choose_threshold(conf, cv["ok"])
-    sel = [o for c, o in zip(conf, cv["ok"], strict=True) if c >= threshold]
+    E = design(labels, old_votes()) if mixed else None
+    cv = cross_validate(D, extra=E)
+    shares, oks = list(cv["share"]), list(cv["ok"])
+    if E is not None:
+        shares += cv["extra_share"]
+        oks += cv["extra_ok"]
+    cal = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(shares, oks)
+    conf = [float(c) for c in cal.predict(shares)]
+    threshold = choose_threshold(conf, oks)
+    sel = [o for c, o in zip(conf[: D["n"]], cv["ok"], strict=True) if c >= threshold]
     n = D["n"]
     report = {
         "labels": n, "candidates": len(D["y"]), "features": len(feature_names()), "recipe": GBC,
@@ -192,7 +243,13 @@ def build(out: Path = ARTIFACT, verbose: bool = True, votes_before: bool = False
     }
     if old:
         report["votes_before"] = sum(1 for x in labels if x["id"] in old)
-    model = _fit(D["X"], D["y"])
+    if E is not None:
+        ce = conf[n:]
+        sel_e = [o for c, o in zip(ce, cv["extra_ok"], strict=True) if c >= threshold]
+        report |= {"mixed": True, f"cv{FOLDS}_exact_votes_before": round(sum(cv["extra_ok"]) / n, 4),
+                   f"cv{FOLDS}_confident_share_votes_before": round(len(sel_e) / n, 4),
+                   f"cv{FOLDS}_confident_exact_votes_before": round(sum(sel_e) / max(1, len(sel_e)), 4)}
+    model = _fit(np.vstack([D["X"], E["X"]]), np.concatenate([D["y"], E["y"]])) if E is not None else _fit(D["X"], D["y"])
     report["train_exact"] = round(sum(bool(D["y"][b]) for b in _pick(model.decision_function(D["X"]), D["case"], n)[0]) / n, 4)
     _save(model, cal, threshold, out, report)
     r = Ranker(np.load(out))
@@ -214,5 +271,13 @@ if __name__ == "__main__":
     ap.add_argument("--out", type=Path, default=ARTIFACT)
     ap.add_argument("--votes-before", action="store_true",
                     help="train on the rules' votes from before each labelling round (the experiment; not shipped)")
+    ap.add_argument("--mixed", action="store_true",
+                    help="train every case with the current votes and with the votes from before its round")
+    ap.add_argument("--protocols", action="store_true",
+                    help="only print the CV of training on current / before / mixed votes, tested on current and "
+                         "before votes (no artifact written)")
     a = ap.parse_args()
-    build(a.out, votes_before=a.votes_before)
+    if a.protocols:
+        print(json.dumps(protocol_cv(training_labels()), ensure_ascii=False))
+    else:
+        build(a.out, votes_before=a.votes_before, mixed=a.mixed)

@@ -36,10 +36,16 @@ from models.experts.amounts.read import _evidence_spans, read_amounts
 from models.extract.amounts import extract_amounts
 
 ROLES = ("facts", "accusation", "findings", "reasoning", "evidence", "civil")
-SOURCES = ("literal", "rule_items", "verb_sum", "clean_sum", "value_sum", "parts_sum", "engine")
+SOURCES = ("literal", "rule_items", "verb_sum", "clean_sum", "value_sum", "parts_sum", "engine", "crime_sum")
 _ACCUSATION = re.compile(r"指控|公诉机关|检察院起诉")
 _CLAUSE = "，,。；;：:（）()"
 _VERB_GROUPS = ("steal", "rob", "defraud", "embezzle", "extort", "transfer", "take_cash", "value", "loss")
+_CRIME_GROUPS = ("steal", "rob", "defraud", "embezzle", "extort")
+# cue groups looked for in the whole sentence before a figure (not only its clause): what the sentence is
+# about generalises across wordings better than the few characters before the figure
+_SENT_GROUPS = ("steal", "rob", "defraud", "embezzle", "extort", "value", "return", "compensate", "loan",
+                "total", "attempt", "pretext", "sale", "share")
+_SENT_END = "。；;！？!?"
 
 
 @cache
@@ -68,13 +74,16 @@ def feature_names() -> tuple[str, ...]:
              "rank_desc", "ratio_to_max", "sums_others", "others_sum_below", "part_of_other",
              "in_paren", "list_item", "rule_excluded", "rule_item", "n_sources", "votes",
              "n_figures", "log_n_figures", "n_candidates", "has_findings", "n_charges", "n_rule_totals",
-             "all_rules_none", "penalty", "n_parts", "multiple_of_literal", "below_ratio", "literal"]
+             "all_rules_none", "penalty", "n_parts", "multiple_of_literal", "below_ratio", "literal",
+             "crime_dist", "n_crime_figs", "is_max_crime", "is_only_crime", "crime_sum", "half_is_literal",
+             "sent_n_figs", "sent_first_fig", "sent_last_fig"]
     names += [f"src:{s}" for s in SOURCES]
     names += [f"role:{r}" for r in ROLES]
     names += [f"role_first:{r}" for r in ROLES]
     names += [f"vote:{k}" for k in cfg["rule_kinds"]]
     names += [f"vote_none:{k}" for k in cfg["rule_kinds"]]
     names += ["vote:engine_first", "vote:engine_sum", "vote_none:engine"]
+    names += [f"sent:{g}" for g in _SENT_GROUPS]
     names += [f"before:{g}" for g in groups] + [f"after:{g}" for g in groups] + [f"first_before:{g}" for g in groups]
     names += [f"expert:{e}" for e in cfg["experts"]] + [f"expert_first:{e}" for e in cfg["experts"]]
     names += [f"charge:{c}" for c in cfg["charges"]]
@@ -127,6 +136,11 @@ def _clauses(text: str, s: int, e: int) -> tuple[str, str]:
     return pre, text[e : (min(his) if his else e + 10)]
 
 
+def _sentence(text: str, s: int) -> int:
+    """Start of the sentence holding position ``s``."""
+    return max(text.rfind(c, 0, s) for c in _SENT_END) + 1
+
+
 def _run_sums(vals: list[float]) -> np.ndarray:
     """The sums of two or more consecutive ``vals``, sorted."""
     out = []
@@ -170,14 +184,31 @@ def candidates(facts: str, experts: list[str], engine_amounts: list[float | None
         return c
 
     prev_end = -10
-    for a in found:
+    cues = dict(_cue_res())
+    crime_re = re.compile("|".join(cues[g].pattern for g in _CRIME_GROUPS))
+    sent_starts = [_sentence(text, a.start) for a in found]
+    by_sent: dict[int, list[int]] = {}
+    for i, ss in enumerate(sent_starts):
+        by_sent.setdefault(ss, []).append(i)
+    main = ("findings",) if any(r == "findings" for _, r in bounds) else ("facts", "accusation")
+    crime_figs: set[float] = set()
+    for i, a in enumerate(found):
         pre, post = _clauses(text, a.start, a.end)
         c = cand(a.yuan)
         c.sources.add("literal")
-        c.occ.append({"pos": a.start / n, "role": _role_at(bounds, evidence, a.start), "pre": pre, "post": post,
+        ss = sent_starts[i]
+        spre = text[ss : a.start]
+        verbs = [m.end() for m in crime_re.finditer(spre)]
+        dist = (len(spre) - verbs[-1]) if verbs else 200
+        same = by_sent[ss]
+        role = _role_at(bounds, evidence, a.start)
+        c.occ.append({"pos": a.start / n, "role": role, "pre": pre, "post": post,
                       "approx": a.approx, "penalty": a.penalty,
                       "paren": text.rfind("（", 0, a.start) > text.rfind("）", 0, a.start),
-                      "list": 0 <= a.start - prev_end <= 1})
+                      "list": 0 <= a.start - prev_end <= 1, "spre": spre, "dist": dist,
+                      "sent_n": len(same), "sent_first": same[0] == i, "sent_last": same[-1] == i})
+        if dist <= 30 and not a.penalty and role in main:
+            crime_figs.add(a.yuan)
         prev_end = a.end
     # the rules' reading for the kinds the charges call for (the experts' kinds — generic reads the
     # default —, the amount kinds of knowledge/guidelines/generic.yaml; the default when none of them);
@@ -198,12 +229,10 @@ def candidates(facts: str, experts: list[str], engine_amounts: list[float | None
         c = cand(float(sum(items)))
         c.sources.add("rule_items")
         c.n_parts = max(c.n_parts, len(items))
-    cues = dict(_cue_res())
     verb_re = re.compile("|".join(cues[g].pattern for g in _VERB_GROUPS))
     excl_re = re.compile("|".join(cues[g].pattern for g in ("return", "compensate", "share", "penalty", "fee")))
     # sums over the figures of the main part (the court's findings when there are some, else the facts):
     # those told with a crime verb, those with no exclusion cue, those valued (价值/鉴定)
-    main = ("findings",) if any(r == "findings" for _, r in bounds) else ("facts", "accusation")
     value_re = cues["value"]
     sums: dict[str, list[float]] = {"verb_sum": [], "clean_sum": [], "value_sum": []}
     for a in found:
@@ -228,17 +257,24 @@ def candidates(facts: str, experts: list[str], engine_amounts: list[float | None
         c.sources.add("parts_sum")
         c.n_parts = max(c.n_parts, len(eng))
     cands = list(by_val.values()) + [Candidate(None, {"none"})]
-    feats = _features(cands, found, reads, totals, experts, engine_amounts, bounds, charges)
+    if len(crime_figs) > 1:
+        c = cand(float(sum(crime_figs)))
+        c.sources.add("crime_sum")
+        c.n_parts = max(c.n_parts, len(crime_figs))
+    feats = _features(cands, found, reads, totals, experts, engine_amounts, bounds, charges, crime_figs)
     return cands, feats
 
 
 def _features(cands: list[Candidate], found: list, reads: dict, totals: dict, experts: list[str],
               engine_amounts: list[float | None], bounds: list[tuple[int, str]],
-              charges: list[str] | tuple[str, ...] = ()) -> np.ndarray:
+              charges: list[str] | tuple[str, ...] = (), crime_figs: set[float] | None = None) -> np.ndarray:
     cfg = cue_config()
+    crime_figs = crime_figs or set()
+    crime_max = max(crime_figs) if crime_figs else None
     names = feature_names()
     idx = {k: i for i, k in enumerate(names)}
     cue_res = _cue_res()
+    cues_by = dict(cue_res)
     X = np.zeros((len(cands), len(names)), dtype=np.float32)
     lit = [a.yuan for a in found if not a.penalty]
     vmax = max(lit) if lit else 0.0
@@ -253,7 +289,7 @@ def _features(cands: list[Candidate], found: list, reads: dict, totals: dict, ex
     n_totals = len({round(v) for v in totals.values() if v is not None})
     case = {"n_figures": len(found), "log_n_figures": math.log1p(len(found)), "n_candidates": len(cands),
             "has_findings": float(any(r == "findings" for _, r in bounds)), "n_charges": len(experts),
-            "n_rule_totals": n_totals, "all_rules_none": float(n_totals == 0)}
+            "n_rule_totals": n_totals, "all_rules_none": float(n_totals == 0), "n_crime_figs": len(crime_figs)}
     for e in experts[:1]:
         if f"expert_first:{e}" in idx:
             case[f"expert_first:{e}"] = 1.0
@@ -288,6 +324,10 @@ def _features(cands: list[Candidate], found: list, reads: dict, totals: dict, ex
                 abs(v - m * x) < 0.5 for x in lits for m in (2, 3, 4)))
             below = [x for x in lits if x < v - 0.5]
             f["below_ratio"] = max(below) / v if below and v else 0.0
+            f["is_max_crime"] = float(crime_max is not None and abs(v - crime_max) < 0.5)
+            f["is_only_crime"] = float(len(crime_figs) == 1 and f["is_max_crime"] == 1.0)
+            f["crime_sum"] = float(len(crime_figs) > 1 and abs(v - sum(crime_figs)) < 0.5)
+            f["half_is_literal"] = float(any(abs(v - 2 * x) < 0.5 for x in lits))
             f["rule_excluded"] = float(any(abs(x - v) < 0.5 for x in excluded))
             f["rule_item"] = float(any(abs(x - v) < 0.5 for x in rule_items))
             votes = 0
@@ -316,6 +356,14 @@ def _features(cands: list[Candidate], found: list, reads: dict, totals: dict, ex
                 f["penalty"] = float(all(o["penalty"] for o in occ))
                 f["in_paren"] = float(all(o["paren"] for o in occ))
                 f["list_item"] = float(any(o["list"] for o in occ))
+                f["crime_dist"] = min(o["dist"] for o in occ) / 200.0
+                f["sent_n_figs"] = min(o["sent_n"] for o in occ)
+                f["sent_first_fig"] = float(any(o["sent_first"] for o in occ))
+                f["sent_last_fig"] = float(any(o["sent_last"] for o in occ))
+                for g in _SENT_GROUPS:
+                    rx = cues_by[g]
+                    if any(rx.search(o["spre"]) for o in occ):
+                        f[f"sent:{g}"] = 1.0
                 for o in occ:
                     f[f"role:{o['role']}"] = 1.0
                 f[f"role_first:{occ[0]['role']}"] = 1.0
