@@ -102,18 +102,28 @@ def test_amounts_by_charge_for_two_charges() -> None:
     assert 6000.0 in {c.value for c in cands}  # both charges' money together (1000 + 5000)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 item 4 not done: each charge's part reads the whole case's money "
-                   "(both charges 6000 here), not its own incidents")
 def test_amounts_by_charge_are_each_charges_own_money() -> None:
-    """Item 4 of issue 16 read literally: 盗窃 takes the stolen 1000 yuan, 诈骗 the 5000 yuan obtained by the
-    pretext (the two sentences of the facts, read by hand)."""
-    from models.commands.analyze import _amount_fields
-    from models.sentencing.engine import suggest
+    """Item 4 of issue 16: with 盗窃 and 诈骗 given, 盗窃 takes the stolen 1000 yuan and 诈骗 the 5000 yuan
+    obtained by the pretext (the two sentences of the facts, read by hand); the case's money is both."""
+    from models.commands.analyze import analyze_one
 
     facts = "2019年3月1日，被告人张某窃取被害人李某现金1000元。2019年4月2日，张某以帮忙办事为由骗取被害人王某5000元。"
-    parts = [suggest(facts, "盗窃"), suggest(facts, "诈骗")]
-    out = _amount_fields(facts, parts, parts[0].amount_yuan)
-    assert [x["amount_yuan"] for x in out["amounts_by_charge"]] == [1000.0, 5000.0]
+    out = analyze_one(facts, "two-counts", charges=["盗窃", "诈骗"])
+    assert [(x["charge"], x["amount_yuan"]) for x in out["amounts_by_charge"]] == [("盗窃", 1000.0), ("诈骗", 5000.0)]
+    assert out["amount_yuan"] == 6000.0
+
+
+def test_split_facts_keeps_shared_sentences_and_needs_two_own_accounts() -> None:
+    """A sentence naming no charge's act (the arrest) is read for every charge; one naming only 盗窃 is not
+    read for 诈骗; a case whose second charge has no sentence of its own is not split at all."""
+    from models.experts.amounts.by_charge import split_facts
+
+    facts = "被告人张某窃取现金1000元。张某骗取王某5000元。2019年5月1日张某被抓获。"
+    own = split_facts(facts, ["盗窃", "诈骗"])
+    assert own["盗窃"] == "被告人张某窃取现金1000元。2019年5月1日张某被抓获。"
+    assert own["诈骗"] == "张某骗取王某5000元。2019年5月1日张某被抓获。"
+    assert split_facts("被告人张某窃取现金1000元。张某被抓获。", ["盗窃", "诈骗"]) == {}
+    assert split_facts(facts, ["盗窃"]) == {}
 
 
 def test_no_money_charge_keeps_no_amount() -> None:

@@ -316,7 +316,10 @@ def _suggest(facts: str, charges: list[str], el):
     except ImportError:
         return None, None
     try:
-        parts = [suggest(facts, c, el) for c in charges]
+        from models.experts.amounts.by_charge import split_facts
+
+        own = split_facts(facts, charges) if len(charges) > 1 else {}
+        parts = [suggest(own.get(c, facts), c, el) for c in charges]
         return combine(parts), parts
     except Exception as e:  # noqa: BLE001 - the sentence is optional; the charges still stand
         _warn_once(f"量刑计算失败（{type(e).__name__}: {e}），term 字段留空")
