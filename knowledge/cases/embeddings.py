@@ -1,5 +1,6 @@
 """Embedding backends of the similar-case store, behind one interface that is also a langchain
-``Embeddings``.
+``Embeddings`` (registered as its virtual subclass when ``langchain_core.embeddings`` is imported:
+``knowledge.cases.lc_interface``; importing langchain_core costs ~0.3 s that a query never needs).
 
 - ``TfidfSvdEmbeddings`` (default, ``tfidf-svd``): fitted in-project on the legal corpus, no
   download — TF-IDF over legal-jieba words and character bigrams, reduced with TruncatedSVD. The
@@ -24,18 +25,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 from scipy import sparse
 
 from knowledge.cases.corpus import MAX_CHARS, tokens
+from knowledge.cases.lc_interface import register_when_imported
 from knowledge.tfidf import rows_to_csr, smooth_idf, sublinear_row
 
 _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
 
 
-class EmbeddingBackend(Embeddings):
-    """Interface of the store's embedders (a langchain ``Embeddings``)."""
+class EmbeddingBackend:
+    """Interface of the store's embedders (a langchain ``Embeddings``: every method it has)."""
 
     kind: str = "base"
 
@@ -61,6 +62,19 @@ class EmbeddingBackend(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.encode([text])[0].tolist()
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        import asyncio
+
+        return await asyncio.get_running_loop().run_in_executor(None, self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        import asyncio
+
+        return await asyncio.get_running_loop().run_in_executor(None, self.embed_query, text)
+
+
+register_when_imported(EmbeddingBackend)
 
 
 def _normalise(m: np.ndarray) -> np.ndarray:
