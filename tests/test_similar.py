@@ -156,6 +156,23 @@ def test_langchain_registered_only_when_langchain_is_imported(store):
     got = asyncio.run(b.aembed_documents(["被告人醉酒驾驶机动车"]))
     assert np.allclose(got[0], b.embed_query("被告人醉酒驾驶机动车"), atol=1e-5)
 
+
+def test_tfidf_load_from_decoded_cache_is_the_same_embedder(tmp_path, records, monkeypatch):
+    """The second load reads the decoded form kept in the data dir's cache: same arrays, same
+    vocabularies, same signature, same vectors as decoding the .npz."""
+    monkeypatch.setenv("JIANCHA_DATA_DIR", str(tmp_path / "data"))
+    e = TfidfSvdEmbeddings.fit([r.fact for r in records], dim=16)
+    e.save(tmp_path / "e.npz")
+    first = TfidfSvdEmbeddings.load(tmp_path / "e.npz")
+    assert len(list((tmp_path / "data" / "cache" / "embedder").iterdir())) == 1
+    second = TfidfSvdEmbeddings.load(tmp_path / "e.npz")
+    assert second.signature() == first.signature()
+    assert second.word_vocab == first.word_vocab and second.char_vocab == first.char_vocab
+    assert np.array_equal(second.components, first.components) and second.components.dtype == np.float32
+    texts = [r.fact for r in records[:6]]
+    assert np.array_equal(second.encode(texts), first.encode(texts))
+    assert np.array_equal(second.encode(texts[:1]), first.encode(texts[:1]))
+
 def test_tfidf_save_load_same_vectors(tmp_path, records):
     e = TfidfSvdEmbeddings.fit([r.fact for r in records], dim=16)
     e.save(tmp_path / "e.npz")
