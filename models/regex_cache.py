@@ -5,7 +5,8 @@ A CLI call compiles ~550 project patterns at import (large CJK character classes
 ``install()`` wraps ``re._compiler.compile`` so that the result of parsing and code generation
 (the opcode list and group tables that ``re`` hands to ``_sre.compile``) is stored once under
 ``<data_dir>/cache/regex/`` and later processes call ``_sre.compile`` with the same arguments: the
-pattern objects are the ones ``re`` itself would build. The file is keyed by the Python version
+pattern objects are the ones ``re`` itself would build. Patterns known to differ in every process
+(the stdlib tokenize's) are not stored. The file is keyed by the Python version
 and ``_sre.MAGIC`` (the opcode format); anything unexpected (other Python internals, an unwritable
 or damaged cache) falls back to ``re``'s own compile. Only the CLI installs it.
 """
@@ -56,6 +57,23 @@ def _save() -> None:
         pass
 
 
+# modules whose patterns are built anew in every process (tokenize joins a set of string prefixes,
+# whose order changes with the string hash seed): storing them would rewrite the file every time
+_VARYING = frozenset({"tokenize"})
+
+
+def _from_product() -> bool:
+    """Whether the pattern being compiled is worth storing: the first caller outside ``re`` is not
+    one of the ``_VARYING`` modules."""
+    f = sys._getframe(2)
+    while f is not None:
+        name = f.f_globals.get("__name__", "")
+        if name != "re" and not name.startswith("re."):
+            return name not in _VARYING
+        f = f.f_back
+    return False
+
+
 def install() -> bool:
     """Wrap ``re``'s compiler with the cache (once per process); False when not possible."""
     if _state.get("installed"):
@@ -91,6 +109,8 @@ def install() -> bool:
         if hit is not None:
             all_flags, code, groups, groupindex, indexgroup = hit
             return _sre.compile(p, all_flags, code, groups, groupindex, indexgroup)
+        if not _from_product():
+            return original(p, flags)  # e.g. the stdlib's tokenize builds a new pattern per process
         parsed = parser.parse(p, flags)
         code = comp._code(parsed, flags)
         groupindex = dict(parsed.state.groupdict)
