@@ -6,7 +6,7 @@ jieba caches its prefix dictionary as a file; we point that cache at ``Settings.
 install never fails. Built lazily on first use and cached for the process.
 
 ``cut`` does not load that whole dictionary (≈500k entries, ~0.6 s of ``marshal.load``) to
-segment one query: the final prefix dictionary (jieba's plus the legal words, i.e. exactly what
+segment a process's first text (a one-query CLI call): the final prefix dictionary (jieba's plus the legal words, i.e. exactly what
 ``get_tokenizer`` holds) is also stored split by first character (``knowledge.lexicon.shards``),
 and only the parts for the characters of the text being cut are read. jieba looks up only
 substrings of the text that start at a character of it, so each lookup answers as the full
@@ -114,6 +114,16 @@ def _query_tokenizer() -> jieba.Tokenizer:
     return _SHARDED[0]
 
 
+_CUTS = [0]
+
+
 def cut(text: str) -> list[str]:
-    """Tokens of ``text`` (precise mode, no HMM for unknown words: stable output)."""
+    """Tokens of ``text`` (precise mode, no HMM for unknown words: stable output).
+
+    The first text of a process is cut with the sharded dictionary (a one-query CLI call); from
+    the second on, the full one is loaded once (a server, a batch, an index build: each new text
+    would otherwise read more parts, slower per query than one load)."""
+    _CUTS[0] += 1
+    if _CUTS[0] > 1:
+        return get_tokenizer().lcut(text, HMM=False)
     return _query_tokenizer().lcut(text, HMM=False)
