@@ -22,6 +22,14 @@ PATTERNS = [
 TEXTS = ["被告人张三犯盗窃罪，判处有期徒刑三年六个月。", "  辩护人：李四\n被告人王五", "xABCx", "abbd", "", "ab d"]
 
 
+@pytest.fixture(autouse=True)
+def _not_installed():
+    """Importing models.cli (other tests) installs the cache in this process: start without it."""
+    regex_cache.uninstall()
+    yield
+    regex_cache.uninstall()
+
+
 def test_cached_patterns_equal_re_s_own(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("JIANCHA_DATA_DIR", str(tmp_path))
     own = [re._compiler.compile(p, f) for p, f in PATTERNS]  # re's compiler, no cache installed
