@@ -12,6 +12,9 @@ import typer
 
 from models.commands._io import fail as _fail
 from models.errors import BadInput
+from models.regex_cache import install as _install_regex_cache
+
+_install_regex_cache()  # before the commands' modules compile their patterns
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="检察文书智能核查 jiancha")
 

@@ -274,6 +274,35 @@ def test_tokenizer_keeps_legal_terms() -> None:
         assert w in toks, w
 
 
+
+def test_sharded_tokenizer_segments_as_the_full_dictionary(tmp_path, monkeypatch) -> None:
+    """The query-time tokenizer reads only the dictionary entries of the text's first characters;
+    its segmentation must be the full dictionary's (the similar-case index was built with it)."""
+    import json
+
+    import jieba
+
+    from knowledge.lexicon import DICT_FILE, ShardedTokenizer, get_tokenizer
+    from knowledge.lexicon.shards import open_shards
+
+    monkeypatch.setenv("JIANCHA_DATA_DIR", str(tmp_path))
+    full = get_tokenizer()
+    shards = open_shards(Path(jieba.__file__).resolve().parent / jieba.DEFAULT_DICT_NAME, DICT_FILE, get_tokenizer)
+    assert shards is not None and list((tmp_path / "cache" / "jieba").glob("*.shards"))
+    sharded = ShardedTokenizer(shards)
+    first = "被告人王某于2020年3月盗窃手机一部，价值人民币3000元。"
+    assert sharded.lcut(first, HMM=False) == full.lcut(first, HMM=False)
+    assert 0 < len(sharded.FREQ) < len(full.FREQ) // 10  # only what this text's characters need
+    data = Path(__file__).parent / "data"
+    texts = [json.loads(line)["fact"] for line in (data / "similar_cases.jsonl").read_text(encoding="utf-8").splitlines()
+             if line.strip()]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((data / "documents").glob("*.txt"))]
+    assert len(texts) > 20
+    for t in texts:
+        assert sharded.lcut(t, HMM=False) == full.lcut(t, HMM=False)
+        assert sharded.lcut(t) == full.lcut(t)  # the HMM path reads the same entries
+
+
 # --------------------------------------------------------------------------- tiers by hand
 
 _KIND = {"有": "有期徒刑", "拘": "拘役", "管": "管制", "无": "无期徒刑", "死": "死刑", "单": "单处罚金", "剥": "剥夺政治权利"}

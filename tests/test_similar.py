@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -135,6 +136,42 @@ def test_langchain_embeddings_interface(store):
     assert len(q) == b.dim and len(docs) == 2 and abs(np.linalg.norm(docs[0]) - 1) < 1e-3
     assert np.allclose(q, docs[0], atol=1e-5)
 
+
+
+def test_langchain_registered_only_when_langchain_is_imported(store):
+    """Opening a store does not import langchain_core (~0.3 s); importing it later still makes the
+    backends langchain ``Embeddings`` (fresh process: the registration happens at that import)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, asyncio\n"
+            "from knowledge.cases.embeddings import TfidfSvdEmbeddings\n"
+            "assert 'langchain_core' not in sys.modules\n"
+            "from langchain_core.embeddings import Embeddings\n"
+            "assert issubclass(TfidfSvdEmbeddings, Embeddings)\n"
+            "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+    b = store.backend
+    got = asyncio.run(b.aembed_documents(["被告人醉酒驾驶机动车"]))
+    assert np.allclose(got[0], b.embed_query("被告人醉酒驾驶机动车"), atol=1e-5)
+
+
+def test_tfidf_load_from_decoded_cache_is_the_same_embedder(tmp_path, records, monkeypatch):
+    """The second load reads the decoded form kept in the data dir's cache: same arrays, same
+    vocabularies, same signature, same vectors as decoding the .npz."""
+    monkeypatch.setenv("JIANCHA_DATA_DIR", str(tmp_path / "data"))
+    e = TfidfSvdEmbeddings.fit([r.fact for r in records], dim=16)
+    e.save(tmp_path / "e.npz")
+    first = TfidfSvdEmbeddings.load(tmp_path / "e.npz")
+    assert len(list((tmp_path / "data" / "cache" / "embedder").iterdir())) == 1
+    second = TfidfSvdEmbeddings.load(tmp_path / "e.npz")
+    assert second.signature() == first.signature()
+    assert second.word_vocab == first.word_vocab and second.char_vocab == first.char_vocab
+    assert np.array_equal(second.components, first.components) and second.components.dtype == np.float32
+    texts = [r.fact for r in records[:6]]
+    assert np.array_equal(second.encode(texts), first.encode(texts))
+    assert np.array_equal(second.encode(texts[:1]), first.encode(texts[:1]))
 
 def test_tfidf_save_load_same_vectors(tmp_path, records):
     e = TfidfSvdEmbeddings.fit([r.fact for r in records], dim=16)

@@ -1,5 +1,6 @@
 """Embedding backends of the similar-case store, behind one interface that is also a langchain
-``Embeddings``.
+``Embeddings`` (registered as its virtual subclass when ``langchain_core.embeddings`` is imported:
+``knowledge.cases.lc_interface``; importing langchain_core costs ~0.3 s that a query never needs).
 
 - ``TfidfSvdEmbeddings`` (default, ``tfidf-svd``): fitted in-project on the legal corpus, no
   download — TF-IDF over legal-jieba words and character bigrams, reduced with TruncatedSVD. The
@@ -24,18 +25,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 from scipy import sparse
 
 from knowledge.cases.corpus import MAX_CHARS, tokens
+from knowledge.cases.lc_interface import register_when_imported
 from knowledge.tfidf import rows_to_csr, smooth_idf, sublinear_row
 
 _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
 
 
-class EmbeddingBackend(Embeddings):
-    """Interface of the store's embedders (a langchain ``Embeddings``)."""
+class EmbeddingBackend:
+    """Interface of the store's embedders (a langchain ``Embeddings``: every method it has)."""
 
     kind: str = "base"
 
@@ -61,6 +62,19 @@ class EmbeddingBackend(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.encode([text])[0].tolist()
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        import asyncio
+
+        return await asyncio.get_running_loop().run_in_executor(None, self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        import asyncio
+
+        return await asyncio.get_running_loop().run_in_executor(None, self.embed_query, text)
+
+
+register_when_imported(EmbeddingBackend)
 
 
 def _normalise(m: np.ndarray) -> np.ndarray:
@@ -121,10 +135,60 @@ class TfidfSvdEmbeddings(EmbeddingBackend):
 
     @classmethod
     def load(cls, path: Path) -> TfidfSvdEmbeddings:
+        """The saved embedder; its decoded form (float32 arrays, vocabularies, fingerprint) is kept
+        under ``<data_dir>/cache/embedder/`` (keyed by the file's path, size and time), because
+        decompressing the ``.npz`` and fingerprinting the vocabularies cost ~0.2 s per query process."""
+        cache = _load_cache_dir(Path(path))
+        if cache is not None:
+            try:
+                return cls._read_cache(cache)
+            except Exception:  # noqa: BLE001 - missing or damaged: decode the .npz again
+                pass
         with np.load(path, allow_pickle=False) as z:
             words, chars = [str(w) for w in z["words"]], [str(c) for c in z["chars"]]
-            return cls({w: i for i, w in enumerate(words)}, z["word_idf"], {c: i for i, c in enumerate(chars)},
-                       z["char_idf"], z["components"])
+            got = cls({w: i for i, w in enumerate(words)}, z["word_idf"], {c: i for i, c in enumerate(chars)},
+                      z["char_idf"], z["components"])
+        if cache is not None:
+            got._write_cache(cache, words, chars)
+        return got
+
+    @classmethod
+    def _read_cache(cls, d: Path) -> TfidfSvdEmbeddings:
+        import marshal
+
+        meta = marshal.loads((d / "meta.marshal").read_bytes())
+        self = cls.__new__(cls)
+        self.word_vocab = {w: i for i, w in enumerate(meta["words"])}
+        self.char_vocab = {c: i for i, c in enumerate(meta["chars"])}
+        self.word_idf = np.load(d / "word_idf.npy", allow_pickle=False)
+        self.char_idf = np.load(d / "char_idf.npy", allow_pickle=False)
+        self._ct = np.load(d / "ct.npy", allow_pickle=False)
+        self.char_weight = meta["char_weight"]
+        self._fingerprint = meta["fingerprint"]
+        if self._ct.shape[0] != len(self.word_vocab) + len(self.char_vocab):
+            raise ValueError("embedder cache does not match its vocabularies")
+        return self
+
+    def _write_cache(self, d: Path, words: list[str], chars: list[str]) -> None:
+        import marshal
+        import os
+        import shutil
+
+        tmp = d.with_name(f"{d.name}.{os.getpid()}.tmp")
+        try:
+            tmp.mkdir(parents=True, exist_ok=True)
+            np.save(tmp / "word_idf.npy", self.word_idf)
+            np.save(tmp / "char_idf.npy", self.char_idf)
+            np.save(tmp / "ct.npy", self._ct)
+            (tmp / "meta.marshal").write_bytes(marshal.dumps({
+                "words": words, "chars": chars, "char_weight": float(self.char_weight),
+                "fingerprint": self._fingerprint}))
+            for old in d.parent.iterdir():  # one store's decoded embedder is kept (~20 MB)
+                if old.name != tmp.name and old.name != d.name:
+                    shutil.rmtree(old, ignore_errors=True)
+            tmp.rename(d)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     # -- encode
     @property
@@ -164,6 +228,23 @@ class TfidfSvdEmbeddings(EmbeddingBackend):
 
     def signature(self) -> dict[str, Any]:
         return {"backend": self.kind, "model": "jiancha-legal", "dim": self.dim, "fingerprint": self._fingerprint}
+
+
+_CACHE_FORMAT = "tfidf-svd-decoded-1"
+
+
+def _load_cache_dir(path: Path) -> Path | None:
+    """Where the decoded form of the embedder file ``path`` is kept; None without a cache dir."""
+    from knowledge.artifact import cache_root, key_of
+
+    root = cache_root()
+    if root is None:
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return root / "embedder" / key_of([_CACHE_FORMAT, str(path.resolve()), str(st.st_size), str(st.st_mtime_ns)])
 
 
 def _fit_vocab(docs: Sequence[list[str]], max_features: int, min_df: int) -> tuple[dict[str, int], np.ndarray]:

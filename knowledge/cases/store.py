@@ -402,7 +402,7 @@ class CaseStore:
         self.bm25 = None
         self._bm25_csr: Any = None
         self._bm25_csc: Any = None
-        self._idf_cache: dict[str, float] | None = None
+        self._idf_cache: _Idf | None = None
         if self.meta:
             import bm25s
 
@@ -752,15 +752,32 @@ class CaseStore:
         shared.sort(key=lambda t: -idf.get(t, 0.0))
         return shared[:n]
 
-    def _idf(self) -> dict[str, float]:
+    def _idf(self) -> _Idf:
         if getattr(self, "_idf_cache", None) is None:
             df = np.zeros(len(self.vocab), dtype=np.int64)
             if self._bm25_csr is not None:  # document frequency = postings per word of the BM25 index
                 d = np.diff(self._bm25_csr.indptr)[: len(self.vocab)]
                 df[: len(d)] = d
-            nd = max(1, len(self.ids))
-            self._idf_cache = {t: float(np.log((nd + 1) / (df[i] + 1))) for i, t in enumerate(self.vocab)}
+            self._idf_cache = _Idf(df, max(1, len(self.ids)), self.vocab_index)
         return self._idf_cache
+
+
+class _Idf:
+    """The BM25 idf of the store's words, log((N+1)/(df+1)), computed per word on first ``get``:
+    a query asks for a few dozen of the store's tens of thousands of words."""
+
+    def __init__(self, df: np.ndarray, nd: int, index: dict[str, int]) -> None:
+        self._df, self._nd, self._index = df, nd, index
+        self._memo: dict[str, float] = {}
+
+    def get(self, word: str, default: float = 0.0) -> float:
+        v = self._memo.get(word)
+        if v is None:
+            i = self._index.get(word)
+            if i is None:
+                return default
+            v = self._memo[word] = float(np.log((self._nd + 1) / (self._df[i] + 1)))
+        return v
 
 
 def _index_bm25(path: Path, ids: np.ndarray, offsets: np.ndarray, vocab: list[str]) -> None:

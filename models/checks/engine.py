@@ -160,6 +160,79 @@ def _compile(rule: Rule, key: tuple, names: frozenset[str], compile_expression: 
     return got
 
 
+class _LazyExpression:
+    """A rule's condition compiled on its first evaluation (``test``); until then only what the
+    plan needs (the required facts, from the summary cache) is known. Most rules of a case are
+    skipped on an unknown required fact and never compiled."""
+
+    __slots__ = ("_rule", "_names", "test")
+
+    def __init__(self, rule: Rule, names: frozenset[str]) -> None:
+        self._rule, self._names = rule, names
+        self.test: Callable[[dict[str, Any]], bool] = self._first
+
+    def _first(self, facts: dict[str, Any]) -> bool:
+        from models.checks.expressions import compile_expression
+
+        self.test = compile_expression(self._rule.condition or "", self._names).test
+        return self.test(facts)
+
+
+_SUMMARY_VERSION = "rule-summaries-1"
+
+
+def _summaries(rules: list[Rule]) -> list[list[Any]]:
+    """Per rule: ["ok", required facts, template fields] or ["err", reason] — what compiling it
+    gives, cached (knowledge.artifact) by the rules' texts, the fact names and the compiler's source."""
+    from pathlib import Path
+
+    from knowledge.artifact import cached, key_of
+    from models.checks.expressions import ExprError
+    from models.checks.facts import ALL_NAMES, CASE_NAMES
+
+    def build() -> list[list[Any]]:
+        out: list[list[Any]] = []
+        for r in rules:
+            try:
+                c = compile_rule(r)
+            except ExprError as e:
+                out.append(["err", e.args[0]])
+                continue
+            out.append(["ok", sorted(c.required), list(c.fields)])
+        return out
+
+    here = Path(__file__).resolve().parent
+    parts: list[bytes | str] = [_SUMMARY_VERSION, (here / "expressions.py").read_bytes(),
+                                "\n".join(sorted(ALL_NAMES)), "\n".join(sorted(CASE_NAMES))]
+    for r in rules:
+        parts += [r.id, r.condition or "", r.message, r.suggestion, r.foreach]
+    got = cached("rules", key_of(parts), build)
+    return got if isinstance(got, list) and len(got) == len(rules) else build()
+
+
+def _lazy_rules(rules: list[Rule]) -> dict[int, CompiledRule]:
+    """The condition rules as CompiledRule with lazily compiled conditions, by ``id(rule)``; a
+    rule whose condition does not compile is left out (logged once, as ``compile_rule`` does)."""
+    from models.checks.facts import ALL_NAMES, CASE_NAMES
+
+    out: dict[int, CompiledRule] = {}
+    for r, summ in zip(rules, _summaries(rules), strict=True):
+        key = (r.id, r.condition or "", r.message, r.suggestion, r.foreach)
+        done = _COMPILED.get(key)
+        if done is not None:
+            out[id(r)] = done
+            continue
+        if summ[0] != "ok":
+            if key not in _FAILED:
+                _FAILED[key] = summ[1]
+                log.warning("rule %s disabled: %s", r.id, summ[1])
+            continue
+        req = frozenset(summ[1])
+        names = ALL_NAMES if r.foreach == "defendant" else CASE_NAMES
+        out[id(r)] = CompiledRule(r, _LazyExpression(r, names), tuple(summ[2]), req, req & CASE_NAMES)
+    return out
+
+
 def rule_problems(rules: Iterable[Rule]) -> list[RuleProblem]:
     """Problems the YAML loader cannot see: bad conditions or templates, unregistered checks."""
     from models.checks.expressions import ExprError
@@ -287,14 +360,14 @@ def _plan(rules: Iterable[Rule], experts: Iterable[str]) -> _Plan:
     by_id: dict[str, Rule] = {}
     needed: dict[str, None] = {}
     compiled: list[CompiledRule] = []
-    for r in rules:
-        if "all" not in r.scope and not expert_set.intersection(r.scope):
-            continue
+    in_scope = [r for r in rules if "all" in r.scope or expert_set.intersection(r.scope)]
+    lazy = _lazy_rules([r for r in in_scope if r.condition])
+    for r in in_scope:
         if r.condition:
-            try:
-                compiled.append(compile_rule(r))
-            except ValueError:  # a bad condition disables its rule only (logged once)
+            c = lazy.get(id(r))
+            if c is None:  # a bad condition disables its rule only (logged once)
                 continue
+            compiled.append(c)
             by_id[r.id] = r
             continue
         by_id[r.id] = r
