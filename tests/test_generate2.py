@@ -148,3 +148,37 @@ def test_a_judgment_naming_its_defendant_two_ways_gives_no_clean_case():
     assert j is not None and j.names_differ
     first = cases_for(j)[0]
     assert not first["clean"] and not first["labels"] and first["kind"] == "judgment_names_differ"
+
+
+def test_fresh_passes_go_to_their_own_splits_with_their_own_seeds():
+    # dev3 / test3 (issue 18): new seeds over the same split's judgments, distinct case ids; the first
+    # passes (dev, dev2) are generated as before
+    from eval.generate2 import VARIANTS, generate
+
+    t = _judgment("某某县人民检察院以某检刑诉（2016）1号起诉书指控被告人魏兴旺犯故意杀人罪，于2016年6月1日向本院提起公诉。",
+                  "被告人魏兴旺犯故意杀人罪，判处有期徒刑十年。")
+    rows = [{"id": "a" * 40, "judgment": t}, {"id": "b" * 40, "judgment": t}]
+    by_split, _ = generate(rows, {"a" * 40: "dev", "b" * 40: "test"})
+    assert {c["source_id"] for c in by_split["dev3"]} == {"a" * 40}
+    assert {c["source_id"] for c in by_split["test3"]} == {"b" * 40}
+    assert {c["id"].split("-")[0] for c in by_split["dev3"]} == {"g2d3a", "g2d3b"}
+    assert {c["id"].split("-")[0] for c in by_split["test3"]} == {"g2t3"}
+    assert {c["id"].split("-")[0] for c in by_split["dev"]} == {"g2"}
+    assert {c["id"].split("-")[0] for c in by_split["dev2"]} == {"g2v2"}
+    ids = [c["id"] for s in by_split.values() for c in s]
+    assert len(ids) == len(set(ids))
+    assert sum(len(VARIANTS[s]) for s in ("dev3", "test3")) == 3
+
+
+def test_mixed_wordings_are_drawn_per_judgment():
+    from eval.generate2 import _variety
+
+    j = read("x", _judgment("", "被告人魏兴旺犯故意杀人罪，判处有期徒刑十年。"))
+    assert j is not None
+    drawn = set()
+    for k in range(40):
+        j.id = f"{k:040d}"
+        drawn.add(_variety(j, "t3", "mixed"))
+    assert drawn == {True, False}
+    assert _variety(j, "", None) is False and _variety(j, "v2", None) is True
+    assert _variety(j, "d3a", False) is False and _variety(j, "d3b", True) is True
