@@ -265,8 +265,10 @@ def _split_block(r: dict[str, Any], split: str, title: str = "Split") -> list[st
 
 
 # The second generator's splits, the held-out one first; the notes say which are held out.
-GEN2_ORDER = ("test3", "test", "test2", "dev3", "dev", "dev2")
-GEN2_NOTE = {"test3": " (held out, measured once)", "test": " (not held out any more)",
+GEN2_ORDER = ("test4", "test3", "test", "test2", "dev3", "dev", "dev2")
+GEN2_NOTE = {"test4": " (held out, measured once)",
+             "test3": " (measured once, before the generator fixes test4 follows; not held out any more)",
+             "test": " (not held out any more)",
              "test2": " (not held out any more)"}
 
 
@@ -294,8 +296,10 @@ def render_section(state: dict[str, Any]) -> str:
                   "development set again shows what is not yet read). `dev3` is two fresh passes over the dev "
                   "judgments (new seeds; base and wider wordings) and `test3` one fresh pass over the test "
                   "judgments (new seeds; each judgment in the base or the wider wordings by its own draw), made "
-                  "after test and test2 had been read: test3 is the held-out figure, measured once, after the "
-                  "last change to the checker and the generator. test and test2 are no longer held out (fixes "
+                  "after test and test2 had been read: test3 was measured once; its findings showed generator-written "
+                  "inconsistencies, the generator was fixed (and checks its clean cases, eval/gen2/consistency.py), "
+                  "and `test4`, one more fresh pass over the test judgments drawn as test3, is the held-out figure, "
+                  "measured once after the last change. test and test2 are no longer held out (fixes "
                   "were made after reading their findings; see the hand-kept record below). Lists "
                   "of misses and of findings on clean cases are in `eval/out/missed2_<split>.jsonl` and "
                   "`eval/out/false2_<split>.jsonl`.", "",
