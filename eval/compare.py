@@ -234,7 +234,9 @@ def _split_block(r: dict[str, Any], split: str, title: str = "Split") -> list[st
               f"{r['cases']} cases from {r['sources']} judgments; checker crashes: {r['crashes']}; "
               f"{r['seconds']} s."
               + (f" {r['excluded']} case(s) neither clean nor labelled (the court's sentence lies outside the "
-                 "recommendation it quotes, or the judgment names a defendant two ways) are left out of both figures." if r.get("excluded") else ""), "",
+                 "recommendation it quotes, the judgment names a defendant two ways, or the generated documents fail "
+                 "the second generator's self-consistency check, eval/gen2/consistency.py) are left out of both "
+                 "figures." if r.get("excluded") else ""), "",
               f"- Recall (micro, over injected cases): **{rc['micro']:.3f}** ({rc['detected']}/{rc['n']}); "
               f"macro over rule_ids: {rc['macro']:.3f}",
               f"- False findings on clean cases: **{fl['per_50_cases']:.2f} per 50 cases** "

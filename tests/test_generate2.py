@@ -288,3 +288,13 @@ def test_self_consistency_check_sets_apart_what_the_generator_wrote_against_the_
     bad.persons[0].circumstances.append("前科")
     assert any("前科" in m for m in inconsistencies(text.replace("本院认为，", "本院认为，被告人有违法前科。"), bad, docs))
     assert not any("前科" in m for m in inconsistencies(text.replace("本院认为，", "本院认为，被告人曾因盗窃罪被判处有期徒刑六个月，2015年1月1日刑满释放。"), bad, docs))
+
+
+def test_an_old_sentence_quoted_among_the_parties_names_no_defendant():
+    # judgment 16554fc2 (found after test4 had been measured: its clean case was set apart by this misreading)
+    from eval.gen2.consistency import _party_names
+
+    text = _judgment("", "被告人魏兴旺犯盗窃罪，判处有期徒刑一年。").replace(
+        "2016年3月1日被刑事拘留", "2014年3月13日因犯容留他人吸毒罪被判处有期徒刑七个月，撤销前判“对被告人魏兴旺犯贩卖毒品罪，"
+        "判处有期徒刑六个月，缓刑一年”的缓刑执行部分。2016年3月1日被刑事拘留")
+    assert _party_names(text) == ["魏兴旺"]

@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-PARTY = re.compile(r"被告人([^\s，,。、（(：:；;]{1,12}?)[，,（(]")
+# a party entry opens its own sentence ("被告人孔凡安，男，…"); "对被告人孔凡安犯贩卖毒品罪…" inside an old
+# sentence's quotation is none
+PARTY = re.compile(r"(?:^|[\s。；;])被告人([^\s，,。、（(：:；;犯罪]{1,12}?)[，,（(]")
 DEFENCE = re.compile(r"辩称|辩解|辩护人|辩护意见|异议")
 QUOTED_FINE_RANGE = re.compile(r"建议[^。]{0,160}?罚金[^。；]{0,20}?元[^。；]{0,4}(?:至|到)[^。；]{0,20}?元")
 REC_FINE_RANGE = re.compile(r"罚金[^。；，]{0,20}?元?[^。；，]{0,4}(?:至|到)[^。；，]{0,20}?元")
