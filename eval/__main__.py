@@ -15,8 +15,9 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--generator", type=int, choices=[1, 2], default=1,
                    help="1: eval/generate.py; 2: the independent second generator eval/generate2.py")
     c = sub.add_parser("compare", help="recall/false findings on generated cases (+ real judgments)")
-    c.add_argument("--split", choices=["dev", "test", "dev2", "test2"], default="dev",
-                   help="dev2/test2: the second generator's variant pass (other seeds, wider wordings)")
+    c.add_argument("--split", choices=["dev", "test", "dev2", "test2", "dev3", "test3", "test4"], default="dev",
+                   help="dev2/test2, dev3/test3: the second generator's variant passes (other seeds, wider "
+                        "wordings); test4 is the fresh held-out split of issue 18 (test3 the one before the generator fixes)")
     c.add_argument("--limit", type=int, default=None)
     c.add_argument("--no-real", action="store_true", help="skip the run on the real judgments alone")
     c.add_argument("--generator", type=int, choices=[1, 2], default=1,
@@ -60,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     from eval import compare as cmp
 
     if a.cmd == "compare":
-        if a.split in ("dev2", "test2") and a.generator != 2:
-            print("dev2/test2 只有第二生成器（--generator 2）")
+        if a.split not in ("dev", "test") and a.generator != 2:
+            print(f"{a.split} 只有第二生成器（--generator 2）")
             return 2
         res = cmp.compare(a.split, a.limit, generator=a.generator)
         first = cmp.load_state().get(cmp.state_key(a.split, 1)) if a.generator != 1 else None

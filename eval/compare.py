@@ -234,7 +234,9 @@ def _split_block(r: dict[str, Any], split: str, title: str = "Split") -> list[st
               f"{r['cases']} cases from {r['sources']} judgments; checker crashes: {r['crashes']}; "
               f"{r['seconds']} s."
               + (f" {r['excluded']} case(s) neither clean nor labelled (the court's sentence lies outside the "
-                 "recommendation it quotes, or the judgment names a defendant two ways) are left out of both figures." if r.get("excluded") else ""), "",
+                 "recommendation it quotes, the judgment names a defendant two ways, or the generated documents fail "
+                 "the second generator's self-consistency check, eval/gen2/consistency.py) are left out of both "
+                 "figures." if r.get("excluded") else ""), "",
               f"- Recall (micro, over injected cases): **{rc['micro']:.3f}** ({rc['detected']}/{rc['n']}); "
               f"macro over rule_ids: {rc['macro']:.3f}",
               f"- False findings on clean cases: **{fl['per_50_cases']:.2f} per 50 cases** "
@@ -264,6 +266,14 @@ def _split_block(r: dict[str, Any], split: str, title: str = "Split") -> list[st
     return lines
 
 
+# The second generator's splits, the held-out one first; the notes say which are held out.
+GEN2_ORDER = ("test4", "test3", "test", "test2", "dev3", "dev", "dev2")
+GEN2_NOTE = {"test4": " (held out, measured once)",
+             "test3": " (measured once, before the generator fixes test4 follows; not held out any more)",
+             "test": " (not held out any more)",
+             "test2": " (not held out any more)"}
+
+
 def render_section(state: dict[str, Any]) -> str:
     lines = [START, "## Three-document comparison (eval/compare.py)", ""]
     lines.append("Generated cases: real judgments + a generated 起诉书 and 量刑建议书; each case is clean or "
@@ -285,22 +295,28 @@ def render_section(state: dict[str, Any]) -> str:
                   "defect cases per readable judgment (appeal, retrial and 自诉 judgments are skipped). `dev2` / "
                   "`test2` are a variant pass over the same dev / test judgments with other seeds and the wider "
                   "wordings of `eval/gen2/phrasing_more.yaml` (made once dev had been tuned clean, so that a "
-                  "development set again shows what is not yet read). The test splits are never used for tuning: "
-                  "every fix was found on dev, dev2 or further seed passes over the dev judgments (see the "
-                  "hand-kept record below for what was seen on test in earlier sessions). Lists "
+                  "development set again shows what is not yet read). `dev3` is two fresh passes over the dev "
+                  "judgments (new seeds; base and wider wordings) and `test3` one fresh pass over the test "
+                  "judgments (new seeds; each judgment in the base or the wider wordings by its own draw), made "
+                  "after test and test2 had been read: test3 was measured once; its findings showed generator-written "
+                  "inconsistencies, the generator was fixed (and checks its clean cases, eval/gen2/consistency.py), "
+                  "and `test4`, one more fresh pass over the test judgments drawn as test3, is the held-out figure, "
+                  "measured once after the last change. test and test2 are no longer held out (fixes "
+                  "were made after reading their findings; see the hand-kept record below). Lists "
                   "of misses and of findings on clean cases are in `eval/out/missed2_<split>.jsonl` and "
                   "`eval/out/false2_<split>.jsonl`.", "",
                   "| split | generator | cases | recall (micro) | false findings per 50 clean cases |",
                   "|---|---|---:|---:|---:|"]
-        for split in ("test", "test2", "dev", "dev2"):
+        for split in GEN2_ORDER:
             for g in (2, 1):
                 r = state.get(state_key(split, g))
                 if r:
-                    lines.append(f"| {split}{' (held out, not tuned on)' if split.startswith('test') and g == 2 else ''} "
+                    note = GEN2_NOTE.get(split, "") if g == 2 else " (held out)" if split == "test" else ""
+                    lines.append(f"| {split}{note} "
                                  f"| {'second' if g == 2 else 'first'} | {r['cases']} | {r['recall']['micro']:.3f} "
                                  f"| {r['false']['per_50_cases']:.2f} |")
         lines.append("")
-        for split in ("test", "test2", "dev", "dev2"):
+        for split in GEN2_ORDER:
             r = state.get(state_key(split, 2))
             if r:
                 lines += _split_block(r, split, "Second generator, split")

@@ -5,7 +5,7 @@ case and several cases with one labelled defect each.
 Written without reading eval/generate.py, so that its wordings and defects are not the ones the
 checker was tuned on. Deterministic: every case has its own random generator seeded from the
 judgment id and the case number. Follows the fixed dev/test split of the judgments
-(eval/data/split.json). Output: eval/data/generated2_{dev,test}.jsonl.gz, the same row format as
+(eval/data/split.json). Output: eval/data/generated2_<split>.jsonl.gz, the same row format as
 the first generator ({"id", "source_id", "documents", "labels", "clean"}), plus "kind".
 
     python -m eval generate --generator 2
@@ -18,19 +18,43 @@ import hashlib
 import json
 import random
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eval.gen2.consistency import inconsistencies
 from eval.gen2.defects import DEFECTS, Defect
 from eval.gen2.reading import Judgment, read
 from eval.gen2.writing import Plan, plan_case, render_indictment, render_recommendation
 
 DATA = Path(__file__).parent / "data"
 DEFECTS_PER_JUDGMENT = 5
-# A variant pass over a split's judgments: other seeds and the wider wordings of
+# Variant passes over a split's judgments: other seeds and (variety) the wider wordings of
 # eval/gen2/phrasing_more.yaml. dev2 was made after dev had been tuned clean, to have a development
-# set the generator and the checker had not been fitted to; test2 is its held-out twin.
-VARIANTS: dict[str, tuple[str, str]] = {"dev2": ("dev", "v2"), "test2": ("test", "v2")}
+# set the generator and the checker had not been fitted to; test2 is its held-out twin. dev3 / test3
+# were made after test and test2 had been read (issue 18): dev3 is two fresh passes over the dev
+# judgments (base wordings and wider ones), test3 one fresh pass over the test judgments, each judgment
+# in the base or the wider wordings by its own draw ("mixed"), held out until the last measurement.
+Variety = bool | str  # True / False, or "mixed": drawn per judgment
+
+
+@dataclass(frozen=True)
+class Pass:
+    base: str  # the judgments' split (eval/data/split.json)
+    salt: str  # seeds every case of the pass; part of its case ids
+    variety: Variety
+
+
+VARIANTS: dict[str, tuple[Pass, ...]] = {
+    "dev2": (Pass("dev", "v2", True),),
+    "test2": (Pass("test", "v2", True),),
+    "dev3": (Pass("dev", "d3a", False), Pass("dev", "d3b", True)),
+    "test3": (Pass("test", "t3", "mixed"),),
+    # test4: made after test3 had been read and the generator fixed (its inconsistently written classes and
+    # the self-consistency check, eval/gen2/consistency.py): one more fresh pass over the test judgments,
+    # drawn as test3 was, held out until the last measurement.
+    "test4": (Pass("test", "t4", "mixed"),),
+}
 SPLITS = ("dev", "test", *VARIANTS)
 
 
@@ -63,10 +87,19 @@ def _write(plan: Plan, rng: random.Random, judgment: str) -> dict[str, str]:
             "judgment": judgment}
 
 
-def _case(j: Judgment, k: int, defect: Defect | None, salt: str = "") -> dict[str, Any] | None:
+def _variety(j: Judgment, salt: str, variety: Variety | None) -> bool:
+    if variety is None:  # the first passes: dev/test plain, dev2/test2 (salted) wider
+        return bool(salt)
+    if variety == "mixed":
+        return _rng(salt, j.id, "variety").random() < 0.5
+    return bool(variety)
+
+
+def _case(j: Judgment, k: int, defect: Defect | None, salt: str = "",
+          variety: Variety | None = None) -> dict[str, Any] | None:
     rng = _rng(salt, j.id, k) if salt else _rng(j.id, k)
     plan = plan_case(j, rng)
-    plan.variety = bool(salt)
+    plan.variety = _variety(j, salt, variety)
     labels = []
     if defect and defect.stage == "plan":
         lab = defect.apply(j, plan, rng)
@@ -82,19 +115,21 @@ def _case(j: Judgment, k: int, defect: Defect | None, salt: str = "") -> dict[st
     # the judgment itself differs from any indictment: it departs from the recommendation it quotes,
     # or it names a defendant one way in the verdict and another among the parties ("邱剑锋"/"邱剑峰")
     real = "court_departs" if quote_disagrees(j) else "judgment_names_differ" if j.names_differ else ""
+    if defect is None and not real and inconsistencies(j.text, plan, docs):
+        real = "inconsistent"  # the generator wrote it against the judgment (eval/gen2/consistency.py)
     return {"id": f"g2{salt}-{j.id[:8]}-{k}", "source_id": j.id, "documents": docs, "labels": labels,
             "clean": defect is None and not real, "kind": defect.kind if defect else (real or "clean")}
 
 
-def cases_for(j: Judgment, salt: str = "") -> list[dict[str, Any]]:
+def cases_for(j: Judgment, salt: str = "", variety: Variety | None = None) -> list[dict[str, Any]]:
     """One clean case, then up to DEFECTS_PER_JUDGMENT defect cases of different kinds."""
-    out = [c for c in [_case(j, 0, None, salt)] if c]
+    out = [c for c in [_case(j, 0, None, salt, variety)] if c]
     order = (_rng(salt, j.id, "order") if salt else _rng(j.id, "order")).sample(DEFECTS, len(DEFECTS))
     k = 1
     for d in order:
         if len(out) > DEFECTS_PER_JUDGMENT:
             break
-        c = _case(j, k, d, salt)
+        c = _case(j, k, d, salt, variety)
         k += 1
         if c:
             out.append(c)
@@ -108,13 +143,16 @@ def generate(judgments: list[dict[str, Any]], split_of: dict[str, str]) -> tuple
         base = split_of.get(row["id"])
         if base not in ("dev", "test"):
             continue
-        for split, salt in [(base, "")] + [(v, salt) for v, (b, salt) in VARIANTS.items() if b == base]:
-            _add(row, split, salt, by_split, stats)
+        _add(row, base, "", None, by_split, stats)
+        for split, passes in VARIANTS.items():
+            for ps in passes:
+                if ps.base == base:
+                    _add(row, split, ps.salt, ps.variety, by_split, stats)
     return by_split, dict(sorted(stats.items()))
 
 
-def _add(row: dict[str, Any], split: str, salt: str, by_split: dict[str, list[dict[str, Any]]],
-         stats: Counter[str]) -> None:
+def _add(row: dict[str, Any], split: str, salt: str, variety: Variety | None,
+         by_split: dict[str, list[dict[str, Any]]], stats: Counter[str]) -> None:
     j = read(row["id"], row["judgment"])
     if j is None:
         stats[f"{split}: unreadable judgments (or not first instance)"] += 1
@@ -123,7 +161,7 @@ def _add(row: dict[str, Any], split: str, salt: str, by_split: dict[str, list[di
         # nothing to cite, or a recommendation across two penalties the plan cannot write
         stats[f"{split}: judgments left out (no article of the special part / mixed-penalty quote)"] += 1
         return
-    cs = cases_for(j, salt)
+    cs = cases_for(j, salt, variety)
     by_split[split] += cs
     stats[f"{split}: judgments"] += 1
     for c in cs:

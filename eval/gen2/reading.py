@@ -61,7 +61,8 @@ class Quote:
     names: list[str]
     probation_months: int | None = None
     fine: float | None = None
-    fine_mentioned: bool = False  # "并处罚金" without an amount
+    fine_high: float | None = None  # a quoted fine range ("罚金人民币15000元以上至人民币32000元以下")
+    fine_mentioned: bool = False  # "并处罚金" without an amount (or only its upper bound)
     mixed: bool = False  # a range across two penalties ("拘役五个月以上有期徒刑一年六个月以下")
 
 
@@ -134,6 +135,17 @@ def _names_in_verdict(verdict: str) -> list[str]:
     return out
 
 
+def _listed_names(verdict: str, text: str, known: list[str]) -> list[str]:
+    """Defendants the verdict lists by item number without the word 被告人 ("二、李晨曦犯贷款诈骗罪"):
+    a careful writer names every sentenced defendant, so one the parties introduce as 被告人 counts."""
+    out = list(known)
+    for m in re.finditer(r"(?:^|[\s；;。])[一二三四五六七八九十]+[、．.]\s*" + NAME + r"犯", verdict):
+        n = m.group(1)
+        if n not in out and f"被告人{n}" in text:
+            out.append(n)
+    return out
+
+
 def _term(s: str) -> int | None:
     return term_to_months(s)
 
@@ -172,6 +184,8 @@ def _segments(verdict: str, names: list[str]) -> dict[str, str]:
         i = verdict.find(f"被告人{n}犯")
         if i < 0:
             i = verdict.find(f"被告人{n}")
+        if i < 0:
+            i = verdict.find(f"{n}犯")
         starts.append((i, n))
     starts.sort()
     out = {}
@@ -181,7 +195,10 @@ def _segments(verdict: str, names: list[str]) -> dict[str, str]:
     return out
 
 
-CUSTODY_RX = re.compile(r"((?:\d{4}年)?\d{1,2}月\d{1,2}日|次日|同日)[^。；;]{0,40}?(刑事拘留|逮捕|取保候审|监视居住|羁押)")
+# a date governs the nearest measure after it, never one past another date or outside the bracketed note it
+# stands in ("于2014年11月26日被刑事拘留（11月25日被抓获），同年12月26日被逮捕": 25 November is the capture)
+CUSTODY_RX = re.compile(r"((?:\d{4}年)?\d{1,2}月\d{1,2}日|次日|同日)"
+                        r"((?:(?!\d{1,2}月\d{1,2}日|次日|同日)[^。；;）)]){0,40}?)(刑事拘留|逮捕|取保候审|监视居住|羁押)")
 
 
 def _custody(part: str) -> list[Custody]:
@@ -189,10 +206,10 @@ def _custody(part: str) -> list[Custody]:
     last: dt.date | None = None
     for m in CUSTODY_RX.finditer(part):
         raw = m.group(1)
-        between = part[m.end(1): m.start(2)]
+        between = m.group(2)
         if re.search(r"[判处劳动教养行政]", between.replace("刑事", "")) and "行政" in between:
             continue
-        if "行政拘留" in part[m.start(2) - 2: m.end(2)]:
+        if "行政拘留" in part[m.start(3) - 2: m.end(3)]:
             continue
         if raw == "次日" and last:
             d = last + dt.timedelta(days=1)
@@ -211,7 +228,7 @@ def _custody(part: str) -> list[Custody]:
         if d is None:
             continue
         # the sentence before must be this case's custody, not an old sentence's ("刑满释放")
-        out.append(Custody(m.group(2), d))
+        out.append(Custody(m.group(3), d))
         last = d
     return out
 
@@ -257,10 +274,26 @@ def _facts(text: str) -> str:
         facts = text[start:end].strip()
         if len(facts) >= 30:
             facts = re.sub(r"\s+", "", facts)
+            cut = _before_defence(facts)
+            facts = cut if len(cut) >= 30 else facts  # a first sentence that answers itself is kept whole
             # cut a trailing evidence list or half sentence
             k = facts.rfind("。")
             return facts[: k + 1] if k > 20 else facts + "。"
     return ""
+
+
+# the defence's positions, which follow the prosecution's facts in a judgment (DOMAIN.md, 刑事判决书)
+DEFENCE = re.compile(r"辩称|辩解|辩护人|辩护意见|异议|开庭审理过程中|庭审中|当庭")
+
+
+def _before_defence(facts: str) -> str:
+    """The facts up to the first sentence in which the defendant or his counsel answers them."""
+    kept = []
+    for sent in re.split(r"(?<=。)", facts):
+        if DEFENCE.search(sent):
+            break
+        kept.append(sent)
+    return "".join(kept)
 
 
 ART_RX = re.compile(rf"(?<![{NUM[1:-1]}])第?({NUM}+)(?:条|(?=第{NUM}+款))(之[一二三四五六])?((?:第{NUM}+款)?)")
@@ -323,7 +356,8 @@ CUES: dict[str, tuple[str, str]] = {
     "认罪认罚": (r"认罪认罚|具结", r"不适用|未签|拒绝"),
     "退赃退赔": (r"退赃|退赔|退缴|退还.{0,6}(赃|违法所得|损失|款)|返还.{0,4}(赃|被害人)", r"未退|拒不|没有退|尚未"),
     "谅解": (r"谅解", r"未[取获得]*.{0,8}谅解|没有.{0,6}谅解|不谅解|未能"),
-    "前科": (r"前科|劣迹", r"无[^，。]{0,6}(前科|劣迹)|没有[^，。]{0,6}(前科|劣迹)|初犯"),
+    # a criminal record; 违法前科 / (违法)劣迹 are administrative sanctions, not 前科 (DOMAIN.md's 前科 is a crime)
+    "前科": (r"(?<!违法)(?<!行政)前科", r"无[^，。]{0,6}前科|没有[^，。]{0,6}前科|初犯"),
     "未成年": (r"(犯罪|作案)时.{0,10}(不满|未满|未成年)|系未成年人|不满十八周岁|未满十八周岁", r"已满十八|容留|引诱|教唆|对未成年|被害人"),
 }
 
@@ -413,6 +447,22 @@ def _quote_terms(s: str) -> tuple[str | None, int | None, int | None]:
     return pen, vals[0], vals[0]
 
 
+MONEY = rf"(?:人民币)?(?:[\d,，.]+|{NUM}+)万?元"
+FINE_RANGE = re.compile(rf"罚金({MONEY})(?:以上)?(?:至|到|—|-|～|~)({MONEY})(?:以下)?")
+
+
+def _quote_fine(q: Quote, seg: str) -> None:
+    """The quoted fine as written: a range stays a range; a bare upper bound ("罚金一万元以下") names no amount."""
+    r = FINE_RANGE.search(seg)
+    fm = re.search(rf"罚金({MONEY})(以下|以内)?", seg)
+    if r:
+        q.fine, q.fine_high = parse_money(r.group(1)), parse_money(r.group(2))
+    elif fm and not fm.group(2):
+        q.fine = parse_money(fm.group(1))
+    elif "罚金" in seg:
+        q.fine_mentioned = True
+
+
 def _defence_speaking(text: str, at: int) -> bool:
     """The suggestion is the defence's: since the last mention of the prosecution the defence spoke
     ("辩护人提出…被告人系初犯…建议对其从轻处罚")."""
@@ -450,11 +500,7 @@ def quotes(text: str, names: list[str]) -> list[Quote]:
         pm = re.search(rf"缓刑({TERMX})", seg)
         if pm and pm.group(1):
             q.probation_months = term_to_months(pm.group(1))
-        fm = re.search(rf"罚金(?:人民币)?([\d,，.]+|{NUM}+)(万)?元", seg)
-        if fm:
-            q.fine = parse_money(fm.group(0)[2:])
-        elif "罚金" in seg:
-            q.fine_mentioned = True
+        _quote_fine(q, seg)
         q.mixed = len(set(re.findall(r"有期徒刑|拘役|管制", seg))) > 1 or _per_charge(text, m)
         out.append(q)
     return out
@@ -535,7 +581,7 @@ def read(jid: str, text: str) -> Judgment | None:
     if PRIVATE.search(text[:600]) and "公诉机关" not in text[:600]:
         return None
     verdict = _verdict(text)
-    names = _names_in_verdict(verdict)
+    names = _listed_names(verdict, text, _names_in_verdict(verdict))
     if not names:
         return None
     segs = _segments(verdict, names)

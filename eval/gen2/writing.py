@@ -160,7 +160,7 @@ def _recommend(d: Any, rng: random.Random, plea: bool, quote: Any | None) -> Rec
             rec.probation = True
             rec.probation_months = quote.probation_months
         if quote.fine:
-            rec.fine = quote.fine
+            rec.fine, rec.fine_high = quote.fine, quote.fine_high
         elif quote.fine_mentioned or fine:
             rec.fine_mentioned = True
         return rec
