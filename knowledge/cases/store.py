@@ -39,6 +39,7 @@ from knowledge.cases.clean import facts_only
 from knowledge.cases.corpus import CaseRecord, official_charge, tokens
 from knowledge.cases.embeddings import EmbeddingBackend, TfidfSvdEmbeddings
 from knowledge.cases.features import Elements, ElementTable, extract, similarity_rows
+from knowledge.cases.prepare import SEP, prepare
 from knowledge.yamlfile import load_yaml
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # Chroma: never phone home
@@ -322,23 +323,29 @@ class CaseStore:
         chroma_url = chroma_url or None
         _clear(path, chroma_url)
         path.mkdir(parents=True, exist_ok=True)
+        cache: dict[str, str] = {}
         if backend is None:
+            # fitted on at most ``fit_max_cases`` cases spread evenly over the input (a 100k build
+            # spent minutes fitting on all of them); their words are kept for the add below
+            sample = list(fit_on) if fit_on is not None else _spread(records, int(rerank_config().get(
+                "fit_max_cases") or 0))
             if progress:
-                progress("分词", 0, len(records))
-            if toks is None:  # tokenise once: the fit and the add share the words
-                toks = [tokens(facts_only(r.fact)) for r in records]
-            toks = list(toks)
+                progress("分词", 0, len(sample))
+            stoks: list[list[str]] = []
+            sample_toks = None
+            if toks is not None and fit_on is None:
+                pos = {id(r): i for i, r in enumerate(records)}
+                sample_toks = [toks[pos[id(r)]] for r in sample]
+            for p in prepare(sample, toks=sample_toks, cache=cache if fit_on is None else None):
+                stoks.extend(w.split(SEP) if w else [] for w in p.words)
             if progress:
-                progress("分词", len(records), len(records))
+                progress("分词", len(sample), len(sample))
                 progress("拟合向量模型", 0, 1)
-            if fit_on is not None:
-                backend = TfidfSvdEmbeddings.fit([facts_only(r.fact) for r in fit_on], None)
-            else:
-                backend = TfidfSvdEmbeddings.fit([facts_only(r.fact) for r in records], toks)
+            backend = TfidfSvdEmbeddings.fit([facts_only(r.fact) for r in sample], stoks)
+            del stoks
             if progress:
                 progress("拟合向量模型", 1, 1)
-        else:
-            toks = list(toks) if toks is not None else None
+        toks = list(toks) if toks is not None else None
         if isinstance(backend, TfidfSvdEmbeddings):  # the store carries its own embedder: reopenable alone
             backend.save(path / "embedder.npz")
         sig = backend.signature()
@@ -355,7 +362,7 @@ class CaseStore:
                  offsets=np.zeros(1, np.int64))
         _write_atomic(path / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())
         store = cls(path, backend, chroma_url or "")
-        store.add(records, toks=toks, progress=progress)
+        store.add(records, toks=toks, progress=progress, cache=cache)
         return store
 
     def _load_own_backend(self, sig: dict[str, Any]) -> EmbeddingBackend:
@@ -419,15 +426,18 @@ class CaseStore:
 
     # ------------------------------------------------------------------ adding
     def add(self, records: Sequence[CaseRecord], toks: Sequence[list[str]] | None = None,
-            progress: Progress | None = None, batch: int = 2000) -> int:
-        """Add the records whose id is not in the store yet (incremental). Returns how many were added."""
-        pairs = [(r, toks[i] if toks is not None else None) for i, r in enumerate(records)]
+            progress: Progress | None = None, batch: int = 2000, cache: dict[str, str] | None = None) -> int:
+        """Add the records whose id is not in the store yet (incremental). Returns how many were added.
+        The per-case work runs in chunks in worker processes (``prepare``); ``cache``: words already
+        segmented in this build, by ``prepare.text_key(fact)``."""
         seen = set(self.row)
-        new = []
-        for r, t in pairs:
+        new: list[CaseRecord] = []
+        new_toks: list[list[str] | None] = []
+        for i, r in enumerate(records):
             if r.id not in seen:
                 seen.add(r.id)
-                new.append((r, t))
+                new.append(r)
+                new_toks.append(toks[i] if toks is not None else None)
         if not new:
             return 0
         vocab_index = dict(self.vocab_index)
@@ -437,20 +447,29 @@ class CaseStore:
         vec_parts = [self.vectors.astype(np.float16)]
         meta = list(self.meta)
         total = len(new)
-        fn = rank.framer()
+        in_workers = isinstance(self.backend, TfidfSvdEmbeddings)  # plain numpy: encoded in the workers
+        chunks = prepare(new, backend=self.backend if in_workers else None, chunk=min(batch, 500), cache=cache,
+                         toks=new_toks if toks is not None else None, fill=False)
         texts: dict[str, str] = {}
-        for start in range(0, total, batch):
-            chunk = new[start : start + batch]
-            recs = [r for r, _ in chunk]
-            clean = [facts_only(r.fact) for r in recs]
-            ctoks = [t if t is not None else tokens(c) for (_r, t), c in zip(chunk, clean, strict=True)]
-            vecs = self.backend.encode(clean, ctoks)
-            metas, docs = [], []
-            for r, t in zip(recs, ctoks, strict=True):
-                el = extract(facts_only(r.fact, keep=("procedure",)))
+        done = 0
+        pending: list[tuple[CaseRecord, np.ndarray, dict[str, Any]]] = []
+
+        def flush() -> None:
+            if not pending:
+                return
+            self.collection.add(ids=[r.id for r, _v, _m in pending], embeddings=np.stack([v for _r, v, _m in pending]),
+                                metadatas=[m for _r, _v, m in pending], documents=[r.fact for r, _v, _m in pending])
+            pending.clear()
+
+        for p in chunks:
+            recs = new[done : done + len(p.words)]
+            ctoks = [w.split(SEP) if w else [] for w in p.words]
+            vecs = p.vectors if p.vectors is not None else self.backend.encode([facts_only(r.fact) for r in recs], ctoks)
+            vecs = np.asarray(vecs, dtype=np.float32)
+            for r, t, el_meta, fr, v in zip(recs, ctoks, p.elements, p.frames, vecs, strict=True):
                 m = {"id": r.id, "charges": r.charges, "term_months": r.term_months, "fine_yuan": r.fine_yuan,
-                     "life": r.life, "death": r.death, "source": r.source, "el": el.to_meta()}
-                fr = r.frame if r.frame is not None else (fn(r.fact, r.charges) if fn and r.charges else None)
+                     "life": r.life, "death": r.death, "source": r.source, "el": el_meta}
+                fr = r.frame if r.frame is not None else fr
                 if fr:
                     m["fr"] = fr
                 for key in ("court", "date", "case_number"):
@@ -460,26 +479,29 @@ class CaseStore:
                     texts[r.id] = r.text
                 meta.append(m)
                 cm: dict[str, Any] = {"term_months": int(r.term_months or 0), "life": r.life, "death": r.death,
-                                      "source": r.source, **el.to_meta()}
+                                      "source": r.source, **el_meta}
                 for j, c in enumerate(r.charges[:3], 1):
                     cm[f"charge{j}"] = c
                 cm["charges"] = "|".join(r.charges)
-                metas.append(cm)
-                docs.append(r.fact)
-                wid = []
-                for w in t:
+                pending.append((r, v, cm))
+                wid = np.empty(len(t), dtype=np.int32)
+                for k, w in enumerate(t):
                     i = vocab_index.get(w)
                     if i is None:
                         i = vocab_index[w] = len(vocab)
                         vocab.append(w)
-                    wid.append(i)
-                ids_parts.append(np.array(wid, dtype=np.int32))
+                    wid[k] = i
+                ids_parts.append(wid)
                 offs.append(offs[-1] + len(wid))
                 new_off.append(offs[-1])
-            self.collection.add(ids=[r.id for r in recs], embeddings=vecs, metadatas=metas, documents=docs)
             vec_parts.append(vecs.astype(np.float16))
+            done += len(recs)
+            if len(pending) >= batch:
+                flush()
             if progress:
-                progress("写入类案", min(start + batch, total), total)
+                progress("写入类案", done, total)
+        flush()
+        fn = rank.framer()
         # local parts; the manifest is written last, so an interrupted add is detected on open
         all_ids = np.concatenate(ids_parts).astype(np.int32)
         offsets = np.concatenate([self.tok_off, np.array(new_off, dtype=np.int64)])
@@ -773,6 +795,13 @@ def _index_bm25(path: Path, ids: np.ndarray, offsets: np.ndarray, vocab: list[st
     if path.exists():
         shutil.rmtree(path)
     model.save(str(path))
+
+
+def _spread(records: Sequence[CaseRecord], n: int) -> list[CaseRecord]:
+    """At most ``n`` records spread evenly over ``records`` (all of them when ``n`` is 0 or enough)."""
+    if not n or len(records) <= n:
+        return list(records)
+    return [records[i * len(records) // n] for i in range(n)]
 
 
 def _describe(sig: dict[str, Any]) -> str:
