@@ -785,13 +785,32 @@ class CaseStore:
         return self._idf_cache
 
 
+class _Docs(Sequence[list[int]]):
+    """The word ids of each case as lists, made one at a time while bm25s reads them (a list of
+    Python ints for every word of a 100k-case store at once was ~1 GB)."""
+
+    def __init__(self, ids: np.ndarray, offsets: np.ndarray) -> None:
+        self.ids, self.offsets = ids, offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self.ids[self.offsets[i] : self.offsets[i + 1]].tolist()
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self.ids[self.offsets[i] : self.offsets[i + 1]].tolist()
+
+
 def _index_bm25(path: Path, ids: np.ndarray, offsets: np.ndarray, vocab: list[str]) -> None:
     import bm25s
     from bm25s.tokenization import Tokenized
 
-    docs = [ids[offsets[i] : offsets[i + 1]].tolist() for i in range(len(offsets) - 1)]
     model = bm25s.BM25()
-    model.index(Tokenized(ids=docs, vocab={t: i for i, t in enumerate(vocab)}), show_progress=False)
+    model.index(Tokenized(ids=_Docs(ids, offsets), vocab={t: i for i, t in enumerate(vocab)}), show_progress=False)
     if path.exists():
         shutil.rmtree(path)
     model.save(str(path))
