@@ -54,8 +54,9 @@ def text_key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
-def _chunk(items: Sequence[tuple[str, list[str], bool, str | None]]) -> Prepared:
-    """Worker side: ``items`` = (fact, charges, read the frame?, cached words or None) per case."""
+def _chunk(items: Sequence[tuple[str, list[str], bool, str | None]], words_only: bool = False) -> Prepared:
+    """Worker side: ``items`` = (fact, charges, read the frame?, cached words or None) per case;
+    ``words_only``: the words alone (the embedder's fit sample)."""
     fn = rank.framer()
     backend = _STATE.get("backend")
     words, cleans, toks, els, frames = [], [], [], [], []
@@ -65,6 +66,8 @@ def _chunk(items: Sequence[tuple[str, list[str], bool, str | None]]) -> Prepared
         if cached == "":
             tk = []
         words.append(SEP.join(tk))
+        if words_only:
+            continue
         if backend is not None:
             cleans.append(clean)
             toks.append(tk)
@@ -76,12 +79,13 @@ def _chunk(items: Sequence[tuple[str, list[str], bool, str | None]]) -> Prepared
 
 def prepare(records: Sequence[CaseRecord], backend: Any = None, chunk: int = 500,
             cache: dict[str, str] | None = None, n_workers: int | None = None,
-            toks: Sequence[list[str] | None] | None = None, fill: bool = True) -> Iterator[Prepared]:
+            toks: Sequence[list[str] | None] | None = None, fill: bool = True,
+            words_only: bool = False) -> Iterator[Prepared]:
     """Prepared chunks of ``records`` in order. ``backend``: encode in the workers (only for an
     embedder that is plain numpy, i.e. the default tfidf-svd; others encode in the parent).
     ``cache``: words by ``text_key(fact)``, read and filled (a text seen twice in one build — the
     embedder's fit sample, duplicated facts — is segmented once; ``fill=False``: read only);
-    ``toks``: words already known."""
+    ``toks``: words already known; ``words_only``: no elements, frames nor vectors."""
     n_workers = workers() if n_workers is None else n_workers
     items = []
     for i, r in enumerate(records):
@@ -96,7 +100,7 @@ def prepare(records: Sequence[CaseRecord], backend: Any = None, chunk: int = 500
         _STATE["backend"] = backend
         try:
             for c in chunks:
-                yield _fill(_chunk(c), c, cache if fill else None)
+                yield _fill(_chunk(c, words_only), c, cache if fill else None)
         finally:
             _STATE.pop("backend", None)
         return
@@ -108,14 +112,14 @@ def prepare(records: Sequence[CaseRecord], backend: Any = None, chunk: int = 500
             ahead: deque[tuple[Future[Prepared], Any]] = deque()
             it = iter(chunks)
             for c in it:  # a bounded window of chunks in flight: memory does not grow with the build
-                ahead.append((ex.submit(_chunk, c), c))
+                ahead.append((ex.submit(_chunk, c, words_only), c))
                 if len(ahead) >= 2 * n_workers:
                     break
             while ahead:
                 fut, c = ahead.popleft()
                 nxt = next(it, None)
                 if nxt is not None:
-                    ahead.append((ex.submit(_chunk, nxt), nxt))
+                    ahead.append((ex.submit(_chunk, nxt, words_only), nxt))
                 yield _fill(fut.result(), c, cache if fill else None)
     finally:
         _STATE.pop("backend", None)

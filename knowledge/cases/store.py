@@ -336,7 +336,7 @@ class CaseStore:
             if toks is not None and fit_on is None:
                 pos = {id(r): i for i, r in enumerate(records)}
                 sample_toks = [toks[pos[id(r)]] for r in sample]
-            for p in prepare(sample, toks=sample_toks, cache=cache if fit_on is None else None):
+            for p in prepare(sample, toks=sample_toks, cache=cache if fit_on is None else None, words_only=True):
                 stoks.extend(w.split(SEP) if w else [] for w in p.words)
             if progress:
                 progress("分词", len(sample), len(sample))
