@@ -11,6 +11,7 @@ with or without the pool is the same, byte for byte.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing as mp
 import os
@@ -106,6 +107,8 @@ def prepare(records: Sequence[CaseRecord], backend: Any = None, chunk: int = 500
         return
     tokens("预热")  # jieba's dictionary loaded once, before the fork, shared by the workers
     _STATE["backend"] = backend
+    gc.collect()
+    gc.freeze()  # the workers' collector never walks (and so never copies) the parent's objects
     try:
         ctx = mp.get_context("fork")  # the workers inherit the installed framer and the backend
         with ProcessPoolExecutor(n_workers, mp_context=ctx) as ex:
@@ -123,6 +126,7 @@ def prepare(records: Sequence[CaseRecord], backend: Any = None, chunk: int = 500
                 yield _fill(fut.result(), c, cache if fill else None)
     finally:
         _STATE.pop("backend", None)
+        gc.unfreeze()
 
 
 def _fill(p: Prepared, items: Sequence[tuple[str, list[str], bool, str | None]],

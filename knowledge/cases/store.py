@@ -502,24 +502,35 @@ class CaseStore:
                 progress("写入类案", done, total)
         flush()
         fn = rank.framer()
-        # local parts; the manifest is written last, so an interrupted add is detected on open
-        all_ids = np.concatenate(ids_parts).astype(np.int32)
+        # local parts; the manifest is written last, so an interrupted add is detected on open;
+        # each part is dropped once written (a 100k-case build held them all, then reloaded them)
+        all_ids = np.concatenate(ids_parts).astype(np.int32, copy=False)
+        del ids_parts
         offsets = np.concatenate([self.tok_off, np.array(new_off, dtype=np.int64)])
+        del new_off
         vectors = np.concatenate(vec_parts)
+        del vec_parts
         np.save(self.path / "vectors.npy", vectors)
+        del vectors
         np.savez(self.path / "tokens.npz", vocab=np.array(vocab, dtype=str), ids=all_ids, offsets=offsets)
         if texts:  # full texts (judgments) for the case view, beside the metadata
             old = self._texts() if (self.path / "texts.json.gz").exists() else {}
             _write_atomic(self.path / "texts.json.gz", gzip.compress(json.dumps(
                 {**old, **texts}, ensure_ascii=False).encode(), compresslevel=3, mtime=0))
+            del old
+        del texts
+        count = len(meta)
         _write_atomic(self.path / "meta.json.gz", gzip.compress(
             json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode(), compresslevel=3, mtime=0))
+        del meta
+        self.meta, self.vectors, self.tok_ids = [], np.zeros((0, 0), np.float32), np.zeros(0, np.int32)
         if progress:
             progress("建立 BM25 索引", 0, 1)
         _index_bm25(self.path / "bm25", all_ids, offsets, vocab)
+        del all_ids, offsets, vocab, vocab_index
         if progress:
             progress("建立 BM25 索引", 1, 1)
-        self.manifest["count"] = len(meta)
+        self.manifest["count"] = count
         if fn is not None:
             self.manifest["framer"] = rank.framer_version()
         self.manifest["updated"] = dt.datetime.now().isoformat(timespec="seconds")
