@@ -87,3 +87,16 @@ def test_vocabulary_ties_broken_by_the_term():
     assert vocab == {"a": 0, "b": 1}
     vocab, _idf = _fit_vocab(list(reversed(docs)), max_features=2, min_df=1)
     assert vocab == {"a": 0, "b": 1}
+
+
+def test_case_view_reads_facts_from_the_store_files(tmp_path, records):
+    from knowledge.cases import CaseStore
+
+    store = CaseStore.create(tmp_path / "s", records[:6], chroma_url="")
+    store.add(records[6:9])  # an incremental add appends to facts.bin
+    for r in records[:9]:
+        assert store.case(r.id)["fact"] == r.fact
+    got = store.collection.get(ids=[records[0].id], include=["documents"])
+    assert not (got.get("documents") or [None])[0]  # Chroma keeps vectors and metadata only
+    reopened = CaseStore(tmp_path / "s", lazy=True)
+    assert reopened.case(records[8].id)["fact"] == records[8].fact

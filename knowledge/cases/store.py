@@ -10,6 +10,10 @@ Layout of a store directory::
     meta.json.gz       per case: id, charges, sentence, elements, legal frame (tier, quantity per charge),
                        source, court / date / case number (judgments)
     texts.json.gz      full texts of the judgments (the case view), when any
+    facts.bin          the cases' facts (UTF-8, one after another) and facts_off.npy their byte offsets
+                       (the case view; Chroma keeps vectors and metadata only: indexing the facts as
+                       Chroma documents was most of a build's Chroma time). A store made before keeps
+                       its facts in Chroma and is read there.
     tokens.npz         BM25 word ids per case (BM25 is re-indexed on incremental add)
     bm25/              the bm25s index
 
@@ -404,6 +408,15 @@ class CaseStore:
         self._set_ids: dict[str, int] = {}
         self._tier_ids: dict[str, int] = {}
         self._text_cache: dict[str, str] | None = None
+        fo = self.path / "facts_off.npy"
+        self.fact_off: np.ndarray | None = None
+        if fo.exists():
+            try:
+                off = np.load(fo, allow_pickle=False)
+            except Exception:  # noqa: BLE001 - unreadable: the case view falls back to Chroma
+                off = None
+            if off is not None and off.ndim == 1 and len(off) == len(self.meta) + 1:
+                self.fact_off = off
         self._charge_rows: dict[str, tuple[np.ndarray, np.ndarray, Any]] = {}
         self._by_charge: dict[str, np.ndarray] | None = None
         self.bm25 = None
@@ -454,11 +467,20 @@ class CaseStore:
         done = 0
         pending: list[tuple[CaseRecord, np.ndarray, dict[str, Any]]] = []
 
+        # facts appended to facts.bin (offsets absolute: bytes of an interrupted add are skipped);
+        # rows of a store made before facts.bin get empty spans (their facts stay in Chroma)
+        fpath = self.path / "facts.bin"
+        fact_off = [int(x) for x in self.fact_off] if self.fact_off is not None else [0] * (len(self.ids) + 1)
+        facts_f = open(fpath, "ab")  # noqa: SIM115 - closed below, after the loop
+        pos = facts_f.seek(0, os.SEEK_END)
+        if pos and self.fact_off is None:
+            fact_off = [pos] * (len(self.ids) + 1)
+
         def flush() -> None:
             if not pending:
                 return
             self.collection.add(ids=[r.id for r, _v, _m in pending], embeddings=np.stack([v for _r, v, _m in pending]),
-                                metadatas=[m for _r, _v, m in pending], documents=[r.fact for r, _v, _m in pending])
+                                metadatas=[m for _r, _v, m in pending])
             pending.clear()
 
         for p in chunks:
@@ -484,6 +506,10 @@ class CaseStore:
                     cm[f"charge{j}"] = c
                 cm["charges"] = "|".join(r.charges)
                 pending.append((r, v, cm))
+                b = r.fact.encode("utf-8")
+                facts_f.write(b)
+                pos += len(b)
+                fact_off.append(pos)
                 wid = np.empty(len(t), dtype=np.int32)
                 for k, w in enumerate(t):
                     i = vocab_index.get(w)
@@ -501,6 +527,7 @@ class CaseStore:
             if progress:
                 progress("写入类案", done, total)
         flush()
+        facts_f.close()
         fn = rank.framer()
         # local parts; the manifest is written last, so an interrupted add is detected on open;
         # each part is dropped once written (a 100k-case build held them all, then reloaded them)
@@ -512,6 +539,8 @@ class CaseStore:
         del vec_parts
         np.save(self.path / "vectors.npy", vectors)
         del vectors
+        np.save(self.path / "facts_off.npy", np.array(fact_off, dtype=np.int64))
+        del fact_off
         np.savez(self.path / "tokens.npz", vocab=np.array(vocab, dtype=str), ids=all_ids, offsets=offsets)
         if texts:  # full texts (judgments) for the case view, beside the metadata
             old = self._texts() if (self.path / "texts.json.gz").exists() else {}
@@ -614,13 +643,27 @@ class CaseStore:
         if r is None:
             return None
         m = dict(self.meta[r])
-        fact = ""
-        try:
-            got = self.collection.get(ids=[case_id], include=["documents"])
-            fact = (got.get("documents") or [""])[0] or ""
-        except StoreError:
-            pass
+        fact = self._fact(r)
+        if not fact:  # a store built before facts.bin (or a row added to one): the Chroma document
+            try:
+                got = self.collection.get(ids=[case_id], include=["documents"])
+                fact = (got.get("documents") or [""])[0] or ""
+            except StoreError:
+                pass
         return {**m, "fact": fact, "text": self._texts().get(case_id, "")}
+
+    def _fact(self, r: int) -> str:
+        if self.fact_off is None:
+            return ""
+        a, b = int(self.fact_off[r]), int(self.fact_off[r + 1])
+        if b <= a:
+            return ""
+        try:
+            with open(self.path / "facts.bin", "rb") as f:
+                f.seek(a)
+                return f.read(b - a).decode("utf-8", errors="replace")
+        except OSError:
+            return ""
 
     def _bm25_scores(self, qids: list[int], m: Any) -> np.ndarray:
         """BM25 of the query words (ids, deduplicated) over the columns of ``m`` (words × cases)."""
