@@ -1,7 +1,7 @@
 """The index build's per-case work in worker processes gives what the serial path gives; bm25s
 reading word ids one case at a time indexes what it indexes from lists; the embedder's fit sample
-and vocabulary are deterministic. Small inputs from the test fixture; the speed of a build is a
-benchmark (`python -m eval index-build`), never a test."""
+is spread over the input; the case view reads facts from the store's files. Small inputs from the
+test fixture; the speed of a build is a benchmark (`python -m eval index-build`), never a test."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 import knowledge.cases.prepare as prep
 from knowledge.cases import load_cases
-from knowledge.cases.embeddings import TfidfSvdEmbeddings, _fit_vocab
+from knowledge.cases.embeddings import TfidfSvdEmbeddings
 from knowledge.cases.store import _Docs, _spread
 
 DATA = Path(__file__).parent / "data" / "similar_cases.jsonl"
@@ -78,15 +78,6 @@ def test_fit_sample_is_spread_over_the_input():
     assert _spread(list(range(10)), 0) == list(range(10))
     assert _spread(list(range(10)), 20) == list(range(10))
     assert _spread(list(range(10)), 3) == [0, 3, 6]
-
-
-def test_vocabulary_ties_broken_by_the_term():
-    # b, a, c each in two documents, d in one: with room for two, the tie keeps a and b
-    docs = [["b", "a", "c"], ["c", "a", "b", "d"]]
-    vocab, _idf = _fit_vocab(docs, max_features=2, min_df=1)
-    assert vocab == {"a": 0, "b": 1}
-    vocab, _idf = _fit_vocab(list(reversed(docs)), max_features=2, min_df=1)
-    assert vocab == {"a": 0, "b": 1}
 
 
 def test_case_view_reads_facts_from_the_store_files(tmp_path, records):

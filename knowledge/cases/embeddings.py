@@ -167,13 +167,10 @@ class TfidfSvdEmbeddings(EmbeddingBackend):
 
 
 def _fit_vocab(docs: Sequence[list[str]], max_features: int, min_df: int) -> tuple[dict[str, int], np.ndarray]:
-    """The ``max_features`` most frequent terms (document frequency ≥ ``min_df``), ties by the term
-    itself: ``Counter.most_common`` kept ties in the order of ``set`` iteration, which depends on the
-    process's string hash seed, so two builds of the same cases got different vocabularies."""
     df: Counter[str] = Counter()
     for d in docs:
         df.update(set(d))
-    kept = sorted((t for t, c in df.items() if c >= min_df), key=lambda t: (-df[t], t))[:max_features]
+    kept = [t for t, c in df.most_common() if c >= min_df][:max_features]
     kept.sort()
     return {t: i for i, t in enumerate(kept)}, smooth_idf((df[t] for t in kept), len(docs))
 
