@@ -383,9 +383,10 @@ def tune(store, devq, eng) -> list[dict[str, Any]]:
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 
 
-def _variants(n: int, seed: int = 0):
+def _variants(n: int, seed: int = 0, with_tokens: bool = True):
     """n synthetic cases: a real case with numbers scaled, a sentence dropped, and one sentence of
-    another case of the same charge appended; tokens assembled from per-sentence tokens (cached)."""
+    another case of the same charge appended; tokens assembled from per-sentence tokens (cached;
+    ``with_tokens=False``: none, the texts only)."""
     from knowledge.cases import CaseRecord, load_cases
     from knowledge.cases.corpus import tokens
 
@@ -397,7 +398,7 @@ def _variants(n: int, seed: int = 0):
     for i, r in enumerate(real):
         ss = [s for s in r.fact[:3000].split("。") if s.strip()]
         sents.append(ss)
-        stoks.append([tokens(s) for s in ss])
+        stoks.append([tokens(s) for s in ss] if with_tokens else [[] for _ in ss])
         by_charge.setdefault(r.charges[0] if r.charges else "", []).append(i)
     recs, toks = [], []
     for j in range(n):

@@ -10,6 +10,10 @@ Layout of a store directory::
     meta.json.gz       per case: id, charges, sentence, elements, legal frame (tier, quantity per charge),
                        source, court / date / case number (judgments)
     texts.json.gz      full texts of the judgments (the case view), when any
+    facts.bin          the cases' facts (UTF-8, one after another) and facts_off.npy their byte offsets
+                       (the case view; Chroma keeps vectors and metadata only: indexing the facts as
+                       Chroma documents was most of a build's Chroma time). A store made before keeps
+                       its facts in Chroma and is read there.
     tokens.npz         BM25 word ids per case (BM25 is re-indexed on incremental add)
     bm25/              the bm25s index
 
@@ -39,6 +43,7 @@ from knowledge.cases.clean import facts_only
 from knowledge.cases.corpus import CaseRecord, official_charge, tokens
 from knowledge.cases.embeddings import EmbeddingBackend, TfidfSvdEmbeddings
 from knowledge.cases.features import Elements, ElementTable, extract, similarity_rows
+from knowledge.cases.prepare import SEP, prepare
 from knowledge.yamlfile import load_yaml
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # Chroma: never phone home
@@ -322,23 +327,29 @@ class CaseStore:
         chroma_url = chroma_url or None
         _clear(path, chroma_url)
         path.mkdir(parents=True, exist_ok=True)
+        cache: dict[str, str] = {}
         if backend is None:
+            # fitted on at most ``fit_max_cases`` cases spread evenly over the input (a 100k build
+            # spent minutes fitting on all of them); their words are kept for the add below
+            sample = list(fit_on) if fit_on is not None else _spread(records, int(rerank_config().get(
+                "fit_max_cases") or 0))
             if progress:
-                progress("分词", 0, len(records))
-            if toks is None:  # tokenise once: the fit and the add share the words
-                toks = [tokens(facts_only(r.fact)) for r in records]
-            toks = list(toks)
+                progress("分词", 0, len(sample))
+            stoks: list[list[str]] = []
+            sample_toks = None
+            if toks is not None and fit_on is None:
+                pos = {id(r): i for i, r in enumerate(records)}
+                sample_toks = [toks[pos[id(r)]] for r in sample]
+            for p in prepare(sample, toks=sample_toks, cache=cache if fit_on is None else None, words_only=True):
+                stoks.extend(w.split(SEP) if w else [] for w in p.words)
             if progress:
-                progress("分词", len(records), len(records))
+                progress("分词", len(sample), len(sample))
                 progress("拟合向量模型", 0, 1)
-            if fit_on is not None:
-                backend = TfidfSvdEmbeddings.fit([facts_only(r.fact) for r in fit_on], None)
-            else:
-                backend = TfidfSvdEmbeddings.fit([facts_only(r.fact) for r in records], toks)
+            backend = TfidfSvdEmbeddings.fit([facts_only(r.fact) for r in sample], stoks)
+            del stoks
             if progress:
                 progress("拟合向量模型", 1, 1)
-        else:
-            toks = list(toks) if toks is not None else None
+        toks = list(toks) if toks is not None else None
         if isinstance(backend, TfidfSvdEmbeddings):  # the store carries its own embedder: reopenable alone
             backend.save(path / "embedder.npz")
         sig = backend.signature()
@@ -355,7 +366,7 @@ class CaseStore:
                  offsets=np.zeros(1, np.int64))
         _write_atomic(path / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())
         store = cls(path, backend, chroma_url or "")
-        store.add(records, toks=toks, progress=progress)
+        store.add(records, toks=toks, progress=progress, cache=cache)
         return store
 
     def _load_own_backend(self, sig: dict[str, Any]) -> EmbeddingBackend:
@@ -397,6 +408,15 @@ class CaseStore:
         self._set_ids: dict[str, int] = {}
         self._tier_ids: dict[str, int] = {}
         self._text_cache: dict[str, str] | None = None
+        fo = self.path / "facts_off.npy"
+        self.fact_off: np.ndarray | None = None
+        if fo.exists():
+            try:
+                off = np.load(fo, allow_pickle=False)
+            except Exception:  # noqa: BLE001 - unreadable: the case view falls back to Chroma
+                off = None
+            if off is not None and off.ndim == 1 and len(off) == len(self.meta) + 1:
+                self.fact_off = off
         self._charge_rows: dict[str, tuple[np.ndarray, np.ndarray, Any]] = {}
         self._by_charge: dict[str, np.ndarray] | None = None
         self.bm25 = None
@@ -419,15 +439,18 @@ class CaseStore:
 
     # ------------------------------------------------------------------ adding
     def add(self, records: Sequence[CaseRecord], toks: Sequence[list[str]] | None = None,
-            progress: Progress | None = None, batch: int = 2000) -> int:
-        """Add the records whose id is not in the store yet (incremental). Returns how many were added."""
-        pairs = [(r, toks[i] if toks is not None else None) for i, r in enumerate(records)]
+            progress: Progress | None = None, batch: int = 2000, cache: dict[str, str] | None = None) -> int:
+        """Add the records whose id is not in the store yet (incremental). Returns how many were added.
+        The per-case work runs in chunks in worker processes (``prepare``); ``cache``: words already
+        segmented in this build, by ``prepare.text_key(fact)``."""
         seen = set(self.row)
-        new = []
-        for r, t in pairs:
+        new: list[CaseRecord] = []
+        new_toks: list[list[str] | None] = []
+        for i, r in enumerate(records):
             if r.id not in seen:
                 seen.add(r.id)
-                new.append((r, t))
+                new.append(r)
+                new_toks.append(toks[i] if toks is not None else None)
         if not new:
             return 0
         vocab_index = dict(self.vocab_index)
@@ -437,20 +460,38 @@ class CaseStore:
         vec_parts = [self.vectors.astype(np.float16)]
         meta = list(self.meta)
         total = len(new)
-        fn = rank.framer()
+        in_workers = isinstance(self.backend, TfidfSvdEmbeddings)  # plain numpy: encoded in the workers
+        chunks = prepare(new, backend=self.backend if in_workers else None, chunk=min(batch, 500), cache=cache,
+                         toks=new_toks if toks is not None else None, fill=False)
         texts: dict[str, str] = {}
-        for start in range(0, total, batch):
-            chunk = new[start : start + batch]
-            recs = [r for r, _ in chunk]
-            clean = [facts_only(r.fact) for r in recs]
-            ctoks = [t if t is not None else tokens(c) for (_r, t), c in zip(chunk, clean, strict=True)]
-            vecs = self.backend.encode(clean, ctoks)
-            metas, docs = [], []
-            for r, t in zip(recs, ctoks, strict=True):
-                el = extract(facts_only(r.fact, keep=("procedure",)))
+        done = 0
+        pending: list[tuple[CaseRecord, np.ndarray, dict[str, Any]]] = []
+
+        # facts appended to facts.bin (offsets absolute: bytes of an interrupted add are skipped);
+        # rows of a store made before facts.bin get empty spans (their facts stay in Chroma)
+        fpath = self.path / "facts.bin"
+        fact_off = [int(x) for x in self.fact_off] if self.fact_off is not None else [0] * (len(self.ids) + 1)
+        facts_f = open(fpath, "ab")  # noqa: SIM115 - closed below, after the loop
+        pos = facts_f.seek(0, os.SEEK_END)
+        if pos and self.fact_off is None:
+            fact_off = [pos] * (len(self.ids) + 1)
+
+        def flush() -> None:
+            if not pending:
+                return
+            self.collection.add(ids=[r.id for r, _v, _m in pending], embeddings=np.stack([v for _r, v, _m in pending]),
+                                metadatas=[m for _r, _v, m in pending])
+            pending.clear()
+
+        for p in chunks:
+            recs = new[done : done + len(p.words)]
+            ctoks = [w.split(SEP) if w else [] for w in p.words]
+            vecs = p.vectors if p.vectors is not None else self.backend.encode([facts_only(r.fact) for r in recs], ctoks)
+            vecs = np.asarray(vecs, dtype=np.float32)
+            for r, t, el_meta, fr, v in zip(recs, ctoks, p.elements, p.frames, vecs, strict=True):
                 m = {"id": r.id, "charges": r.charges, "term_months": r.term_months, "fine_yuan": r.fine_yuan,
-                     "life": r.life, "death": r.death, "source": r.source, "el": el.to_meta()}
-                fr = r.frame if r.frame is not None else (fn(r.fact, r.charges) if fn and r.charges else None)
+                     "life": r.life, "death": r.death, "source": r.source, "el": el_meta}
+                fr = r.frame if r.frame is not None else fr
                 if fr:
                     m["fr"] = fr
                 for key in ("court", "date", "case_number"):
@@ -460,44 +501,65 @@ class CaseStore:
                     texts[r.id] = r.text
                 meta.append(m)
                 cm: dict[str, Any] = {"term_months": int(r.term_months or 0), "life": r.life, "death": r.death,
-                                      "source": r.source, **el.to_meta()}
+                                      "source": r.source, **el_meta}
                 for j, c in enumerate(r.charges[:3], 1):
                     cm[f"charge{j}"] = c
                 cm["charges"] = "|".join(r.charges)
-                metas.append(cm)
-                docs.append(r.fact)
-                wid = []
-                for w in t:
+                pending.append((r, v, cm))
+                b = r.fact.encode("utf-8")
+                facts_f.write(b)
+                pos += len(b)
+                fact_off.append(pos)
+                wid = np.empty(len(t), dtype=np.int32)
+                for k, w in enumerate(t):
                     i = vocab_index.get(w)
                     if i is None:
                         i = vocab_index[w] = len(vocab)
                         vocab.append(w)
-                    wid.append(i)
-                ids_parts.append(np.array(wid, dtype=np.int32))
+                    wid[k] = i
+                ids_parts.append(wid)
                 offs.append(offs[-1] + len(wid))
                 new_off.append(offs[-1])
-            self.collection.add(ids=[r.id for r in recs], embeddings=vecs, metadatas=metas, documents=docs)
             vec_parts.append(vecs.astype(np.float16))
+            done += len(recs)
+            if len(pending) >= batch:
+                flush()
             if progress:
-                progress("写入类案", min(start + batch, total), total)
-        # local parts; the manifest is written last, so an interrupted add is detected on open
-        all_ids = np.concatenate(ids_parts).astype(np.int32)
+                progress("写入类案", done, total)
+        flush()
+        facts_f.close()
+        fn = rank.framer()
+        # local parts; the manifest is written last, so an interrupted add is detected on open;
+        # each part is dropped once written (a 100k-case build held them all, then reloaded them)
+        all_ids = np.concatenate(ids_parts).astype(np.int32, copy=False)
+        del ids_parts
         offsets = np.concatenate([self.tok_off, np.array(new_off, dtype=np.int64)])
+        del new_off
         vectors = np.concatenate(vec_parts)
+        del vec_parts
         np.save(self.path / "vectors.npy", vectors)
+        del vectors
+        np.save(self.path / "facts_off.npy", np.array(fact_off, dtype=np.int64))
+        del fact_off
         np.savez(self.path / "tokens.npz", vocab=np.array(vocab, dtype=str), ids=all_ids, offsets=offsets)
         if texts:  # full texts (judgments) for the case view, beside the metadata
             old = self._texts() if (self.path / "texts.json.gz").exists() else {}
             _write_atomic(self.path / "texts.json.gz", gzip.compress(json.dumps(
                 {**old, **texts}, ensure_ascii=False).encode(), compresslevel=3, mtime=0))
+            del old
+        del texts
+        count = len(meta)
         _write_atomic(self.path / "meta.json.gz", gzip.compress(
             json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode(), compresslevel=3, mtime=0))
+        del meta
+        self.meta, self.vectors, self.tok_ids = [], np.zeros((0, 0), np.float32), np.zeros(0, np.int32)
         if progress:
             progress("建立 BM25 索引", 0, 1)
         _index_bm25(self.path / "bm25", all_ids, offsets, vocab)
+        del all_ids, offsets, vocab, vocab_index
         if progress:
             progress("建立 BM25 索引", 1, 1)
-        self.manifest["count"] = len(meta)
+        self.manifest["count"] = count
         if fn is not None:
             self.manifest["framer"] = rank.framer_version()
         self.manifest["updated"] = dt.datetime.now().isoformat(timespec="seconds")
@@ -581,13 +643,27 @@ class CaseStore:
         if r is None:
             return None
         m = dict(self.meta[r])
-        fact = ""
-        try:
-            got = self.collection.get(ids=[case_id], include=["documents"])
-            fact = (got.get("documents") or [""])[0] or ""
-        except StoreError:
-            pass
+        fact = self._fact(r)
+        if not fact:  # a store built before facts.bin (or a row added to one): the Chroma document
+            try:
+                got = self.collection.get(ids=[case_id], include=["documents"])
+                fact = (got.get("documents") or [""])[0] or ""
+            except StoreError:
+                pass
         return {**m, "fact": fact, "text": self._texts().get(case_id, "")}
+
+    def _fact(self, r: int) -> str:
+        if self.fact_off is None:
+            return ""
+        a, b = int(self.fact_off[r]), int(self.fact_off[r + 1])
+        if b <= a:
+            return ""
+        try:
+            with open(self.path / "facts.bin", "rb") as f:
+                f.seek(a)
+                return f.read(b - a).decode("utf-8", errors="replace")
+        except OSError:
+            return ""
 
     def _bm25_scores(self, qids: list[int], m: Any) -> np.ndarray:
         """BM25 of the query words (ids, deduplicated) over the columns of ``m`` (words × cases)."""
@@ -780,16 +856,42 @@ class _Idf:
         return v
 
 
+class _Docs(Sequence[list[int]]):
+    """The word ids of each case as lists, made one at a time while bm25s reads them (a list of
+    Python ints for every word of a 100k-case store at once was ~1 GB)."""
+
+    def __init__(self, ids: np.ndarray, offsets: np.ndarray) -> None:
+        self.ids, self.offsets = ids, offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self.ids[self.offsets[i] : self.offsets[i + 1]].tolist()
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self.ids[self.offsets[i] : self.offsets[i + 1]].tolist()
+
+
 def _index_bm25(path: Path, ids: np.ndarray, offsets: np.ndarray, vocab: list[str]) -> None:
     import bm25s
     from bm25s.tokenization import Tokenized
 
-    docs = [ids[offsets[i] : offsets[i + 1]].tolist() for i in range(len(offsets) - 1)]
     model = bm25s.BM25()
-    model.index(Tokenized(ids=docs, vocab={t: i for i, t in enumerate(vocab)}), show_progress=False)
+    model.index(Tokenized(ids=_Docs(ids, offsets), vocab={t: i for i, t in enumerate(vocab)}), show_progress=False)
     if path.exists():
         shutil.rmtree(path)
     model.save(str(path))
+
+
+def _spread(records: Sequence[CaseRecord], n: int) -> list[CaseRecord]:
+    """At most ``n`` records spread evenly over ``records`` (all of them when ``n`` is 0 or enough)."""
+    if not n or len(records) <= n:
+        return list(records)
+    return [records[i * len(records) // n] for i in range(n)]
 
 
 def _describe(sig: dict[str, Any]) -> str:
