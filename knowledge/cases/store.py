@@ -872,8 +872,7 @@ class _Docs(Sequence[list[int]]):
         return self.ids[self.offsets[i] : self.offsets[i + 1]].tolist()
 
     def __iter__(self):
-        for i in range(len(self)):
-            yield self.ids[self.offsets[i] : self.offsets[i + 1]].tolist()
+        return map(self.__getitem__, range(len(self)))
 
 
 def _index_bm25(path: Path, ids: np.ndarray, offsets: np.ndarray, vocab: list[str]) -> None:

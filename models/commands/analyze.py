@@ -168,6 +168,7 @@ def _result(cid: str, facts: str, el, g, source: str = "predicted") -> dict[str,
         rng = out["term_range_months"]
         if rng:  # the range still holds the suggested term
             out["term_range_months"] = [min(rng[0], learned), max(rng[1], learned)]
+    # one pass over the charges' own articles and the engine's: basic/aggravated article, then the 1979 law's
     out["articles"] = _old_law_articles(_chosen_articles(out["articles"], charges, facts), charges, facts)
     out["charges"] = _names_in_force(charges, facts)
     return out
@@ -257,7 +258,7 @@ def _reads_amounts(experts: list[str]) -> bool:
 def _articles(charges: list[str], facts: str = "") -> list[int]:
     from knowledge.charges import articles_for
 
-    out = _chosen_articles(list(dict.fromkeys(a for c in charges for a, _ in articles_for(c))), charges, facts)
+    out = list(dict.fromkeys(a for c in charges for a, _ in articles_for(c)))
     for art, charge_set, pattern in _article_cues():
         if art not in out and charge_set & set(charges) and pattern.search(facts):
             out.append(art)
@@ -271,12 +272,12 @@ def _chosen_articles(articles: list[int], charges: list[str], facts: str) -> lis
     result, choice = _article_choice()
     if not any(c in choice for c in charges):
         return articles
+    hit = bool(result.search(facts))
     drop: set[int] = set()
     keep: set[int] = set()
     for c in charges:
         if c in choice:
             basic, aggravated = choice[c]
-            hit = bool(result.search(facts))
             drop.add(basic if hit else aggravated)
             keep.add(aggravated if hit else basic)
         else:

@@ -96,20 +96,17 @@ def statute_definitions() -> dict[str, str]:
     definition with its items. A 罪状 that uses a defined term reads its definition too (``prior.
     definitions``): "贩卖毒品" then matches facts that name 甲基苯丙胺, as 348's "持有…甲基苯丙胺" does,
     and the acts (贩卖 / 持有 / 容留) are left to tell the charges apart."""
-    from knowledge.statutes import get_article
+    from knowledge.statutes import all_articles, get_article
 
     out: dict[str, str] = {}
-    for a in range(1, 452):
-        for s in range(0, 10):
-            art = get_article("刑法", a, s)
-            if art is None:
-                if s:
-                    break
-                continue
-            for k, c in enumerate(art.clauses):
-                for m in _DEFINITION.finditer(c):
-                    items = art.items[k] if k < len(art.items) else []
-                    out.setdefault(m.group(1), "。".join([m.group(2), *items]))
+    for a, s in all_articles("刑法"):
+        art = get_article("刑法", a, s)
+        if art is None:
+            continue
+        for k, c in enumerate(art.clauses):
+            for m in _DEFINITION.finditer(c):
+                items = art.items[k] if k < len(art.items) else []
+                out.setdefault(m.group(1), "。".join([m.group(2), *items]))
     return out
 
 

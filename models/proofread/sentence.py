@@ -46,12 +46,14 @@ CONFUSION_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "confusion"
 
 # names after a role word, anonymised names (张某某, 张3), places/organisations before a suffix,
 # quotations of other documents, numbers and case numbers: never edited
+# what follows a person's name (a role word's name, 张某X): punctuation or a function or act word
+_AFTER_NAME = "[，,、。；：:（(的等系犯与和及在于将被因到驾持酒曾自供辩签同共向把对从又即还也便遂伙出]"
 _PROTECT = [
     re.compile(r"(?:被告人|被害人|证人|辩护人|代理人|审判长|审判员|书记员|陪审员|公诉人|检察员|检察官|"
                r"上诉人|嫌疑人|罪犯|申请人|被申请人|原告人|法定代表人|驾驶员|司机)"
-               r"([\u4e00-\u9fff]{1,3}?)(?=[，,、。；：:（(的等系犯与和及在于将被因到驾持酒曾自供辩签同共向把对从又即还也便遂伙出]|$)"),
+               r"([\u4e00-\u9fff]{1,3}?)(?=" + _AFTER_NAME + "|$)"),
     re.compile(r"[\u4e00-\u9fff]{1,2}(?:某+|[0-9０-９]+|[ＡＢＣＸＹA-Z]+)"),
-    re.compile(r"(?<=[\u4e00-\u9fff]某)[\u4e00-\u9fff](?=[，,、。；：:（(的等系犯与和及在于将被因到驾持酒曾自供辩签同共向把对从又即还也便遂伙出])"),
+    re.compile(r"(?<=[\u4e00-\u9fff]某)[\u4e00-\u9fff](?=" + _AFTER_NAME + ")"),
     re.compile(r"[\u4e00-\u9fff]{1,4}检[\u4e00-\u9fff]{0,6}(?=[（(〔\[［【])"),  # case numbers: 鼓检公诉刑诉〔…〕
     re.compile(r"第[零一二三四五六七八九十百0-9]+[师团旅营连]"),  # units of 生产建设兵团
     re.compile(r"[\u4e00-\u9fff]{2,6}?(?:省|市|县|区|镇|乡|村|街道|路|街|巷|弄|号|小区|大厦|广场|公司|派出所|"

@@ -25,19 +25,17 @@ def _acts() -> dict[str, re.Pattern[str]]:
     return {str(k): re.compile(str(v)) for k, v in (raw.get("acts") or {}).items()}
 
 
-def _key(charge: str) -> str:
-    return charge[:-1] if charge.endswith("罪") else charge
-
-
 def split_facts(facts: str, charges: list[str]) -> dict[str, str]:
     """``{charge: its text}`` for the charges whose acts the table knows; charges not in the result read
     the whole facts. Empty when fewer than two known charges tell their acts in sentences of their own."""
+    from models.experts import clean_charge
+
     acts = _acts()
-    known = [c for c in dict.fromkeys(charges) if _key(c) in acts]
+    known = [c for c in dict.fromkeys(charges) if clean_charge(c) in acts]
     if len(known) < 2:
         return {}
     sentences = _SENTENCE.findall(facts)
-    owners: list[set[str]] = [{c for c in known if acts[_key(c)].search(s)} for s in sentences]
+    owners: list[set[str]] = [{c for c in known if acts[clean_charge(c)].search(s)} for s in sentences]
     own = {c: [i for i, o in enumerate(owners) if o == {c}] for c in known}
     if sum(1 for c in known if own[c]) < 2:
         return {}
