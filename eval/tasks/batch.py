@@ -53,12 +53,16 @@ def build_cases(dest: Path, n: int, split: str = "dev") -> int:
     base = load_generated(split, n)
     rows = [base[i % len(base)] for i in range(n)] if base else []
     for i, row in enumerate(rows):
-        d = dest / f"case-{i:05d}" if n > 9999 else dest / f"case-{i:04d}"
-        d.mkdir(exist_ok=True)
-        for kind, text in row["documents"].items():
-            if text and kind in FILES:
-                (d / FILES[kind]).write_text(text, encoding="utf-8")
+        write_case(dest / f"case-{i:05d}" if n > 9999 else dest / f"case-{i:04d}", row["documents"])
     return len(rows)
+
+
+def write_case(d: Path, documents: dict[str, str]) -> None:
+    """One case folder: each generated document under its Chinese file name (``FILES``)."""
+    d.mkdir(exist_ok=True)
+    for kind, text in documents.items():
+        if text and kind in FILES:
+            (d / FILES[kind]).write_text(text, encoding="utf-8")
 
 
 def _cmd(src: Path, out: Path, db: Path, workers: int) -> list[str]:

@@ -28,13 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from eval.results_md import replace_block
+from eval.tasks.batch import write_case
 
 NAME = "batch-scale"
 HELP = "batch parent at scale: cases/s, parent peak RSS, reports identical to an older commit's"
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "eval" / "RESULTS.md"
-FILES = {"indictment": "起诉书.txt", "recommendation": "量刑建议书.txt", "judgment": "刑事判决书.txt"}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -60,12 +60,7 @@ def build_cases(dest: Path, n: int) -> int:
     rows = load_generated("dev")
     dest.mkdir(parents=True, exist_ok=True)
     for i in range(n):
-        row = rows[i % len(rows)]
-        d = dest / f"case-{i:06d}"
-        d.mkdir(exist_ok=True)
-        for kind, text in row["documents"].items():
-            if text and kind in FILES:
-                (d / FILES[kind]).write_text(text, encoding="utf-8")
+        write_case(dest / f"case-{i:06d}", rows[i % len(rows)]["documents"])
     mark.write_text(str(n))
     return n
 
