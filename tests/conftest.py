@@ -85,3 +85,14 @@ def db_backend(request: pytest.FixtureRequest) -> Iterator[str]:
         yield backend
     finally:
         mp.undo()
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every connection and DNS lookup off loopback refused and recorded (``test_similar_offline.
+    block_network``); the test fails if any was attempted. Yields the record."""
+    from test_similar_offline import block_network  # tests/ is on sys.path (rootdir, no __init__)
+
+    attempts = block_network(monkeypatch)
+    yield attempts
+    assert not attempts, f"network access attempted: {attempts}"

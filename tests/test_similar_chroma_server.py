@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from chroma_server import ChromaServer  # tests/ is on sys.path (rootdir, no __init__)
-from test_similar_offline import block_network
 from typer.testing import CliRunner
 
 import knowledge.cases as kc
@@ -39,11 +38,7 @@ def server(tmp_path_factory):
     srv.stop()
 
 
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    attempts = block_network(monkeypatch)
-    yield
-    assert not attempts, f"network access attempted: {attempts}"
+pytestmark = pytest.mark.usefixtures("offline")  # tests/conftest.py: no connection leaves loopback
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-from test_similar_offline import block_network  # tests/ is on sys.path (rootdir, no __init__)
 from typer.testing import CliRunner
 
 import knowledge.cases as kc
@@ -25,11 +24,7 @@ from models.similar_index import record_from_judgment
 DATA = Path(__file__).parent / "data" / "similar_cases.jsonl"
 
 
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    attempts = block_network(monkeypatch)
-    yield
-    assert not attempts, f"network access attempted: {attempts}"
+pytestmark = pytest.mark.usefixtures("offline")  # tests/conftest.py: no connection leaves loopback
 
 
 @pytest.fixture

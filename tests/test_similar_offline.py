@@ -68,13 +68,6 @@ def block_network(mp: pytest.MonkeyPatch) -> list[str]:
     return attempts
 
 
-@pytest.fixture
-def offline(monkeypatch):
-    attempts = block_network(monkeypatch)
-    yield attempts
-    assert not attempts, f"network access attempted: {attempts}"
-
-
 def test_blocker_records_and_allows_loopback(offline):
     with pytest.raises(OSError, match="blocked"):
         socket.create_connection(("203.0.113.7", 443), timeout=0.1)

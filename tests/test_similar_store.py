@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_similar_offline import block_network  # tests/ is on sys.path (rootdir, no __init__)
 from typer.testing import CliRunner
 
 import knowledge.cases as kc
@@ -27,11 +26,7 @@ ON_SERVER = bool(os.environ.get("JIANCHA_CHROMA_URL"))
 DRUNK = "被告人醉酒后驾驶小型轿车在道路上行驶，经鉴定其血液中乙醇含量为168mg/100ml。"
 
 
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    attempts = block_network(monkeypatch)
-    yield
-    assert not attempts, f"network access attempted: {attempts}"
+pytestmark = pytest.mark.usefixtures("offline")  # tests/conftest.py: no connection leaves loopback
 
 
 @pytest.fixture(scope="module")
