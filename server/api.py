@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -126,15 +127,22 @@ async def read_case_input(request: Request) -> tuple[list, str, list[str]]:
 def check_and_store(db: Session, user: User, docs: list, case_id: str, ip: str,
                     charges: list[str] | None = None) -> dict[str, Any]:
     case, report = sv.run_check(docs, case_id, charges)
-    same = sv.find_duplicate(db, user, report.case_id or "", {d.kind: {"source": d.source, "text": d.text}
-                                                                 for d in case.documents})
+    documents = {d.kind: {"source": d.source, "text": d.text} for d in case.documents}
+    same = sv.find_duplicate(db, user, report.case_id or "", documents)
+    if same is None:
+        try:
+            with db.begin_nested():
+                row = sv.save_case(db, user, case, report)
+        except IntegrityError:  # the identical upload of a concurrent request was stored first
+            same = sv.find_duplicate(db, user, report.case_id or "", documents)
+            if same is None:
+                raise
     if same is not None:  # the same documents uploaded again by the same person: no second row
         sv.audit(db, user.username, "check", f"case:{same.id}", f"{same.case_id}；重复上传", ip)
         db.commit()
         out = report.to_dict()
         out["record_id"], out["duplicate"] = same.id, True
         return out
-    row = sv.save_case(db, user, case, report)
     sv.audit(db, user.username, "check", f"case:{row.id}", f"{row.case_id}；{report.grade}", ip)
     db.commit()
     out = report.to_dict()

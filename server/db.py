@@ -105,6 +105,11 @@ class CheckedCase(Base):
     month: Mapped[str] = mapped_column(String(7), default="", index=True)  # judgment/document month YYYY-MM
     documents: Mapped[dict] = mapped_column(JSON, default=dict)  # kind → {"source", "text"}
     report: Mapped[dict] = mapped_column(JSON, default=dict)  # Report.to_dict()
+    # digest of 案号 + the documents' texts (server.services.upload_key): the same person uploading
+    # the same documents twice, even at the same moment, gets one row (NULL on rows made before 0004)
+    upload_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (UniqueConstraint("owner", "upload_key", name="uq_checked_cases_owner_upload_key"),)
 
 
 class CaseFinding(Base):

@@ -7,6 +7,8 @@ Check logic lives in ``models``; this module only moves data between HTTP, the p
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 import re
 import tempfile
@@ -150,13 +152,23 @@ def _case_meta(case: Any) -> tuple[str, str, str]:
     return charge, court, month
 
 
+def upload_key(case_id: str, documents: dict[str, Any]) -> str:
+    """Digest of a case as uploaded: its 案号 and each kind's text (the source file names do not count)."""
+    texts = {k: (v or {}).get("text") for k, v in documents.items()}
+    blob = json.dumps([case_id[:200], sorted(texts.items())], ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
 def save_case(db: Session, user: User, case: Any, report: Any) -> CheckedCase:
+    """Add the checked case and its findings; raises IntegrityError (from the flush) when the same
+    person's identical upload was stored meanwhile (unique owner + upload_key)."""
     charge, court, month = _case_meta(case)
     rep = report.to_dict()
-    row = CheckedCase(case_id=(report.case_id or "")[:200], owner=user.username, department=user.department,
+    documents = {d.kind: {"source": d.source, "text": d.text} for d in case.documents}
+    case_id = (report.case_id or "")[:200]
+    row = CheckedCase(case_id=case_id, owner=user.username, department=user.department,
                       grade=report.grade, charge=charge, court=court[:128], month=month,
-                      documents={d.kind: {"source": d.source, "text": d.text} for d in case.documents},
-                      report=rep)
+                      documents=documents, report=rep, upload_key=upload_key(case_id, documents))
     db.add(row)
     db.flush()
     for i, f in enumerate(rep["findings"]):
@@ -170,8 +182,14 @@ def save_case(db: Session, user: User, case: Any, report: Any) -> CheckedCase:
 
 def find_duplicate(db: Session, user: User, case_id: str, documents: dict[str, Any]) -> CheckedCase | None:
     """A case this user already checked with exactly these documents (same 案号, same texts)."""
+    same = db.scalars(select(CheckedCase).where(CheckedCase.owner == user.username,
+                                                CheckedCase.upload_key == upload_key(case_id, documents))).first()
+    if same is not None:
+        return same
+    # rows stored before upload keys existed (migration 0004) are compared text by text
     rows = db.scalars(select(CheckedCase).where(CheckedCase.owner == user.username,
-                                                CheckedCase.case_id == case_id[:200])
+                                                CheckedCase.case_id == case_id[:200],
+                                                CheckedCase.upload_key.is_(None))
                       .order_by(CheckedCase.id.desc()).limit(20)).all()
     want = {k: v["text"] for k, v in documents.items()}
     for r in rows:
