@@ -182,7 +182,7 @@ def warm_up() -> None:
 def create_app(settings: Settings | None = None, start_worker: bool = True, warm: bool = True) -> FastAPI:
     """Build the app. ``settings`` default: ``knowledge.settings.get_settings()``; ``start_worker``:
     run the batch worker while the app runs; ``warm``: load the pipeline's data on startup."""
-    from server import account_pages, analysis_pages, api, notice_pages, pages
+    from server import account_pages, analysis_pages, api, notice_api, notice_pages, pages
     from server.services import status_of
 
     settings = settings or get_settings()
@@ -230,6 +230,7 @@ def create_app(settings: Settings | None = None, start_worker: bool = True, warm
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
+    app.include_router(notice_api.router)
     app.include_router(pages.router)
     app.include_router(account_pages.router)
     app.include_router(notice_pages.router)

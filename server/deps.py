@@ -35,9 +35,11 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 DB = Annotated[Session, Depends(get_db)]
-CasePk = Annotated[int, Path(ge=1, le=2**53, description="已核查案件编号")]
+ROW_ID_MAX = 2**31 - 1  # the Integer primary keys (32-bit on PostgreSQL): a larger id is a 422, not a 500
+CasePk = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="已核查案件编号")]
 FindingIdx = Annotated[int, Path(ge=0, le=100_000, description="核查结果序号（从 0 起）")]
-TokenId = Annotated[int, Path(ge=1, le=2**53, description="令牌编号")]
+TokenId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="令牌编号")]
+NoticeId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="流程通知书编号")]
 BatchId = Annotated[str, Path(min_length=1, max_length=64, description="批次编号")]
 
 

@@ -3,7 +3,6 @@ finding or in bulk from a batch), reply (整改), close (销号) and the .docx d
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -14,36 +13,26 @@ from server import notices
 from server import services as sv
 from server.api import get_case
 from server.db import AuditLog, ProcessNotice, User
-from server.deps import DB, BatchId, CasePk, FindingIdx, PageUser, client_ip
+from server.deps import DB, BatchId, CasePk, FindingIdx, NoticeId, PageUser, client_ip
 from server.pages import render
 
 router = APIRouter(include_in_schema=False)
 
 
 def _notice(db: DB, user: User, notice_id: int) -> ProcessNotice:
-    n = db.get(ProcessNotice, notice_id)
-    if n is None or not notices.can_see(user, n):
-        raise HTTPException(404, "流程通知书不存在或无权查看")
-    return n
+    return notices.get_visible(db, user, notice_id)
 
 
 @router.get("/notices", response_class=HTMLResponse)
 def notice_list(request: Request, user: PageUser, db: DB, state: str | None = None, overdue: int = 0,
                 batch: str | None = None) -> HTMLResponse:
-    q = notices.visible(user)
-    if state in notices.STATES:
-        q = q.where(ProcessNotice.state == state)
-    if batch:
-        q = q.where(ProcessNotice.batch_id == batch[:64])
-    if overdue:
-        q = q.where(ProcessNotice.state == "issued", ProcessNotice.deadline < dt.date.today())
-    rows = db.scalars(q.order_by(ProcessNotice.id.desc()).limit(500)).all()
+    rows = db.scalars(notices.listed(user, state, bool(overdue), batch).limit(500)).all()
     return render(request, "notices.html", user, rows=rows, state=state, overdue=overdue, batch=batch,
                   is_overdue=notices.overdue)
 
 
 @router.get("/notices/{notice_id}", response_class=HTMLResponse)
-def notice_view(notice_id: int, request: Request, user: PageUser, db: DB) -> HTMLResponse:
+def notice_view(notice_id: NoticeId, request: Request, user: PageUser, db: DB) -> HTMLResponse:
     n = _notice(db, user, notice_id)
     history = db.scalars(select(AuditLog).where(AuditLog.target == f"notice:{n.id}").order_by(AuditLog.id)).all()
     return render(request, "notice.html", user, n=n, history=history, overdue=notices.overdue(n),
@@ -87,7 +76,7 @@ async def notice_batch(batch_id: BatchId, request: Request, user: PageUser, db: 
 
 
 @router.post("/notices/{notice_id}/reply")
-def notice_reply(notice_id: int, request: Request, user: PageUser, db: DB,
+def notice_reply(notice_id: NoticeId, request: Request, user: PageUser, db: DB,
                  reply: str = Form("", max_length=5000)) -> Response:
     n = _notice(db, user, notice_id)
     notices.reply(db, user, n, reply)
@@ -97,7 +86,7 @@ def notice_reply(notice_id: int, request: Request, user: PageUser, db: DB,
 
 
 @router.post("/notices/{notice_id}/close")
-def notice_close(notice_id: int, request: Request, user: PageUser, db: DB,
+def notice_close(notice_id: NoticeId, request: Request, user: PageUser, db: DB,
                  note: str = Form("", max_length=2000)) -> Response:
     n = _notice(db, user, notice_id)
     notices.close(db, user, n, note)
@@ -108,7 +97,7 @@ def notice_close(notice_id: int, request: Request, user: PageUser, db: DB,
 
 
 @router.get("/notices/{notice_id}/docx")
-def notice_docx(notice_id: int, request: Request, user: PageUser, db: DB) -> Response:
+def notice_docx(notice_id: NoticeId, request: Request, user: PageUser, db: DB) -> Response:
     n = _notice(db, user, notice_id)
     data = notices.docx_bytes(n)
     sv.audit(db, user.username, "notice_download", f"notice:{n.id}", n.number, client_ip(request))

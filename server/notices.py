@@ -51,10 +51,30 @@ def visible(user: User) -> Select:
     return q.where(ProcessNotice.handler_user == user.username)
 
 
+def listed(user: User, state: str | None = None, overdue_only: bool = False, batch: str | None = None) -> Select:
+    """The notices ``user`` may see, filtered as the list page and the API offer, newest first."""
+    q = visible(user)
+    if state in STATES:
+        q = q.where(ProcessNotice.state == state)
+    if batch:
+        q = q.where(ProcessNotice.batch_id == batch[:64])
+    if overdue_only:
+        q = q.where(ProcessNotice.state == "issued", ProcessNotice.deadline < dt.date.today())
+    return q.order_by(ProcessNotice.id.desc())
+
+
 def can_see(user: User, n: ProcessNotice) -> bool:
     if user.role == "admin" or n.handler_user == user.username:
         return True
     return user.role == "head" and bool(user.department) and n.department == user.department
+
+
+def get_visible(db: Session, user: User, notice_id: int) -> ProcessNotice:
+    """The notice, or a 404 NoticeError when it does not exist or ``user`` may not see it."""
+    n = db.get(ProcessNotice, notice_id)
+    if n is None or not can_see(user, n):
+        raise NoticeError("流程通知书不存在或无权查看", 404)
+    return n
 
 
 def overdue(n: ProcessNotice, today: dt.date | None = None) -> bool:

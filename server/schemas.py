@@ -101,3 +101,45 @@ class Me(BaseModel):
     role: str
     role_label: str
     department: str | None
+
+
+class NoticeReplyIn(BaseModel):
+    reply: str = Field(..., description="整改情况", min_length=1, max_length=5000)
+
+
+class NoticeCloseIn(BaseModel):
+    note: str = Field("", description="销号意见", max_length=2000)
+
+
+class NoticeOut(BaseModel):
+    """A 流程通知书 and where it stands (issued 待整改 → replied 待销号 → closed 已销号)."""
+
+    id: int
+    number: str = Field(..., description="文号")
+    state: Literal["issued", "replied", "closed"]
+    state_name: str
+    overdue: bool = Field(..., description="已过整改期限而未回复")
+    case_pk: int | None = None
+    batch_id: str | None = None
+    finding_idx: int
+    rule_id: str
+    case_number: str = Field(..., description="案号")
+    handler: str = Field(..., description="承办人")
+    department: str | None = None
+    problem: str
+    basis: str
+    remedy: str
+    deadline: str
+    issued_at: str
+    issued_by: str
+    reply: str
+    replied_at: str | None = None
+    replied_by: str | None = None
+    closed_at: str | None = None
+    closed_by: str | None = None
+    close_note: str
+
+
+class NoticeList(BaseModel):
+    total: int
+    items: list[NoticeOut]

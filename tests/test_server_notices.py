@@ -256,3 +256,79 @@ def test_api_accept_by_admin_issues_a_notice(env):
     with app.state.Session() as db:
         n = db.scalars(select(ProcessNotice).where(ProcessNotice.case_pk == pk, ProcessNotice.finding_idx == idx)).one()
         assert n.problem == findings[idx]["message"] and n.issued_by == "admin" and n.state == "issued"
+
+
+def _api_token(app, username: str) -> dict[str, str]:
+    from sqlalchemy import select
+
+    from server.db import ApiToken, User
+    from server.security import new_token, token_digest
+
+    with app.state.Session() as db:
+        user = db.scalars(select(User).where(User.username == username)).one()
+        tok = new_token()
+        db.add(ApiToken(user_id=user.id, name=f"api-{username}", token_hash=token_digest(tok)))
+        db.commit()
+    return {"Authorization": f"Bearer {tok}"}
+
+
+def test_api_notice_reply_and_close(env):
+    """The JSON API of the workflow: list/read what one may see, reply as the 承办人, close as 案管,
+    with the same role and state rules as the pages, and the audit trail."""
+    from docx import Document
+    from sqlalchemy import select
+
+    from server.db import AuditLog, ProcessNotice
+
+    app, client, pk, _f = env
+    admin, p1, p2, h1 = (_api_token(app, u) for u in ("admin", "p1", "p2", "h1"))
+    findings = client.get(f"/api/v1/cases/{pk}", headers=admin).json()["report"]["findings"]
+    with app.state.Session() as db:
+        have = {n.finding_idx for n in db.scalars(select(ProcessNotice).where(ProcessNotice.case_pk == pk))}
+    idx = next(i for i, f in enumerate(findings) if f["severity"] in ("error", "warning") and i not in have)
+    r = client.post(f"/api/v1/cases/{pk}/findings/{idx}/decision", json={"decision": "accept"}, headers=admin)
+    assert r.status_code == 200, r.text
+    listed = client.get("/api/v1/notices", params={"state": "issued"}, headers=p1).json()
+    mine = [n for n in listed["items"] if n["case_pk"] == pk and n["finding_idx"] == idx]
+    assert len(mine) == 1 and listed["total"] >= 1
+    n = mine[0]
+    assert (n["state"], n["case_number"], n["handler"], n["problem"]) == ("issued", CASE_NO, "p1",
+                                                                           findings[idx]["message"])
+    nid = n["id"]
+    assert client.get(f"/api/v1/notices/{nid}", headers=h1).json()["number"] == n["number"]  # p1's head
+    assert client.get(f"/api/v1/notices/{nid}", headers=p2).status_code == 404  # not p2's notice
+    assert all(x["id"] != nid for x in client.get("/api/v1/notices", headers=p2).json()["items"])
+    assert client.get("/api/v1/notices", params={"state": "bogus"}, headers=p1).status_code == 422
+    close = f"/api/v1/notices/{nid}/close"
+    reply = f"/api/v1/notices/{nid}/reply"
+    assert client.post(close, json={"note": "x"}, headers=admin).status_code == 400  # not replied yet
+    assert client.post(reply, json={"reply": "x"}, headers=admin).status_code == 403  # not the 承办人
+    assert client.post(reply, json={"reply": ""}, headers=p1).status_code == 422
+    assert client.post(reply, content=b"{not json", headers=p1).status_code == 422
+    r = client.post(reply, json={"reply": "已核实并更正"}, headers=p1)
+    assert r.status_code == 200 and r.json()["state"] == "replied" and r.json()["replied_by"] == "p1"
+    assert client.post(reply, json={"reply": "再次回复"}, headers=p1).status_code == 400
+    assert client.post(close, json={"note": "x"}, headers=p1).status_code == 403  # only 案管 closes
+    r = client.post(close, json={"note": "整改到位"}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert (r.json()["state"], r.json()["close_note"], r.json()["closed_by"]) == ("closed", "整改到位", "admin")
+    closed = client.get("/api/v1/notices", params={"state": "closed"}, headers=admin).json()["items"]
+    assert nid in {x["id"] for x in closed}
+    r = client.get(f"/api/v1/notices/{nid}/docx", headers=p1)
+    assert r.status_code == 200 and "officedocument" in r.headers["content-type"]
+    got = {row.cells[0].text: row.cells[1].text for row in Document(io.BytesIO(r.content)).tables[0].rows}
+    assert got["文号"] == n["number"] and got["案号"] == CASE_NO
+    with app.state.Session() as db:
+        log = db.scalars(select(AuditLog).where(AuditLog.target == f"notice:{nid}").order_by(AuditLog.id)).all()
+        assert [(a.action, a.user) for a in log] == [("notice_issue", "admin"), ("notice_reply", "p1"),
+                                                     ("notice_close", "admin"), ("notice_download", "p1")]
+
+
+def test_ids_beyond_the_integer_column_are_refused_not_500(env):
+    """2**31 overflows PostgreSQL's integer primary keys: refused by validation on both backends."""
+    app, client, _pk, _f = env
+    h = _api_token(app, "admin")
+    for path in ("/api/v1/cases/2147483648", "/api/v1/notices/2147483648", "/api/v1/notices/2147483648/docx"):
+        r = client.get(path, headers=h)
+        assert r.status_code == 422, (path, r.status_code, r.text[:200])
+    assert client.get("/api/v1/notices/2147483647", headers=h).status_code == 404
