@@ -293,3 +293,31 @@ def test_bm25_postings_budget_drops_common_words_only(tmp_path, records, monkeyp
     monkeypatch.setattr(st, "rerank_config", lambda: {**cfg, "bm25_max_postings": 0})
     assert np.allclose(cut, store._bm25_scores(kept, store._bm25_csr), atol=1e-4)
     assert max(df[[qids.index(k) for k in kept]]) <= min(np.delete(df, [qids.index(k) for k in kept]))
+
+
+def test_a_rebuild_by_another_process_is_seen_without_restart(data_dir, records):
+    """A long-running process (a web worker) holds the default store; ``jiancha index build
+    --rebuild`` runs in another process: the next query answers from the new store, not the old
+    one, and while that build holds its lock the old store keeps answering."""
+    import subprocess
+    import sys
+
+    kc.build_default([DATA])
+    old = kc.get_store()
+    assert len(old) == 80
+    drunk = [r for r in records if r.charges == ["危险驾驶"]]
+    other = [r for r in records if r.charges != ["危险驾驶"]][:20]
+    small = data_dir / "small.jsonl"
+    small.write_text("".join(line for line in DATA.read_text(encoding="utf-8").splitlines(keepends=True)
+                             if json.loads(line)["id"] in {r.id for r in other}), encoding="utf-8")
+    with kc.build_lock(data_dir / "cases"):  # a build under way elsewhere: keep serving the old store
+        assert kc.get_store() is old
+    env = {**os.environ, "JIANCHA_DATA_DIR": str(data_dir)}
+    done = subprocess.run([sys.executable, "-m", "models.cli", "index", "build", "--from", str(small), "--rebuild"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    new = kc.get_store()
+    assert new is not old and len(new) == 20
+    assert kc.get_store() is new  # reopened once, not per call
+    ids = {h.case_id for h in kc.search(drunk[0].fact, k=10)}  # unfiltered: asks Chroma too
+    assert ids and ids <= {r.id for r in other}

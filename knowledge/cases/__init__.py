@@ -34,6 +34,7 @@ __all__ = [
 
 _LOCK = threading.Lock()
 _STORE: CaseStore | None = None
+_STAMP: tuple[int, int, int] | None = None  # the default store's manifest.json when _STORE was opened
 
 
 def default_path() -> Path:
@@ -88,7 +89,7 @@ def build_default(paths: Sequence[Path] | None = None, path: Path | None = None,
     real cases). Returns the store and how many cases were added."""
     from knowledge.settings import get_settings
 
-    global _STORE
+    global _STORE, _STAMP
     path = path or default_path()
     records = load_cases(paths)
     with _LOCK, build_lock(path):
@@ -100,14 +101,14 @@ def build_default(paths: Sequence[Path] | None = None, path: Path | None = None,
             store = CaseStore.create(path, records, backend=configured_backend(),
                                      chroma_url=get_settings().chroma_url, progress=progress)
             added = len(store)
-        _STORE = store
+        _STORE, _STAMP = store, _manifest_stamp(path)
     return store, added
 
 
 def add_records(records: Sequence[CaseRecord], path: Path | None = None) -> tuple[CaseStore, int]:
     """Add records (an office's own closed cases) to a store, building it from the bundled cases
     first when it does not exist. Returns the store and how many were new."""
-    global _STORE
+    global _STORE, _STAMP
     path = path or default_path()
     if not (path / "manifest.json").exists():
         build_default(path=path)
@@ -116,6 +117,7 @@ def add_records(records: Sequence[CaseRecord], path: Path | None = None) -> tupl
         store = open_store(path)
         added = store.add(list(records))
         _STORE = store if path == default_path() else None
+        _STAMP = _manifest_stamp(path) if _STORE is not None else None
     return store, added
 
 
@@ -139,9 +141,58 @@ def store_ready(path: Path | None = None) -> bool:
     return _STORE is not None or ((path or default_path()) / "manifest.json").exists()
 
 
+def _manifest_stamp(path: Path) -> tuple[int, int, int] | None:
+    """Identity of a store's manifest (written last and atomically by every build and add)."""
+    try:
+        st = (path / "manifest.json").stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _build_running(path: Path) -> bool:
+    """Another process (or thread) holds the store's build lock right now."""
+    import fcntl
+
+    lock = path.parent / f".{path.name}.lock"
+    if not lock.exists():
+        return False
+    with open(lock, "a+b") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+    return False
+
+
+def _rebuilt_elsewhere(path: Path) -> bool:
+    """The store on disk is no longer the one this process opened (``jiancha index build --rebuild``
+    or ``index add`` ran in another process) and no build is under way: reopen it."""
+    stamp = _manifest_stamp(path)
+    return stamp is not None and stamp != _STAMP and not _build_running(path)
+
+
+def _forget_embedded_chroma() -> None:
+    """Drop Chroma's per-process client cache: a rebuild elsewhere replaced the database file the
+    cached client still holds open."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+
+
 def get_store() -> CaseStore:
-    """The default store, opened once per process; built from the bundled cases on first use."""
-    global _STORE
+    """The default store, opened once per process; built from the bundled cases on first use, and
+    reopened when another process rebuilt or extended it (a long-running web worker sees a new
+    ``jiancha index build`` on its next query, without a restart)."""
+    global _STORE, _STAMP
+    path = default_path()
+    if _STORE is not None and _STORE.path == path and _rebuilt_elsewhere(path):
+        with _LOCK:
+            if _STORE is not None and _rebuilt_elsewhere(path):
+                if not _STORE.chroma_url:
+                    _forget_embedded_chroma()
+                _STORE = None
     if _STORE is None:
         path = default_path()
         if not (path / "manifest.json").exists():
@@ -151,15 +202,16 @@ def get_store() -> CaseStore:
                 build_default()
         with _LOCK:
             if _STORE is None:
-                _STORE = open_store(lazy=True)
+                stamp = _manifest_stamp(path)
+                _STORE, _STAMP = open_store(lazy=True), stamp
     assert _STORE is not None
     return _STORE
 
 
 def reset() -> None:
     """Forget the opened default store (tests, after settings change)."""
-    global _STORE
-    _STORE = None
+    global _STORE, _STAMP
+    _STORE = _STAMP = None
 
 
 def search(text: str, k: int = 10, charge: str | None = None, charges: Sequence[str] | None = None) -> list[Hit]:
