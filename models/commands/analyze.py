@@ -109,7 +109,7 @@ def _analyze_batch(items: list[Item], offset: int, similar: bool = False) -> lis
     from models.extract.given import given_charges_in_text
     from models.gate import explicit_charges, facts_of, route_many
 
-    cases, els, facts, named, sources = [], [], [], [], []
+    cases, els, facts, named, sources, texts = [], [], [], [], [], []
     for item in items:
         cid, text = item[0], item[1]
         if not isinstance(text, str) or not text.strip():
@@ -121,6 +121,7 @@ def _analyze_batch(items: list[Item], offset: int, similar: bool = False) -> lis
             raise BadInput(f"第{offset + len(cases) + 1}条输入只有罪名，没有案情" if len(items) > 1 or offset
                            else "输入只有罪名，没有案情")
         case, el = _elements(head.text, cid or "-")
+        texts.append(head.text)
         cases.append(case)
         els.append(el)
         facts.append(facts_of(case))
@@ -128,8 +129,8 @@ def _analyze_batch(items: list[Item], offset: int, similar: bool = False) -> lis
         named.append(given or doc)
         sources.append("given" if given else "documents" if doc else "predicted")
     gates = route_many(facts, named)
-    out = [_result(item[0], f, el, g, src)
-           for item, f, el, g, src in zip(items, facts, els, gates, sources, strict=True)]
+    out = [_result(item[0], f, el, g, src, t)
+           for item, f, el, g, src, t in zip(items, facts, els, gates, sources, texts, strict=True)]
     from models.llm import enabled as llm_enabled  # LLM extraction fallback, only when configured
 
     if llm_enabled():
@@ -142,12 +143,14 @@ def _analyze_batch(items: list[Item], offset: int, similar: bool = False) -> lis
     return out
 
 
-def _result(cid: str, facts: str, el, g, source: str = "predicted") -> dict[str, Any]:
+def _result(cid: str, facts: str, el, g, source: str = "predicted", text: str = "") -> dict[str, Any]:
+    """One analysis. ``text``: the whole input, read for the accessory articles' cues (a document's evidence
+    list and particulars are outside its facts section)."""
     charges = [c for c, _ in g.charges]
     out: dict[str, Any] = {
         "id": cid, "expert": g.expert, "experts": [[n, round(s, 4)] for n, s in g.experts],
         "charges": charges, "charges_current": charges, "charges_source": source,
-        "articles": _articles(charges, facts, _convictions(el)), "amount_yuan": None, "term_months": None,
+        "articles": _articles(charges, text or facts, _convictions(el)), "amount_yuan": None, "term_months": None,
         "term_range_months": None, "fine_yuan": None, "probation": None,
         "circumstances": list(dict.fromkeys(c.name for c in el.circumstances if not c.negated)),
         "similar_cases": [],
