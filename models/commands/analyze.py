@@ -272,6 +272,9 @@ def _articles(charges: list[str], facts: str = "", convictions: list[str] | None
             continue
         if cue.holds(facts, convictions or []):
             out.append(cue.article)
+    from models.analysis.article_habit import habit_articles  # 357, cited by some courts' habit (learned)
+
+    out.extend(a for a in habit_articles(charges, facts) if a not in out)
     return out
 
 
