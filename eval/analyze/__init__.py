@@ -137,7 +137,10 @@ def judgment_head(judgment: str) -> str:
     with their particulars (birth, measures, prior record) — what an indictment carries too. Never the
     accusation, findings, reasoning, citations or verdict (none of the 501 openings cites an article)."""
     m = _HEAD_END.search(judgment)
-    return judgment[: m.start()] if m else ""
+    if not m:
+        return ""
+    head = judgment[: m.start()]
+    return head[: head.rfind("。") + 1]  # not the procuratorate's name that begins the cut sentence
 
 
 def judgment_facts_with_particulars(*splits: str) -> list[dict[str, Any]]:
