@@ -268,7 +268,7 @@ def _articles(charges: list[str], facts: str = "", convictions: list[str] | None
 
     out = list(dict.fromkeys(a for c in charges for a, _ in articles_for(c)))
     for cue in _article_cues():
-        if cue.article in out or not cue.charges & set(charges):
+        if cue.article in out or not cue.charges & set(charges) or cue.unless & set(charges):
             continue
         if cue.holds(facts, convictions or []):
             out.append(cue.article)
@@ -327,6 +327,7 @@ class _Cue:
     pattern: re.Pattern[str] | None  # the facts tell of the condition
     record: re.Pattern[str] | None  # a prior conviction in the particulars tells of it
     evidence: re.Pattern[str] | None  # weaker: read only when the particulars record no conviction
+    unless: frozenset[str] = frozenset()  # charges that, given too, rule the article out
 
     def holds(self, facts: str, convictions: list[str]) -> bool:
         if self.pattern is None and self.record is None and self.evidence is None:
@@ -350,8 +351,8 @@ def _article_cues() -> list[_Cue]:
     def rx(v: Any) -> re.Pattern[str] | None:
         return re.compile(v) if v else None
 
-    return [_Cue(int(k), frozenset(v["charges"]), rx(v.get("pattern")), rx(v.get("record")), rx(v.get("evidence")))
-            for k, v in raw.items()]
+    return [_Cue(int(k), frozenset(v["charges"]), rx(v.get("pattern")), rx(v.get("record")), rx(v.get("evidence")),
+                 frozenset(v.get("unless") or ())) for k, v in raw.items()]
 
 
 def _suggest(facts: str, charges: list[str], el):
