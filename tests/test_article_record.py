@@ -90,7 +90,7 @@ def test_habit_scorer_equals_scikit_learn() -> None:
     # logistic function on the same stored vocabulary, idf and weights
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from models.analysis.article_habit import ARTIFACT, probability
+    from models.articles.habit import ARTIFACT, probability
 
     z = np.load(ARTIFACT, allow_pickle=False)
     vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True,

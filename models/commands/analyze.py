@@ -21,7 +21,6 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -146,11 +145,13 @@ def _analyze_batch(items: list[Item], offset: int, similar: bool = False) -> lis
 def _result(cid: str, facts: str, el, g, source: str = "predicted", text: str = "") -> dict[str, Any]:
     """One analysis. ``text``: the whole input, read for the accessory articles' cues (a document's evidence
     list and particulars are outside its facts section)."""
+    from models.articles.cues import convictions
+
     charges = [c for c, _ in g.charges]
     out: dict[str, Any] = {
         "id": cid, "expert": g.expert, "experts": [[n, round(s, 4)] for n, s in g.experts],
         "charges": charges, "charges_current": charges, "charges_source": source,
-        "articles": _articles(charges, text or facts, _convictions(el)), "amount_yuan": None, "term_months": None,
+        "articles": _articles(charges, text or facts, convictions(el)), "amount_yuan": None, "term_months": None,
         "term_range_months": None, "fine_yuan": None, "probation": None,
         "circumstances": list(dict.fromkeys(c.name for c in el.circumstances if not c.negated)),
         "similar_cases": [],
@@ -265,26 +266,13 @@ def _articles(charges: list[str], facts: str = "", convictions: list[str] | None
     particulars (None or [] when the input has none): where they are known, they decide an article that has a
     ``record`` cue, and its weaker ``evidence`` cue in the facts is not read."""
     from knowledge.charges import articles_for
+    from models.articles.cues import cue_articles
+    from models.articles.habit import habit_articles
 
     out = list(dict.fromkeys(a for c in charges for a, _ in articles_for(c)))
-    for cue in _article_cues():
-        if cue.article in out or not cue.charges & set(charges) or cue.unless & set(charges):
-            continue
-        if cue.holds(facts, convictions or []):
-            out.append(cue.article)
-    from models.analysis.article_habit import habit_articles  # 357, cited by some courts' habit (learned)
-
-    out.extend(a for a in habit_articles(charges, facts) if a not in out)
+    out.extend(a for a in cue_articles(charges, facts, convictions or []) if a not in out)
+    out.extend(a for a in habit_articles(charges, facts) if a not in out)  # 357, some courts' habit (learned)
     return out
-
-
-_CONVICTION = re.compile(r"罪[^。；]{0,40}(?:判处|判刑|被判)|(?:判处|被判)[^。；]{0,30}(?:有期徒刑|拘役|管制|罚金)")
-
-
-def _convictions(el) -> list[str]:
-    """The prior criminal convictions in the defendants' particulars ("2015年2月因贩卖毒品罪被判处有期徒刑…"),
-    not the administrative punishments (因吸毒被行政拘留) that the same records list."""
-    return [r for d in el.defendants for r in d.record if _CONVICTION.search(r)]
 
 
 def _chosen_articles(articles: list[int], charges: list[str], facts: str) -> list[int]:
@@ -316,43 +304,6 @@ def _article_choice() -> tuple[re.Pattern[str], dict[str, tuple[int, int]]]:
     raw = load_yaml(HERE / "article_choice.yaml") or {}
     return re.compile(raw["result"]), {str(k): (int(v["basic"]), int(v["aggravated"]))
                                        for k, v in (raw.get("charges") or {}).items()}
-
-
-@dataclass(frozen=True)
-class _Cue:
-    """An article cited beside a charge's own when its condition holds (one entry of article_cues.yaml)."""
-
-    article: int
-    charges: frozenset[str]
-    pattern: re.Pattern[str] | None  # the facts tell of the condition
-    record: re.Pattern[str] | None  # a prior conviction in the particulars tells of it
-    evidence: re.Pattern[str] | None  # weaker: read only when the particulars record no conviction
-    unless: frozenset[str] = frozenset()  # charges that, given too, rule the article out
-
-    def holds(self, facts: str, convictions: list[str]) -> bool:
-        if self.pattern is None and self.record is None and self.evidence is None:
-            return True  # by law whenever the charge is given (383 with 贪污…)
-        if self.pattern is not None and self.pattern.search(facts):
-            return True
-        if self.record is not None and convictions:
-            return any(self.record.search(c) for c in convictions)
-        return self.evidence is not None and bool(self.evidence.search(facts))
-
-
-@functools.lru_cache(maxsize=1)
-def _article_cues() -> list[_Cue]:
-    """Articles that apply besides the charges' own when the facts or the defendant's record tell of their
-    condition (毒品再犯 356, 转化型抢劫 269): ``knowledge/charges/article_cues.yaml``."""
-
-    from knowledge.charges import HERE
-
-    raw = load_yaml(HERE / "article_cues.yaml") or {}
-
-    def rx(v: Any) -> re.Pattern[str] | None:
-        return re.compile(v) if v else None
-
-    return [_Cue(int(k), frozenset(v["charges"]), rx(v.get("pattern")), rx(v.get("record")), rx(v.get("evidence")),
-                 frozenset(v.get("unless") or ())) for k, v in raw.items()]
 
 
 def _suggest(facts: str, charges: list[str], el):

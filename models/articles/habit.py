@@ -9,7 +9,7 @@ and stored in ``knowledge/charges/article_habit.npz`` (numpy only at run time). 
 nothing false about the case (it is a definition), so a learned guess is acceptable here; 356 (毒品再犯) is not
 learned: it needs a prior conviction the text must tell of (``article_cues.yaml``).
 
-Rebuild: ``python -m models.analysis.article_habit`` prints the choice grid (5-fold CV on CAIL train: C, threshold;
+Rebuild: ``python -m models.articles.habit`` prints the choice grid (5-fold CV on CAIL train: C, threshold;
 the dev figures of a train-only fit beside it) and writes the artifact refit on train + dev with the chosen
 setting. The test split is never read.
 """
