@@ -67,6 +67,17 @@ def test_prior_harbouring_conviction_is_not_356() -> None:
     assert 356 not in analyze_one(PRIOR_HARBOURING, charges=[DRUG_SALE])["articles"]
 
 
+def test_administrative_punishment_for_drugs_is_not_a_conviction() -> None:
+    # 356 needs 因…毒品罪被判过刑: a sentence for theft and an administrative detention for selling drugs in the same
+    # record are not that (particulars written for this test on the pattern of the judgments above)
+    text = PRIOR_HARBOURING.replace("2015年11月18日因犯容留他人吸毒罪被本市洪山区人民法院判处拘役五个月，2016年4月12日刑满释放。",
+                                    "2014年3月因犯盗窃罪被判处有期徒刑六个月，2015年5月因贩卖毒品被行政拘留十日。")
+    assert "行政拘留" in text
+    assert 356 not in analyze_one(text, charges=[DRUG_SALE])["articles"]
+    sentenced = text.replace("因贩卖毒品被行政拘留十日", "因贩卖毒品被判处有期徒刑八个月")
+    assert 356 in analyze_one(sentenced, charges=[DRUG_SALE])["articles"]
+
+
 def test_stolen_card_used_cites_196() -> None:
     # CAIL train cail-0340 (gold 196, 264): the card is stolen in one sentence and used in the next
     facts = ("北京市石景山区人民检察院指控，2017年3月28日16时许，被告人郭某在位于北京市石景山区永乐西区菜市场的北京中橡驰程"
