@@ -1,7 +1,8 @@
 """Every special-part article missed with the charge given, sorted into why (issue 15).
 
 ``python -m eval analyze --article-misses dev`` (or ``train``, ``test``, ``judgments-dev``,
-``judgments-test``) runs the product's path (run_jsonl with the gold charges as the ``charges`` field)
+``judgments-test``, and ``judgments-dev-particulars`` / ``judgments-test-particulars``: the judgment's opening
+with the defendants' particulars before the facts, as an indictment carries them) runs the product's path (run_jsonl with the gold charges as the ``charges`` field)
 and puts each wrong article of a case (missing from the output, or output but not cited) in one class,
 by written rules that look at the given charges, the statute catalogue and the article's role — never
 at whether the rule would have fixed it:
@@ -36,8 +37,13 @@ def _rows(split: str) -> list[tuple[str, str, list[str], list[int]]]:
     from eval.tasks.analyze import _special
 
     if split.startswith("judgments-"):
-        part = split.split("-", 1)[1]
+        part = split.split("-")[1]
         arts = {r["id"]: r["articles"] for r in load_judgments()}
+        if split.endswith("-particulars"):  # the judgment's opening with the defendants' particulars, then the facts
+            from eval.analyze import judgment_facts_with_particulars
+
+            return [(r["id"], r["text"], r["charges"], _special(arts.get(r["id"], [])))
+                    for r in judgment_facts_with_particulars(part) if r["charges"]]
         return [(r["id"], r["facts"], r["charges"], _special(arts.get(r["id"], [])))
                 for r in load_judgment_facts() if r["charges"] and r["split"] == part]
     return [(r["id"], r["fact"], r["charges"], _special(r["articles"])) for r in load_cail(split) if r["charges"]]

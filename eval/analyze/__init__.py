@@ -126,6 +126,33 @@ def copy_judgment_terms(dst: Path = _training.JUDGMENTS) -> int:
 
 
 
+# where a judgment's opening (court, number, the parties and their particulars) ends: the prosecution's
+# accusation, the findings, the reasoning or a citation, whichever comes first
+_HEAD_END = re.compile(r"(?:人民检察院|公诉机关|检察院)以[^。]{0,80}?(?:起诉书|公诉书)|(?:公诉机关|人民检察院|检察院)(?:起诉)?指控"
+                       r"|经审理查明|本院认为|依照")
+
+
+def judgment_head(judgment: str) -> str:
+    """The judgment's opening up to the prosecution's accusation: title, court, case number and the parties
+    with their particulars (birth, measures, prior record) — what an indictment carries too. Never the
+    accusation, findings, reasoning, citations or verdict (none of the 501 openings cites an article)."""
+    m = _HEAD_END.search(judgment)
+    if not m:
+        return ""
+    head = judgment[: m.start()]
+    return head[: head.rfind("。") + 1]  # not the procuratorate's name that begins the cut sentence
+
+
+def judgment_facts_with_particulars(*splits: str) -> list[dict[str, Any]]:
+    """The judgments' facts as ``load_judgment_facts`` gives them, with ``text``: the judgment's opening
+    (``judgment_head``) and then the facts — an input that reads as a document whose findings are the same
+    facts and whose particulars tell of the defendants' prior convictions."""
+    from eval.datasets import load_judgments
+
+    heads = {r["id"]: judgment_head(r["judgment"]) for r in load_judgments()}
+    return [{**r, "text": heads.get(r["id"], "") + "\n" + r["facts"]} for r in load_judgment_facts(*splits)]
+
+
 def load_judgment_facts(*splits: str) -> list[dict[str, Any]]:
     return [r for r in _read_gz(JFACTS) if not splits or r["split"] in splits]
 

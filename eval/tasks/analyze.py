@@ -47,7 +47,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="only the scores with the gold charge given (articles, term by group; prints, no write)")
     p.add_argument("--article-misses", default=None, metavar="SPLIT",
                    help="every wrong special-part article with the gold charge given, sorted into why: train, dev, "
-                        "test, judgments-dev or judgments-test (prints; the list goes to "
+                        "test, judgments-dev, judgments-test, judgments-dev-particulars or judgments-test-particulars (the "
+                        "judgment's opening with the parties' particulars before the facts) (prints; the list goes to "
                         "eval/analyze/article_misses_SPLIT.md)")
     p.add_argument("--articles-adjudicated", action="store_true",
                    help="CAIL test article F1 with the charge given against the original labels and against the "
@@ -509,6 +510,17 @@ def given_eval() -> dict[str, Any]:
     jt = [(r, o) for r, o in zip(jf, jout, strict=True) if r["split"] == "test"]
     res["judgment_articles_test"] = f1_scores([[str(a) for a in _special(arts.get(r["id"], []))] for r, _ in jt],
                                               [[str(a) for a in _special(o["articles"])] for _, o in jt])
+    # the same judgments read as a document: the judgment's opening (court, parties and their particulars with
+    # any prior conviction — what an indictment carries too) before the facts; articles only
+    from eval.analyze import judgment_facts_with_particulars
+
+    jp = [r for r in judgment_facts_with_particulars() if r["charges"]]
+    pout = list(run_jsonl([(r["id"], r["text"], r["charges"]) for r in jp], workers=2))
+    pg = [[str(a) for a in _special(arts.get(r["id"], []))] for r in jp]
+    pp = [[str(a) for a in _special(o["articles"])] for o in pout]
+    res["judgment_articles_particulars"] = f1_scores(pg, pp)
+    it = [i for i, r in enumerate(jp) if r["split"] == "test"]
+    res["judgment_articles_particulars_test"] = f1_scores([pg[i] for i in it], [pp[i] for i in it])
     terms = _judgment_terms()
     # the term model is fit on the judgments' dev part too (knowledge/training/judgments.jsonl.gz): only
     # their test part is scored
@@ -556,7 +568,11 @@ def given_lines(gv: dict[str, Any]) -> list[str]:
           f"- special-part articles (刑法第102–451条, per-case sets), CAIL test: {_fmt(gv['cail_articles'])}",
           f"- special-part articles, 501 judgments (gold: the judgment's cited articles): "
           f"{_fmt(gv['judgment_articles'])}",
-          f"  - of which the judgments' test split: {_fmt(gv['judgment_articles_test'])}", "",
+          f"  - of which the judgments' test split: {_fmt(gv['judgment_articles_test'])}",
+          f"- special-part articles, 501 judgments read with their opening (the parties' particulars, prior "
+          f"convictions, before the facts; `eval.analyze.judgment_facts_with_particulars`): "
+          f"{_fmt(gv['judgment_articles_particulars'])}",
+          f"  - of which the judgments' test split: {_fmt(gv['judgment_articles_particulars_test'])}", "",
           "| term, charge given | n | predicted | CAIL score | within ±25% |", "|---|---:|---:|---:|---:|"]
     for k, v in gv["terms"].items():
         if v.get("n"):

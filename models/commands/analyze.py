@@ -108,7 +108,7 @@ def _analyze_batch(items: list[Item], offset: int, similar: bool = False) -> lis
     from models.extract.given import given_charges_in_text
     from models.gate import explicit_charges, facts_of, route_many
 
-    cases, els, facts, named, sources = [], [], [], [], []
+    cases, els, facts, named, sources, texts = [], [], [], [], [], []
     for item in items:
         cid, text = item[0], item[1]
         if not isinstance(text, str) or not text.strip():
@@ -120,6 +120,7 @@ def _analyze_batch(items: list[Item], offset: int, similar: bool = False) -> lis
             raise BadInput(f"第{offset + len(cases) + 1}条输入只有罪名，没有案情" if len(items) > 1 or offset
                            else "输入只有罪名，没有案情")
         case, el = _elements(head.text, cid or "-")
+        texts.append(head.text)
         cases.append(case)
         els.append(el)
         facts.append(facts_of(case))
@@ -127,8 +128,8 @@ def _analyze_batch(items: list[Item], offset: int, similar: bool = False) -> lis
         named.append(given or doc)
         sources.append("given" if given else "documents" if doc else "predicted")
     gates = route_many(facts, named)
-    out = [_result(item[0], f, el, g, src)
-           for item, f, el, g, src in zip(items, facts, els, gates, sources, strict=True)]
+    out = [_result(item[0], f, el, g, src, t)
+           for item, f, el, g, src, t in zip(items, facts, els, gates, sources, texts, strict=True)]
     from models.llm import enabled as llm_enabled  # LLM extraction fallback, only when configured
 
     if llm_enabled():
@@ -141,12 +142,16 @@ def _analyze_batch(items: list[Item], offset: int, similar: bool = False) -> lis
     return out
 
 
-def _result(cid: str, facts: str, el, g, source: str = "predicted") -> dict[str, Any]:
+def _result(cid: str, facts: str, el, g, source: str = "predicted", text: str = "") -> dict[str, Any]:
+    """One analysis. ``text``: the whole input, read for the accessory articles' cues (a document's evidence
+    list and particulars are outside its facts section)."""
+    from models.articles.cues import convictions
+
     charges = [c for c, _ in g.charges]
     out: dict[str, Any] = {
         "id": cid, "expert": g.expert, "experts": [[n, round(s, 4)] for n, s in g.experts],
         "charges": charges, "charges_current": charges, "charges_source": source,
-        "articles": _articles(charges, facts), "amount_yuan": None, "term_months": None,
+        "articles": _articles(charges, text or facts, convictions(el)), "amount_yuan": None, "term_months": None,
         "term_range_months": None, "fine_yuan": None, "probation": None,
         "circumstances": list(dict.fromkeys(c.name for c in el.circumstances if not c.negated)),
         "similar_cases": [],
@@ -255,13 +260,18 @@ def _reads_amounts(experts: list[str]) -> bool:
     return any(e in reg and reg[e].amount_fn is not None for e in experts)
 
 
-def _articles(charges: list[str], facts: str = "") -> list[int]:
+def _articles(charges: list[str], facts: str = "", convictions: list[str] | None = None) -> list[int]:
+    """The given charges' own articles and those that go with them when their condition holds
+    (``knowledge/charges/article_cues.yaml``). ``convictions``: the defendants' prior convictions read from the
+    particulars (None or [] when the input has none): where they are known, they decide an article that has a
+    ``record`` cue, and its weaker ``evidence`` cue in the facts is not read."""
     from knowledge.charges import articles_for
+    from models.articles.cues import cue_articles
+    from models.articles.habit import habit_articles
 
     out = list(dict.fromkeys(a for c in charges for a, _ in articles_for(c)))
-    for art, charge_set, pattern in _article_cues():
-        if art not in out and charge_set & set(charges) and pattern.search(facts):
-            out.append(art)
+    out.extend(a for a in cue_articles(charges, facts, convictions or []) if a not in out)
+    out.extend(a for a in habit_articles(charges, facts) if a not in out)  # 357, some courts' habit (learned)
     return out
 
 
@@ -294,18 +304,6 @@ def _article_choice() -> tuple[re.Pattern[str], dict[str, tuple[int, int]]]:
     raw = load_yaml(HERE / "article_choice.yaml") or {}
     return re.compile(raw["result"]), {str(k): (int(v["basic"]), int(v["aggravated"]))
                                        for k, v in (raw.get("charges") or {}).items()}
-
-
-@functools.lru_cache(maxsize=1)
-def _article_cues() -> list[tuple[int, frozenset[str], re.Pattern[str]]]:
-    """Articles that apply besides the charges' own when the facts tell of their condition (毒品再犯 356,
-    转化型抢劫 269): ``knowledge/charges/article_cues.yaml``."""
-
-    from knowledge.charges import HERE
-
-    raw = load_yaml(HERE / "article_cues.yaml") or {}
-    # an entry without a pattern applies by law whenever its charge is given (the empty pattern matches)
-    return [(int(k), frozenset(v["charges"]), re.compile(v.get("pattern") or "")) for k, v in raw.items()]
 
 
 def _suggest(facts: str, charges: list[str], el):
