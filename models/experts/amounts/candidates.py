@@ -3,7 +3,8 @@
 A candidate is a value in yuan (or "no amount"): every money figure the text states, the totals the
 word rules read (``read_amounts`` of each kind in ``cues.yaml``, the engine's per-charge amounts and
 their sum), the sum of the figures the rules kept as items, the sum of the figures told with a crime
-verb. Figures with the same value are one candidate; its features combine all their occurrences:
+verb, and the totals of the structural incident reader (``structure``: the incidents added with restated
+figures, returns and attempts set apart, the announced totals, the largest incident…). Figures with the same value are one candidate; its features combine all their occurrences:
 
 - the cue groups of ``cues.yaml`` in the clause before / after any occurrence, and before the first;
 - the sentence role of its occurrences (facts, accusation, court's findings, reasoning, evidence,
@@ -11,6 +12,10 @@ verb. Figures with the same value are one candidate; its features combine all th
 - whether it restates (told more than once) or sums other figures (two or more consecutive figures
   add up to it), whether other figures add up to less than it, its rank by size;
 - every rule's vote (the rule's total equals it) and what the rules set aside (excluded sums);
+- which of the structural reader's totals it equals (``struct:*``, a second opinion built otherwise than
+  the rules, so it does not share their blind spots), the reader's counts of incidents, attempts and
+  restated figures, whether it is one incident's amount, its ratio to the incidents' sum, whether the
+  reader's sum agrees with a rule and with the announced total;
 - the kind of the charges (the experts of the gate's charges, one-hot).
 
 The feature names are fixed by ``feature_names()``; the artifact stores them and refuses to score

@@ -11,17 +11,25 @@ the reasoning, the evidence list and a civil claim are cut):
 
 1. the main part is split into incidents at incident markers (第一起, 1、, （二）, a new date at the
    start of a sentence, 另查明…);
-2. each figure is classed by the cue words of its clause and sentence: crime (a crime verb or a value
-   near it), total (共计/合计…), return/compensation/share/penalty/pretext (never added), attempt;
-3. the countable figures (crime, value and total; a sale price only in an incident with no other; only
-   the taxes when some figures are the taxes of false invoices) are read in text order, and a figure
-   equal to the run of figures right before or after it (a total with its breakdown, a summary of
-   earlier incidents) drops them (``_fold``); each incident's amount is what it keeps.
+2. each figure is classed by the cue words of its clause (and sentence): crime (a taking or paying
+   verb), value (价值/鉴定…), sale (a price, 销赃…), total (共计/合计…), tax (税额/税款; the deducted
+   tax apart), net (实际骗得/尚欠本金…: the amount net of returns, when the facts state it), attempt
+   (欲/企图…, …时被发现), excluded (returns, compensation, shares, fees, fines, unit prices, the lie
+   itself), other (no cue);
+3. the countable figures (the taxes when some figures are taxes, else the net amounts when some are
+   stated, else crime, value and total figures; a sale price only when nothing is valued; attempted
+   figures only when nothing else counts; uncued ones only when nothing has a cue) are read in text
+   order, and a figure equal to the run of figures right before or after it (a total with its
+   breakdown, a summary of earlier incidents) drops them, a part told again after its total and a
+   figure repeating the one before it in its incident are dropped, and a head or summary total that
+   matches no run and exceeds every other figure is left out (``_fold``); each incident's amount is
+   what it keeps.
 
-``structure(text)`` gives the totals; ``Structure.totals`` names them (``inc_sum``: all incidents,
-``inc_done``: without the attempted ones, ``announced``: the last announced total of the main part,
-``announced_first``: the first, ``inc_max``: the largest incident, ``acc_sum``: the incidents of the
-accusation when the court's findings follow it).
+``structure(text)`` gives the totals (``TOTALS``): ``inc_sum`` all incidents; ``inc_distinct`` with equal incident amounts counted once; ``inc_done``
+without the attempted incidents; ``announced`` / ``announced_first`` the last / first total the main part
+announces; ``stated`` the largest announced total when no incident exceeds it (a stated total wins over
+the parts, eval/data/AMOUNT_LABELS.md); ``inc_max`` the largest incident; ``acc_sum`` the incidents of
+the accusation when the court's findings follow it. Each is None when it does not apply.
 """
 
 from __future__ import annotations
@@ -39,7 +47,8 @@ from models.experts.amounts.patterns import _CIVIL, _FACTS_END, _FINDINGS
 from models.extract.amounts import extract_amounts
 
 _SENT_END = "。；;！？!?\n"
-TOTALS = ("inc_sum", "inc_distinct", "inc_done", "announced", "announced_first", "stated", "inc_max", "acc_sum")
+TOTALS = ("inc_sum", "inc_distinct", "inc_done", "announced", "announced_first", "stated", "inc_max",
+          "acc_sum")
 _CLAUSE_END = "，,。；;：:（）()\n"
 
 
@@ -123,7 +132,7 @@ def _classify(text: str, s: int, e: int, lo: int) -> str:
         return "excluded"
     if cfg["tax"].search(pre) and not cfg["exclude"].search(pre):
         return "tax_deducted" if cfg["tax_deducted"].search(pre) else "tax"
-    if cfg["net"].search(pre):
+    if _last(cfg["net"], pre) > _last(cfg["exclude"], pre):
         return "net"
     if _last(cfg["exclude"], pre) > crime:
         return "excluded"
@@ -215,6 +224,10 @@ def _fold(incs: list[Incident], text: str) -> tuple[list[float], list[bool], int
                         keep[r] = False
                     summed[i] = True
                     break
+    parts = [vals[j] for j in range(len(vals)) if not keep[j]]
+    for i in range(len(vals)):  # a part told again after its total (共计64000元，其中…29000元…；…29000元)
+        if keep[i] and not summed[i] and any(abs(vals[i] - p) < 0.5 for p in parts):
+            keep[i] = False
     last = -1  # the figure repeating the last one kept in its incident is told twice
     for i in range(len(vals)):
         if not keep[i]:
