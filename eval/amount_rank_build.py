@@ -9,7 +9,8 @@ features see the charges the product sees), and
    the ranker against the word rules' amount, and how often the gold amount is among the candidates;
 2. fits the isotonic calibration of the top candidate's softmax share on the out-of-fold predictions
    and chooses the confidence threshold on them (the lowest at which the out-of-fold amounts above it
-   are ≥ ``TARGET`` exact) — the test labels are never read;
+   are ≥ ``TARGET`` exact; with ``--mixed`` also on the picks made with the before-round votes alone)
+   — the test labels are never read;
 3. refits the trees on all labels and writes the artifact (deterministic: fixed seeds, no subsampling),
    checking the numpy scorer against scikit-learn.
 """
@@ -235,6 +236,8 @@ def build(out: Path = ARTIFACT, verbose: bool = True, votes_before: bool = False
     cal = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(shares, oks)
     conf = [float(c) for c in cal.predict(shares)]
     threshold = choose_threshold(conf, oks)
+    if E is not None:  # and on the before-votes picks alone (as the rules vote on unseen facts): held-out
+        threshold = max(threshold, choose_threshold(conf[D["n"] :], cv["extra_ok"]))  # facts look like them
     sel = [o for c, o in zip(conf[: D["n"]], cv["ok"], strict=True) if c >= threshold]
     n = D["n"]
     report = {

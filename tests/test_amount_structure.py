@@ -61,3 +61,18 @@ def test_vat_counts_the_tax_not_the_invoice_total_nor_the_deducted_tax() -> None
 def test_fraud_net_amount_when_the_facts_state_it() -> None:
     text = "公诉机关指控：2014年，被告人王某以投资为由骗取被害人李某人民币20万元，后归还5万元，实际骗得15万元。"
     assert structure(text).totals["inc_sum"] == 150000.0  # 实际骗得: the amount net of the return
+
+
+def test_reader_totals_are_ranker_features() -> None:
+    """In the ranker's candidates, the reader's sum of the incidents marks the candidate equal to it: here
+    1000 + 2000 = 3000, told again as 共计3000 (the 500 returned is not added)."""
+    from models.experts.amounts.candidates import candidates, feature_names
+
+    theft = ("2019年3月1日，被告人张某窃取被害人李某现金1000元。3月5日，张某又窃取王某手机一部，经鉴定价值2000元。"
+             "张某共计窃取财物价值3000元。案发后，张某退还被害人李某500元。")
+    cands, X = candidates(theft, ["theft"], [3000.0])
+    f = {n: i for i, n in enumerate(feature_names())}
+    row = {c.value: X[k] for k, c in enumerate(cands)}
+    assert row[3000.0][f["struct:inc_sum"]] == 1 and row[1000.0][f["struct:inc_sum"]] == 0
+    assert row[3000.0][f["struct:announced"]] == 1
+    assert row[500.0][f["struct_votes"]] == 0
