@@ -3,7 +3,8 @@
 A candidate is a value in yuan (or "no amount"): every money figure the text states, the totals the
 word rules read (``read_amounts`` of each kind in ``cues.yaml``, the engine's per-charge amounts and
 their sum), the sum of the figures the rules kept as items, the sum of the figures told with a crime
-verb. Figures with the same value are one candidate; its features combine all their occurrences:
+verb, and the totals of the structural incident reader (``structure``: the incidents added with restated
+figures, returns and attempts set apart, the announced totals, the largest incident…). Figures with the same value are one candidate; its features combine all their occurrences:
 
 - the cue groups of ``cues.yaml`` in the clause before / after any occurrence, and before the first;
 - the sentence role of its occurrences (facts, accusation, court's findings, reasoning, evidence,
@@ -11,6 +12,10 @@ verb. Figures with the same value are one candidate; its features combine all th
 - whether it restates (told more than once) or sums other figures (two or more consecutive figures
   add up to it), whether other figures add up to less than it, its rank by size;
 - every rule's vote (the rule's total equals it) and what the rules set aside (excluded sums);
+- which of the structural reader's totals it equals (``struct:*``, a second opinion built otherwise than
+  the rules, so it does not share their blind spots), the reader's counts of incidents, attempts and
+  restated figures, whether it is one incident's amount, its ratio to the incidents' sum, whether the
+  reader's sum agrees with a rule and with the announced total;
 - the kind of the charges (the experts of the gate's charges, one-hot).
 
 The feature names are fixed by ``feature_names()``; the artifact stores them and refuses to score
@@ -33,6 +38,7 @@ from knowledge.yamlfile import load_yaml
 from models.experts.amounts.context import normalize_digits
 from models.experts.amounts.patterns import _CIVIL, _FACTS_END, _FINDINGS
 from models.experts.amounts.read import _evidence_spans, read_amounts
+from models.experts.amounts.structure import TOTALS, structure
 from models.extract.amounts import extract_amounts
 
 ROLES = ("facts", "accusation", "findings", "reasoning", "evidence", "civil")
@@ -77,6 +83,9 @@ def feature_names() -> tuple[str, ...]:
              "all_rules_none", "penalty", "n_parts", "multiple_of_literal", "below_ratio", "literal",
              "crime_dist", "n_crime_figs", "is_max_crime", "is_only_crime", "crime_sum", "half_is_literal",
              "sent_n_figs", "sent_first_fig", "sent_last_fig"]
+    names += [f"struct:{k}" for k in TOTALS] + [f"struct_none:{k}" for k in TOTALS]
+    names += ["struct_n_incidents", "struct_n_attempts", "struct_n_restated", "struct_incident",
+              "struct_share", "struct_sum_is_rule", "struct_announced_is_sum", "struct_votes"]
     names += [f"src:{s}" for s in SOURCES]
     names += [f"role:{r}" for r in ROLES]
     names += [f"role_first:{r}" for r in ROLES]
@@ -256,18 +265,23 @@ def candidates(facts: str, experts: list[str], engine_amounts: list[float | None
         c = cand(float(sum(eng)))
         c.sources.add("parts_sum")
         c.n_parts = max(c.n_parts, len(eng))
-    cands = list(by_val.values()) + [Candidate(None, {"none"})]
     if len(crime_figs) > 1:
         c = cand(float(sum(crime_figs)))
         c.sources.add("crime_sum")
         c.n_parts = max(c.n_parts, len(crime_figs))
-    feats = _features(cands, found, reads, totals, experts, engine_amounts, bounds, charges, crime_figs)
+    st = structure(text)
+    for k, v in st.totals.items():
+        if v is not None:
+            cand(v).sources.add("struct:" + k)
+    cands = list(by_val.values()) + [Candidate(None, {"none"})]
+    feats = _features(cands, found, reads, totals, experts, engine_amounts, bounds, charges, crime_figs, st)
     return cands, feats
 
 
 def _features(cands: list[Candidate], found: list, reads: dict, totals: dict, experts: list[str],
               engine_amounts: list[float | None], bounds: list[tuple[int, str]],
-              charges: list[str] | tuple[str, ...] = (), crime_figs: set[float] | None = None) -> np.ndarray:
+              charges: list[str] | tuple[str, ...] = (), crime_figs: set[float] | None = None,
+              st: Any = None) -> np.ndarray:
     cfg = cue_config()
     crime_figs = crime_figs or set()
     crime_max = max(crime_figs) if crime_figs else None
@@ -290,6 +304,17 @@ def _features(cands: list[Candidate], found: list, reads: dict, totals: dict, ex
     case = {"n_figures": len(found), "log_n_figures": math.log1p(len(found)), "n_candidates": len(cands),
             "has_findings": float(any(r == "findings" for _, r in bounds)), "n_charges": len(experts),
             "n_rule_totals": n_totals, "all_rules_none": float(n_totals == 0), "n_crime_figs": len(crime_figs)}
+    stt = st.totals if st is not None else {}
+    if st is not None:
+        case["struct_n_incidents"] = st.n_incidents
+        case["struct_n_attempts"] = st.n_attempts
+        case["struct_n_restated"] = st.n_restated
+        for k in TOTALS:
+            if stt.get(k) is None:
+                case[f"struct_none:{k}"] = 1.0
+        s_sum = stt.get("inc_sum")
+        case["struct_sum_is_rule"] = float(any(_same(s_sum, v) for v in totals.values() if v is not None))
+        case["struct_announced_is_sum"] = float(stt.get("announced") is not None and _same(stt.get("announced"), s_sum))
     for e in experts[:1]:
         if f"expert_first:{e}" in idx:
             case[f"expert_first:{e}"] = 1.0
@@ -308,6 +333,7 @@ def _features(cands: list[Candidate], found: list, reads: dict, totals: dict, ex
         f = dict(case)
         if c.value is None:
             f["is_none"] = 1.0
+            f["struct_votes"] = sum(1 for k in TOTALS if stt.get(k) is None)
             f["votes"] = sum(1 for k in cfg["rule_kinds"] if totals[k] is None) + (not eng)
         else:
             v = c.value
@@ -342,6 +368,16 @@ def _features(cands: list[Candidate], found: list, reads: dict, totals: dict, ex
                 f["vote:engine_sum"] = 1.0
                 votes += 1
             f["votes"] = votes
+            sv = 0
+            for k in TOTALS:
+                if stt.get(k) is not None and _same(stt[k], v):
+                    f[f"struct:{k}"] = 1.0
+                    sv += 1
+            f["struct_votes"] = sv
+            if st is not None:
+                f["struct_incident"] = float(any(abs(x - v) < 0.5 for x in st.incident_amounts))
+                if stt.get("inc_sum"):
+                    f["struct_share"] = min(4.0, v / stt["inc_sum"])
             for s in SOURCES:
                 if s in c.sources:
                     f[f"src:{s}"] = 1.0
