@@ -217,7 +217,7 @@ def _save(model, cal, threshold: float, out: Path, report: dict[str, Any]) -> No
 
 
 def build(out: Path = ARTIFACT, verbose: bool = True, votes_before: bool = False,
-          mixed: bool = False) -> dict[str, Any]:
+          mixed: bool = False, target: float = TARGET) -> dict[str, Any]:
     """``mixed``: every case is trained on twice, with the rules' current votes and with their votes from
     before its labelling round (``old_votes``), and the calibration and threshold are fitted on the
     out-of-fold picks of both, so the ranker neither trusts the rules as much as on the labels they were
@@ -235,9 +235,9 @@ def build(out: Path = ARTIFACT, verbose: bool = True, votes_before: bool = False
         oks += cv["extra_ok"]
     cal = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(shares, oks)
     conf = [float(c) for c in cal.predict(shares)]
-    threshold = choose_threshold(conf, oks)
+    threshold = choose_threshold(conf, oks, target)
     if E is not None:  # and on the before-votes picks alone (as the rules vote on unseen facts): held-out
-        threshold = max(threshold, choose_threshold(conf[D["n"] :], cv["extra_ok"]))  # facts look like them
+        threshold = max(threshold, choose_threshold(conf[D["n"] :], cv["extra_ok"], target))  # facts look like them
     sel = [o for c, o in zip(conf[: D["n"]], cv["ok"], strict=True) if c >= threshold]
     n = D["n"]
     report = {
@@ -288,8 +288,10 @@ if __name__ == "__main__":
     ap.add_argument("--protocols", action="store_true",
                     help="only print the CV of training on current / before / mixed votes, tested on current and "
                          "before votes (no artifact written)")
+    ap.add_argument("--target", type=float, default=TARGET,
+                    help=f"out-of-fold exactness wanted above the confidence threshold (default {TARGET})")
     a = ap.parse_args()
     if a.protocols:
         print(json.dumps(protocol_cv(training_labels()), ensure_ascii=False))
     else:
-        build(a.out, votes_before=a.votes_before, mixed=a.mixed)
+        build(a.out, votes_before=a.votes_before, mixed=a.mixed, target=a.target)
