@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 
 from knowledge.cases.corpus import MAX_CHARS, tokens
 from knowledge.cases.lc_interface import register_when_imported
@@ -113,6 +112,7 @@ class TfidfSvdEmbeddings(EmbeddingBackend):
     @classmethod
     def fit(cls, texts: Sequence[str], toks: Sequence[list[str]] | None = None, dim: int = 128,
             max_words: int = 20000, max_chars: int = 20000, min_df: int = 2, seed: int = 0) -> TfidfSvdEmbeddings:
+        from scipy import sparse
         from sklearn.decomposition import TruncatedSVD
 
         toks = list(toks) if toks is not None else [tokens(t) for t in texts]
@@ -204,6 +204,8 @@ class TfidfSvdEmbeddings(EmbeddingBackend):
         toks = list(toks) if toks is not None else [tokens(t) for t in texts]
         if len(texts) <= 4:  # a query: gather the rows of its words (≈ 10x faster than the sparse path)
             return _normalise(np.stack([self._one(t, tk) for t, tk in zip(texts, toks, strict=True)]))
+        from scipy import sparse  # a batch (index build): its import is paid once
+
         x = sparse.hstack([
             _tfidf(toks, self.word_vocab, self.word_idf),
             self.char_weight * _tfidf([_chars(t) for t in texts], self.char_vocab, self.char_idf),
@@ -256,7 +258,7 @@ def _fit_vocab(docs: Sequence[list[str]], max_features: int, min_df: int) -> tup
     return {t: i for i, t in enumerate(kept)}, smooth_idf((df[t] for t in kept), len(docs))
 
 
-def _tfidf(docs: Sequence[list[str]], vocab: dict[str, int], idf: np.ndarray) -> sparse.csr_matrix:
+def _tfidf(docs: Sequence[list[str]], vocab: dict[str, int], idf: np.ndarray) -> Any:
     """Sublinear-tf TF-IDF rows, L2-normalised (knowledge.tfidf; same arithmetic at fit and query time)."""
 
     def row(d: list[str]) -> tuple[np.ndarray, np.ndarray]:
