@@ -107,14 +107,13 @@ def _register_commands() -> None:
     """The built-in command groups (models/commands), then those that other packages register
     under the ``jiancha.commands`` entry-point group (the web app's ``serve`` and ``user`` live in
     server/, which models never imports)."""
-    from importlib.metadata import entry_points
-
     from models.commands import builtin, register_all
 
     command = _command_run()
     register_all(app, command)
     if command is not None and builtin(command):
         return  # a built-in command: no other package's commands to import
+    from importlib.metadata import entry_points
     for ep in entry_points(group="jiancha.commands"):
         try:
             ep.load()(app)

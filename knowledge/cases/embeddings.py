@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -312,6 +311,8 @@ class OpenAIEmbeddings(EmbeddingBackend):
         self._dim: int | None = None
 
     def _http_post(self, url: str, payload: dict[str, Any]) -> dict[str, Any]:
+        import urllib.request  # ~0.03 s (http, ssl, email): only this backend needs it
+
         headers = {"Content-Type": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"

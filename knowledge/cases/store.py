@@ -586,7 +586,7 @@ class CaseStore:
                         acc.setdefault(c, []).append(i)
                 self._by_charge = {c: np.array(v, dtype=np.int64) for c, v in acc.items()}
             got = [self._by_charge[c] for c in set(charges) if c in self._by_charge]
-            rows = np.unique(np.concatenate(got)) if got else np.zeros(0, dtype=np.int64)
+            rows = _sorted_unique(np.concatenate(got)) if got else np.zeros(0, dtype=np.int64)
             bm = self._bm25_csr.columns(rows) if self._bm25_csr is not None and len(rows) else None
             want = set(charges)
             cls = np.array([rank.charge_class(self.meta[r]["charges"], want) for r in rows.tolist()], dtype=np.int8)
@@ -862,6 +862,13 @@ class _Docs(Sequence[list[int]]):
 
     def __iter__(self):
         return map(self.__getitem__, range(len(self)))
+
+
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    """``np.unique(a)`` for a plain integer array (numpy's asks ``np.ma`` whether the array is masked,
+    importing numpy.ma: ~0.015 s of a query process)."""
+    a = np.sort(a)
+    return a[np.concatenate(([True], a[1:] != a[:-1]))] if len(a) else a
 
 
 def _read_bm25(path: Path) -> Csr:

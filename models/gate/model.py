@@ -31,6 +31,7 @@ import numpy as np
 from knowledge.charges import all_charges, charge_info, find_charges
 from knowledge.csr import Csr
 from knowledge.gate import HERE, LEARNED, cues, params
+from knowledge.npzcache import load_npz
 from knowledge.statutes import get_article
 from knowledge.tfidf import smooth_idf
 
@@ -293,9 +294,8 @@ class Learned:
 
     @classmethod
     def load(cls, path: Path = LEARNED) -> Learned:
-        z = np.load(path)
-        return cls(CharTfidf.from_arrays(z, ""), z["coef"].astype(np.float32), z["intercept"],
-                   str(z["classes"]).split("\n"))
+        z = load_npz(path, {"coef": np.float32})  # decoded once into the data dir's cache
+        return cls(CharTfidf.from_arrays(z, ""), z["coef"], z["intercept"], str(z["classes"]).split("\n"))
 
 
 # --------------------------------------------------------------------------- prior
@@ -351,7 +351,7 @@ class Prior:
 
     @classmethod
     def load(cls, path: Path = PRIOR) -> Prior:
-        z = np.load(path)
+        z = load_npz(path)
         docs = Csr(z["data"], z["indices"], z["indptr"], tuple(int(x) for x in z["shape"]))  # type: ignore[arg-type]
         return cls(CharTfidf.from_arrays(z, ""), docs, str(z["charges"]).split("\n"))
 
