@@ -161,7 +161,8 @@ class TfidfSvdEmbeddings(EmbeddingBackend):
         self.char_vocab = {c: i for i, c in enumerate(meta["chars"])}
         self.word_idf = np.load(d / "word_idf.npy", allow_pickle=False)
         self.char_idf = np.load(d / "char_idf.npy", allow_pickle=False)
-        self._ct = np.load(d / "ct.npy", allow_pickle=False)
+        # memory-mapped (20 MB for the default store): a query reads the rows of its own words only
+        self._ct = np.load(d / "ct.npy", allow_pickle=False, mmap_mode="r")
         self.char_weight = meta["char_weight"]
         self._fingerprint = meta["fingerprint"]
         if self._ct.shape[0] != len(self.word_vocab) + len(self.char_vocab):
