@@ -108,12 +108,22 @@ class Csr:
         return out
 
     def transpose(self) -> Csr:
-        """The transpose (columns become rows), rows' columns ascending."""
-        order = np.argsort(self.indices, kind="stable")
+        """The transpose (columns become rows), each new row's entries in the order of the old rows."""
+        key = self.indices.astype(np.uint16) if self.shape[1] <= 1 << 16 else self.indices
+        order = np.argsort(key, kind="stable")  # 16-bit keys: numpy's radix sort, linear time
         rows = np.repeat(np.arange(self.shape[0], dtype=np.int32), self.row_lengths())
         indptr = np.zeros(self.shape[1] + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.indices, minlength=self.shape[1]), out=indptr[1:])
         return Csr(self.data[order], rows[order], indptr, (self.shape[1], self.shape[0]))
+
+    def take_rows(self, rows: np.ndarray) -> Csr:
+        """The sub-matrix of the rows ``rows``, in that order."""
+        starts = self.indptr[rows]
+        lens = self.indptr[rows + 1] - starts
+        pos = np.arange(int(lens.sum()), dtype=np.int64) + np.repeat(starts - np.cumsum(lens) + lens, lens)
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lens, out=indptr[1:])
+        return Csr(self.data[pos], self.indices[pos], indptr, (len(rows), self.shape[1]))
 
     def dot_transposed(self, other_t: Csr) -> np.ndarray:
         """Dense ``self @ other.T`` given ``other_t`` = ``other.transpose()`` (n_cols × m): scipy's
@@ -131,12 +141,3 @@ class Csr:
         # np.add.at adds one term after the other, in this (row, column, other's row) order
         np.add.at(out, base + other_t.indices[pos], np.repeat(self.data, lens) * other_t.data[pos])
         return out.reshape(n, m)
-
-    def columns(self, cols: np.ndarray) -> Csr:
-        """The sub-matrix of the columns ``cols`` (ascending, unique), renumbered 0…len(cols)-1."""
-        new = np.full(self.shape[1], -1, dtype=np.int64)
-        new[cols] = np.arange(len(cols))
-        mapped = new[self.indices]
-        keep = mapped >= 0
-        kept = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
-        return Csr(self.data[keep], mapped[keep].astype(np.int32), kept[self.indptr], (self.shape[0], len(cols)))

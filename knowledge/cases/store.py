@@ -396,7 +396,7 @@ class CaseStore:
             self.vectors = np.load(self.path / "vectors.npy", allow_pickle=False).astype(np.float32)
             self.meta: list[dict[str, Any]] = json.loads(gzip.decompress((self.path / "meta.json.gz").read_bytes()))
             with np.load(self.path / "tokens.npz", allow_pickle=False) as z:
-                self.vocab = [str(v) for v in z["vocab"]]
+                self.vocab: list[str] = z["vocab"].tolist()
                 self.tok_ids, self.tok_off = z["ids"], z["offsets"]
         except Exception as e:  # noqa: BLE001
             raise StoreError(f"类案库文件损坏或缺失（{type(e).__name__}: {str(e)[:120]}）；请运行 {REBUILD}") from e
@@ -420,6 +420,7 @@ class CaseStore:
         self._charge_rows: dict[str, tuple[np.ndarray, np.ndarray, Any]] = {}
         self._by_charge: dict[str, np.ndarray] | None = None
         self._bm25_csr: Csr | None = None
+        self._bm25_by_case: Csr | None = None
         self._idf_cache: _Idf | None = None
         if self.meta:
             try:
@@ -587,7 +588,11 @@ class CaseStore:
                 self._by_charge = {c: np.array(v, dtype=np.int64) for c, v in acc.items()}
             got = [self._by_charge[c] for c in set(charges) if c in self._by_charge]
             rows = _sorted_unique(np.concatenate(got)) if got else np.zeros(0, dtype=np.int64)
-            bm = self._bm25_csr.columns(rows) if self._bm25_csr is not None and len(rows) else None
+            bm = None
+            if self._bm25_csr is not None and len(rows):
+                if self._bm25_by_case is None:  # cases as rows: a partition costs its own postings only
+                    self._bm25_by_case = self._bm25_csr.transpose()
+                bm = self._bm25_by_case.take_rows(rows).transpose()
             want = set(charges)
             cls = np.array([rank.charge_class(self.meta[r]["charges"], want) for r in rows.tolist()], dtype=np.int8)
             tiers: dict[str, np.ndarray] = {}
