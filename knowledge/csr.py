@@ -2,10 +2,10 @@
 
 Importing ``scipy.sparse`` costs ~0.1 s per process (its array-API layer pulls in numpy.testing and
 f2py): more than a query's whole scoring. The few operations a query needs (tf-idf rows of counted
-n-grams, products with a dense matrix or with another sparse matrix, a subset of columns, the
-weighted sum of some rows) are written here with scipy's arithmetic — the same float32 products,
-added in the same order — so the numbers are bit-identical to scipy's (tests/test_csr.py). A batch
-of ``BATCH_ROWS`` rows or more is multiplied by scipy's compiled routines instead (the same numbers;
+n-grams with unit length, products with a dense matrix or with another sparse matrix, a transpose,
+a subset of rows) are written here with scipy's arithmetic — the same float32 products, added in
+the same order — so the numbers are bit-identical to scipy's (tests/test_csr.py). A batch of
+``BATCH_ROWS`` rows or more is multiplied by scipy's compiled routines instead (the same numbers;
 its import is paid once for the whole batch, and numpy's index arithmetic is ~8x slower there).
 Fitting and index building keep scipy (``to_scipy``).
 """
