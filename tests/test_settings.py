@@ -73,3 +73,15 @@ def test_settings_import_no_pydantic_settings():
     code = "import sys, knowledge.settings as s; s.get_settings(); print('pydantic_settings' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0 and out.stdout.strip() == "False", out.stderr[-2000:]
+
+
+@pytest.mark.parametrize("given", [None, "0"])
+def test_cli_turns_pydantic_plugin_scan_off_unless_the_operator_set_it(given):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if given is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = given
+    code = "import os, models.cli; print(os.environ['PYDANTIC_DISABLE_PLUGINS'])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
+    assert out.returncode == 0 and out.stdout.strip() == (given or "__all__"), out.stderr[-2000:]
