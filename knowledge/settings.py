@@ -1,17 +1,33 @@
-"""One settings object for the whole product (env prefix ``JIANCHA_``)."""
+"""One settings object for the whole product (env prefix ``JIANCHA_``).
+
+Values come from the keyword arguments, else the environment (``JIANCHA_<FIELD>``, the name in any
+case; list and dict fields written as JSON, e.g. ``JIANCHA_BATCH_ROOTS='["/srv/cases"]'``), else the
+defaults, and pydantic validates them: pydantic-settings' rules for this model (tests/test_settings.py
+compares the two), without importing it — its asyncio, ssl and cloud secret sources cost ~0.05 s of
+every CLI call.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import types
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Union, get_args, get_origin
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
+ENV_PREFIX = "JIANCHA_"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="JIANCHA_")
+class SettingsError(ValueError):
+    """An environment value that cannot be read (a list or dict field that is not JSON)."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
     data_dir: Path = Path.home() / ".jiancha"
     rules_extra_dir: Path | None = None  # extra YAML rules beside knowledge/rules
@@ -73,6 +89,39 @@ class Settings(BaseSettings):
     login_hash_concurrency: int = 1  # password hashes at once (argon2: 64 MB and 4 lanes each, ~0.1–1.3 s CPU)
     token_days: int = 90  # default lifetime of a new API token (0: no expiry)
     timezone: str = "Asia/Shanghai"  # times shown to people
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**{**from_env(type(self)), **values})
+
+
+def _is_complex(annotation: Any) -> bool:
+    """A list, set, tuple or dict type (also inside ``X | None``): read from JSON."""
+    origin = get_origin(annotation)
+    if origin in (list, set, tuple, dict):
+        return True
+    if origin in (Union, types.UnionType):
+        return any(_is_complex(a) for a in get_args(annotation) if a is not type(None))
+    return False
+
+
+def from_env(model: type[BaseModel], environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """The fields of ``model`` set in the environment, by field name (raw strings, JSON decoded for
+    list and dict fields; pydantic converts the rest)."""
+    env = os.environ if environ is None else environ
+    found = {k.lower(): v for k, v in env.items() if k.lower().startswith(ENV_PREFIX.lower())}
+    out: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        raw = found.get(f"{ENV_PREFIX}{name}".lower())
+        if raw is None:
+            continue
+        if _is_complex(field.annotation):
+            try:
+                out[name] = json.loads(raw)
+            except ValueError as e:
+                raise SettingsError(f'error parsing value for field "{name}" from source "EnvSettingsSource"') from e
+        else:
+            out[name] = raw
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
-from scipy import sparse
 
 
 def smooth_idf(dfs: Iterable[int], n_docs: int) -> np.ndarray:
@@ -28,8 +28,11 @@ def sublinear_row(idx: np.ndarray, counts: Sequence[int] | np.ndarray, idf: np.n
     return v
 
 
-def rows_to_csr(rows: Iterable[tuple[np.ndarray, np.ndarray]], n_cols: int) -> sparse.csr_matrix:
-    """A CSR matrix from per-document (column indices, weights); an empty document is an empty row."""
+def rows_to_csr(rows: Iterable[tuple[np.ndarray, np.ndarray]], n_cols: int) -> Any:
+    """A ``scipy.sparse.csr_matrix`` from per-document (column indices, weights); an empty document
+    is an empty row. (scipy imported here: a query never builds one.)"""
+    from scipy import sparse
+
     indptr, indices, data = [0], [], []
     for idx, v in rows:
         indices.extend(idx.tolist())

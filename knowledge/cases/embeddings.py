@@ -18,14 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 
 from knowledge.cases.corpus import MAX_CHARS, tokens
 from knowledge.cases.lc_interface import register_when_imported
@@ -113,6 +111,7 @@ class TfidfSvdEmbeddings(EmbeddingBackend):
     @classmethod
     def fit(cls, texts: Sequence[str], toks: Sequence[list[str]] | None = None, dim: int = 128,
             max_words: int = 20000, max_chars: int = 20000, min_df: int = 2, seed: int = 0) -> TfidfSvdEmbeddings:
+        from scipy import sparse
         from sklearn.decomposition import TruncatedSVD
 
         toks = list(toks) if toks is not None else [tokens(t) for t in texts]
@@ -162,7 +161,8 @@ class TfidfSvdEmbeddings(EmbeddingBackend):
         self.char_vocab = {c: i for i, c in enumerate(meta["chars"])}
         self.word_idf = np.load(d / "word_idf.npy", allow_pickle=False)
         self.char_idf = np.load(d / "char_idf.npy", allow_pickle=False)
-        self._ct = np.load(d / "ct.npy", allow_pickle=False)
+        # memory-mapped (20 MB for the default store): a query reads the rows of its own words only
+        self._ct = np.load(d / "ct.npy", allow_pickle=False, mmap_mode="r")
         self.char_weight = meta["char_weight"]
         self._fingerprint = meta["fingerprint"]
         if self._ct.shape[0] != len(self.word_vocab) + len(self.char_vocab):
@@ -204,6 +204,8 @@ class TfidfSvdEmbeddings(EmbeddingBackend):
         toks = list(toks) if toks is not None else [tokens(t) for t in texts]
         if len(texts) <= 4:  # a query: gather the rows of its words (≈ 10x faster than the sparse path)
             return _normalise(np.stack([self._one(t, tk) for t, tk in zip(texts, toks, strict=True)]))
+        from scipy import sparse  # a batch (index build): its import is paid once
+
         x = sparse.hstack([
             _tfidf(toks, self.word_vocab, self.word_idf),
             self.char_weight * _tfidf([_chars(t) for t in texts], self.char_vocab, self.char_idf),
@@ -256,7 +258,7 @@ def _fit_vocab(docs: Sequence[list[str]], max_features: int, min_df: int) -> tup
     return {t: i for i, t in enumerate(kept)}, smooth_idf((df[t] for t in kept), len(docs))
 
 
-def _tfidf(docs: Sequence[list[str]], vocab: dict[str, int], idf: np.ndarray) -> sparse.csr_matrix:
+def _tfidf(docs: Sequence[list[str]], vocab: dict[str, int], idf: np.ndarray) -> Any:
     """Sublinear-tf TF-IDF rows, L2-normalised (knowledge.tfidf; same arithmetic at fit and query time)."""
 
     def row(d: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -310,6 +312,8 @@ class OpenAIEmbeddings(EmbeddingBackend):
         self._dim: int | None = None
 
     def _http_post(self, url: str, payload: dict[str, Any]) -> dict[str, Any]:
+        import urllib.request  # ~0.03 s (http, ssl, email): only this backend needs it
+
         headers = {"Content-Type": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import multiprocessing as mp
 import os
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +25,9 @@ from knowledge.cases import rank
 from knowledge.cases.clean import facts_only
 from knowledge.cases.corpus import CaseRecord, tokens
 from knowledge.cases.features import extract
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 SEP = "\x00"  # words of a case travel between processes as one string (cheap to pickle)
 MIN_POOL = 2000  # fewer cases than this: no pool (forking costs more than it saves)
@@ -109,6 +110,9 @@ def prepare(records: Sequence[CaseRecord], backend: Any = None, chunk: int = 500
     _STATE["backend"] = backend
     gc.collect()
     gc.freeze()  # the workers' collector never walks (and so never copies) the parent's objects
+    import multiprocessing as mp  # a query never builds: the pool's modules only here
+    from concurrent.futures import ProcessPoolExecutor
+
     try:
         ctx = mp.get_context("fork")  # the workers inherit the installed framer and the backend
         with ProcessPoolExecutor(n_workers, mp_context=ctx) as ex:

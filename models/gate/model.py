@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from knowledge.charges import all_charges, charge_info, find_charges
+from knowledge.csr import Csr
 from knowledge.gate import HERE, LEARNED, cues, params
+from knowledge.npzcache import load_npz
 from knowledge.statutes import get_article
 from knowledge.tfidf import smooth_idf
 
@@ -136,10 +137,28 @@ def _softmax(x: np.ndarray, t: float) -> np.ndarray:
 class CharTfidf:
     """Char n-gram TF-IDF with sublinear tf and L2 rows — the same numbers as scikit-learn's
     ``TfidfVectorizer(analyzer="char", sublinear_tf=True)``, without importing scikit-learn at
-    run time (its import costs seconds)."""
+    run time (its import costs seconds). Scoring reads ``rows`` (numpy only, knowledge.csr);
+    ``transform`` gives the same rows as a scipy matrix for fitting."""
 
-    def __init__(self, vocab: dict[str, int], idf: np.ndarray, ngram: tuple[int, int]) -> None:
-        self.vocab, self.idf, self.ngram = vocab, idf.astype(np.float32), ngram
+    def __init__(self, vocab: dict[str, int] | None, idf: np.ndarray, ngram: tuple[int, int],
+                 terms: list[str] | None = None) -> None:
+        self._vocab, self._terms = vocab, terms  # either; the other made when asked for
+        self.idf, self.ngram = idf.astype(np.float32), ngram
+
+    @property
+    def vocab(self) -> dict[str, int]:
+        """n-gram → column."""
+        if self._vocab is None:
+            self._vocab = {t: i for i, t in enumerate(self._terms or [])}
+        return self._vocab
+
+    @property
+    def terms(self) -> list[str]:
+        """The n-grams in column order."""
+        if self._terms is None:
+            vocab = self._vocab or {}
+            self._terms = sorted(vocab, key=vocab.__getitem__)
+        return self._terms
 
     @staticmethod
     def grams(text: str, ngram: tuple[int, int]) -> list[str]:
@@ -164,14 +183,14 @@ class CharTfidf:
         terms.sort()
         return cls({w: i for i, w in enumerate(terms)}, smooth_idf((df[w] for w in terms), len(texts)), ngram)
 
-    def transform(self, texts: list[str]) -> sp.csr_matrix:
+    def rows(self, texts: list[str]) -> Csr:
         """TF-IDF rows of ``texts``, computed with numpy on the whole batch at once: every text's
         code points are joined (``_SEP``, no code point, between texts), each n-gram becomes one
         uint64 key (``_key``), the keys are looked up in the sorted vocabulary keys and counted per
-        (text, column) by a sparse sum. Grams across a text border hold ``_SEP`` and match nothing."""
+        (text, column). Grams across a text border hold ``_SEP`` and match nothing."""
         n_cols = len(self.idf)
         if not texts:
-            return sp.csr_matrix((0, n_cols), dtype=np.float32)
+            return Csr(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int64), (0, n_cols))
         clean = [_WS.sub(" ", t.lower()) for t in texts]
         codes = np.frombuffer("\0".join(clean).encode("utf-32-le", "surrogatepass") + b"\0\0\0\0", dtype=np.uint32).astype(np.uint64)
         codes[codes == 0] = _SEP  # the borders (and any NUL of a text: it is in no vocabulary gram)
@@ -196,33 +215,39 @@ class CharTfidf:
             cols_l.append(cols_sorted[pos[hit]])
         rows = np.concatenate(rows_l) if rows_l else np.zeros(0, np.int64)
         cols = np.concatenate(cols_l) if cols_l else np.zeros(0, np.int64)
-        X = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(clean), n_cols))
-        X.sum_duplicates()  # counts per (text, column), columns in index order
+        X = Csr.counts(rows, cols, (len(clean), n_cols))  # counts per (text, column), columns in order
         X.data = (1 + np.log(X.data)) * self.idf[X.indices]
-        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel()).astype(np.float32)
-        norms[norms == 0] = 1.0
-        X.data /= np.repeat(norms, np.diff(X.indptr))
+        X.l2_normalise_rows()
         return X
 
+    def transform(self, texts: list[str]) -> Any:
+        """``rows`` as a ``scipy.sparse.csr_matrix`` (fitting, tests)."""
+        return self.rows(texts).to_scipy()
+
     def _keys(self) -> tuple[np.ndarray, np.ndarray]:
-        """(sorted uint64 keys of the vocabulary's n-grams, their column indices)."""
+        """(sorted uint64 keys of the vocabulary's n-grams, their column indices); ``_key`` of every
+        term at once."""
         if getattr(self, "_sorted", None) is None:
-            terms = sorted(self.vocab, key=self.vocab.__getitem__)
-            keys = np.array([_key(t) for t in terms], dtype=np.uint64)
+            terms = self.terms
+            lens = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+            codes = np.frombuffer("".join(terms).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+            start = np.cumsum(lens) - lens
+            keys = np.ones(len(terms), dtype=np.uint64)
+            for j in range(int(lens.max(initial=0))):
+                has = lens > j
+                keys[has] = (keys[has] << np.uint64(_BITS)) | codes[start[has] + j]
             order = np.argsort(keys, kind="stable")
             self._sorted = (keys[order], order.astype(np.int64))
         return self._sorted
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
-        vocab = sorted(self.vocab, key=self.vocab.__getitem__)
-        return {f"{prefix}vocab": np.array("\n".join(vocab)), f"{prefix}idf": self.idf,
+        return {f"{prefix}vocab": np.array("\n".join(self.terms)), f"{prefix}idf": self.idf,
                 f"{prefix}ngram": np.array(self.ngram)}
 
     @classmethod
     def from_arrays(cls, z: Any, prefix: str) -> CharTfidf:
-        vocab = str(z[f"{prefix}vocab"]).split("\n")
-        return cls({t: i for i, t in enumerate(vocab)}, z[f"{prefix}idf"],
-                   tuple(int(x) for x in z[f"{prefix}ngram"]))  # type: ignore[arg-type]
+        return cls(None, z[f"{prefix}idf"], tuple(int(x) for x in z[f"{prefix}ngram"]),  # type: ignore[arg-type]
+                   terms=str(z[f"{prefix}vocab"]).split("\n"))
 
 
 def _save(path: Path, **arrays: Any) -> None:
@@ -261,8 +286,7 @@ class Learned:
         return cls(vec, coef, icpt, list(mlb.classes_))
 
     def scores(self, texts: list[str]) -> np.ndarray:
-        X = self.vec.transform(texts)
-        return np.asarray(X @ self.coef) + self.intercept
+        return self.vec.rows(texts).dot(self.coef) + self.intercept
 
     def save(self, path: Path = LEARNED) -> None:
         _save(path, **self.vec.arrays(""), coef=self.coef.astype(np.float16), intercept=self.intercept,
@@ -270,9 +294,8 @@ class Learned:
 
     @classmethod
     def load(cls, path: Path = LEARNED) -> Learned:
-        z = np.load(path)
-        return cls(CharTfidf.from_arrays(z, ""), z["coef"].astype(np.float32), z["intercept"],
-                   str(z["classes"]).split("\n"))
+        z = load_npz(path, {"coef": np.float32})  # decoded once into the data dir's cache
+        return cls(CharTfidf.from_arrays(z, ""), z["coef"], z["intercept"], str(z["classes"]).split("\n"))
 
 
 # --------------------------------------------------------------------------- prior
@@ -281,8 +304,15 @@ class Learned:
 @dataclass
 class Prior:
     vec: CharTfidf
-    docs: sp.csr_matrix  # (n_charges, n_features), rows L2-normalised
+    docs: Csr  # (n_charges, n_features), rows L2-normalised
     charges: list[str]
+
+    @property
+    def docs_t(self) -> Csr:
+        """``docs`` transposed (n-gram → charges), what a fact's n-grams are scored against."""
+        if getattr(self, "_docs_t", None) is None:
+            self._docs_t = self.docs.transpose()
+        return self._docs_t
 
     @staticmethod
     def documents() -> tuple[list[str], list[str]]:
@@ -308,11 +338,11 @@ class Prior:
 
                 facts = [r["fact"] for r in load_cail("train", "dev")]
             vec = CharTfidf(vec.vocab, vec.idf * fact_idf(vec, facts), vec.ngram)
-        return cls(vec, vec.transform(docs), charges)
+        return cls(vec, vec.rows(docs), charges)
 
     def scores(self, texts: list[str]) -> np.ndarray:
         """Cosine similarity of each (masked) fact with each charge's pseudo-document."""
-        return np.asarray((self.vec.transform([prior_text(t) for t in texts]) @ self.docs.T).todense())
+        return self.vec.rows([prior_text(t) for t in texts]).dot_transposed(self.docs_t)
 
     def save(self, path: Path = PRIOR) -> None:
         d = self.docs
@@ -321,15 +351,15 @@ class Prior:
 
     @classmethod
     def load(cls, path: Path = PRIOR) -> Prior:
-        z = np.load(path)
-        docs = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+        z = load_npz(path)
+        docs = Csr(z["data"], z["indices"], z["indptr"], tuple(int(x) for x in z["shape"]))  # type: ignore[arg-type]
         return cls(CharTfidf.from_arrays(z, ""), docs, str(z["charges"]).split("\n"))
 
 
 def fact_idf(vec: CharTfidf, facts: list[str]) -> np.ndarray:
     """Smoothed idf of ``vec``'s n-grams over fact texts (masked and read as the prior reads them)."""
-    X = vec.transform([prior_text(mask_charges(t)) for t in facts])
-    df = np.diff(X.tocsc().indptr)
+    X = vec.rows([prior_text(mask_charges(t)) for t in facts])
+    df = np.bincount(X.indices, minlength=X.shape[1])  # each (fact, n-gram) is one entry
     return smooth_idf(df.tolist(), len(facts))
 
 

@@ -145,8 +145,7 @@ class TermModel:
         self._cidx = {c: i for i, c in enumerate(self.charges)}
 
     def ridge(self, facts: str, charges: Sequence[str]) -> float:
-        x = self.vec.transform([facts])
-        v = float((x @ self.ridge_coef)[0]) + self.ridge_b
+        v = float(self.vec.rows([facts]).dot(self.ridge_coef)[0]) + self.ridge_b
         v += sum(float(self.ridge_charge[self._cidx[c]]) for c in charges if c in self._cidx)
         return v
 
