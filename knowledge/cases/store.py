@@ -43,7 +43,7 @@ from knowledge.cases.clean import facts_only
 from knowledge.cases.corpus import CaseRecord, official_charge, tokens
 from knowledge.cases.embeddings import EmbeddingBackend, TfidfSvdEmbeddings
 from knowledge.cases.features import Elements, ElementTable, extract, similarity_rows
-from knowledge.cases.prepare import fit_embedder, prepare
+from knowledge.cases.prepare import fit_embedder, prepare, trim_memory
 from knowledge.yamlfile import load_yaml
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # Chroma: never phone home
@@ -487,6 +487,7 @@ class CaseStore:
             self.collection.add(ids=[r.id for r, _v, _m in pending], embeddings=np.stack([v for _r, v, _m in pending]),
                                 metadatas=[m for _r, _v, m in pending])
             pending.clear()
+            trim_memory()
 
         for p in chunks:
             recs = new[done : done + len(p)]
