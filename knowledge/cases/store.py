@@ -899,34 +899,10 @@ class _JsonListWriter:
         self._f.close()
 
 
-class _Docs(Sequence[list[int]]):
-    """The word ids of each case as lists, made one at a time while bm25s reads them (a list of
-    Python ints for every word of a 100k-case store at once was ~1 GB)."""
-
-    def __init__(self, ids: np.ndarray, offsets: np.ndarray) -> None:
-        self.ids, self.offsets = ids, offsets
-
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        return self.ids[self.offsets[i] : self.offsets[i + 1]].tolist()
-
-    def __iter__(self):
-        return map(self.__getitem__, range(len(self)))
-
-
 def _index_bm25(path: Path, ids: np.ndarray, offsets: np.ndarray, vocab: list[str]) -> None:
-    import bm25s
-    from bm25s.tokenization import Tokenized
+    from knowledge.cases import bm25
 
-    model = bm25s.BM25()
-    model.index(Tokenized(ids=_Docs(ids, offsets), vocab={t: i for i, t in enumerate(vocab)}), show_progress=False)
-    if path.exists():
-        shutil.rmtree(path)
-    model.save(str(path))
+    bm25.index(path, ids, offsets, vocab)
 
 
 def _spread(records: Sequence[CaseRecord], n: int) -> list[CaseRecord]:
