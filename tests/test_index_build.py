@@ -1,5 +1,5 @@
-"""The index build's per-case work in worker processes gives what the serial path gives; bm25s
-reading word ids one case at a time indexes what it indexes from lists; the embedder's fit sample
+"""The index build's per-case work in worker processes gives what the serial path gives; the
+numpy BM25 index is bm25s's own, byte for byte; the embedder's fit sample
 is spread over the input; the case view reads facts from the store's files. Small inputs from the
 test fixture; the speed of a build is a benchmark (`python -m eval index-build`), never a test."""
 
@@ -13,7 +13,7 @@ import pytest
 import knowledge.cases.prepare as prep
 from knowledge.cases import load_cases
 from knowledge.cases.embeddings import TfidfSvdEmbeddings
-from knowledge.cases.store import _Docs, _spread
+from knowledge.cases.store import _spread
 
 DATA = Path(__file__).parent / "data" / "similar_cases.jsonl"
 
@@ -58,20 +58,30 @@ def test_cache_and_known_words_are_used_not_recomputed(records, monkeypatch):
     assert given[0] == ["甲" + prep.SEP + "乙", ""]
 
 
-def test_docs_view_indexes_like_lists():
+@pytest.mark.parametrize("block", [3, 200_000])
+def test_bm25_arrays_are_bm25s_own(monkeypatch, tmp_path, block):
     import bm25s
     from bm25s.tokenization import Tokenized
 
-    ids = np.array([0, 1, 1, 2, 3, 0, 3], dtype=np.int32)
-    offsets = np.array([0, 3, 3, 7], dtype=np.int64)  # the second case has no word
-    lists = [[0, 1, 1], [], [2, 3, 0, 3]]
-    assert list(_Docs(ids, offsets)) == lists and _Docs(ids, offsets)[0:2] == lists[:2]
-    vocab = {t: i for i, t in enumerate("abcd")}
-    a, b = bm25s.BM25(), bm25s.BM25()
-    a.index(Tokenized(ids=lists, vocab=dict(vocab)), show_progress=False)
-    b.index(Tokenized(ids=_Docs(ids, offsets), vocab=dict(vocab)), show_progress=False)
+    from knowledge.cases import bm25
+
+    rng = np.random.default_rng(7)
+    lists = [rng.integers(0, 40, size=int(rng.integers(0, 30))).tolist() for _ in range(60)]
+    lists[5] = []  # a case with no word
+    vocab = [f"w{i}" for i in range(45)]  # the last five words in no case
+    ref = bm25s.BM25()
+    ref.index(Tokenized(ids=lists, vocab={t: i for i, t in enumerate(vocab)}), show_progress=False)
+    ids = np.array([w for d in lists for w in d], dtype=np.int32)
+    offsets = np.concatenate([[0], np.cumsum([len(d) for d in lists])]).astype(np.int64)
+    monkeypatch.setattr(bm25, "BLOCK", block)  # one block, or many (a block boundary inside the cases)
+    got = bm25.arrays(ids, offsets, len(vocab))
     for k in ("data", "indices", "indptr"):
-        assert np.array_equal(a.scores[k], b.scores[k])
+        assert got[k].dtype == ref.scores[k].dtype and got[k].tobytes() == ref.scores[k].tobytes()
+    assert got["num_docs"] == ref.scores["num_docs"] == 60
+    bm25.index(tmp_path / "bm25", ids, offsets, vocab)
+    ref.save(str(tmp_path / "ref"), show_progress=False)
+    for f in (tmp_path / "ref").iterdir():
+        assert (tmp_path / "bm25" / f.name).read_bytes() == f.read_bytes(), f.name
 
 
 def test_fit_sample_is_spread_over_the_input():

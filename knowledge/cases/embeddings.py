@@ -114,8 +114,11 @@ class TfidfSvdEmbeddings(EmbeddingBackend):
         from scipy import sparse
         from sklearn.decomposition import TruncatedSVD
 
-        toks = list(toks) if toks is not None else [tokens(t) for t in texts]
-        chars = [_chars(t) for t in texts]
+        if toks is None:
+            toks = [tokens(t) for t in texts]
+        elif not isinstance(toks, Sequence):
+            toks = list(toks)
+        chars = _Mapped(_chars, texts)  # each text's bigrams made when read (twice), never all at once
         wv, wi = _fit_vocab(toks, max_words, min_df)
         cv, ci = _fit_vocab(chars, max_chars, min_df)
         x = sparse.hstack([_tfidf(toks, wv, wi), _tfidf(chars, cv, ci)]).tocsr()
@@ -247,6 +250,24 @@ def _load_cache_dir(path: Path) -> Path | None:
     except OSError:
         return None
     return root / "embedder" / key_of([_CACHE_FORMAT, str(path.resolve()), str(st.st_size), str(st.st_mtime_ns)])
+
+
+class _Mapped(Sequence[Any]):
+    """``[fn(x) for x in items]`` computed item by item as it is read."""
+
+    def __init__(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> None:
+        self.fn, self.items = fn, items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self.fn(x) for x in self.items[i]]
+        return self.fn(self.items[i])
+
+    def __iter__(self):
+        return map(self.fn, self.items)
 
 
 def _fit_vocab(docs: Sequence[list[str]], max_features: int, min_df: int) -> tuple[dict[str, int], np.ndarray]:

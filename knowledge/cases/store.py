@@ -42,7 +42,7 @@ from knowledge.cases.clean import facts_only
 from knowledge.cases.corpus import CaseRecord, official_charge, tokens
 from knowledge.cases.embeddings import EmbeddingBackend, TfidfSvdEmbeddings
 from knowledge.cases.features import Elements, ElementTable, extract, similarity_rows
-from knowledge.cases.prepare import SEP, prepare
+from knowledge.cases.prepare import fit_embedder, prepare, trim_memory
 from knowledge.csr import Csr
 from knowledge.yamlfile import load_yaml
 
@@ -335,18 +335,18 @@ class CaseStore:
                 "fit_max_cases") or 0))
             if progress:
                 progress("分词", 0, len(sample))
-            stoks: list[list[str]] = []
+            swords: list[str] = []
             sample_toks = None
             if toks is not None and fit_on is None:
                 pos = {id(r): i for i, r in enumerate(records)}
                 sample_toks = [toks[pos[id(r)]] for r in sample]
             for p in prepare(sample, toks=sample_toks, cache=cache if fit_on is None else None, words_only=True):
-                stoks.extend(w.split(SEP) if w else [] for w in p.words)
+                swords.extend(p.words)
             if progress:
                 progress("分词", len(sample), len(sample))
                 progress("拟合向量模型", 0, 1)
-            backend = TfidfSvdEmbeddings.fit([facts_only(r.fact) for r in sample], stoks)
-            del stoks
+            backend = fit_embedder([facts_only(r.fact) for r in sample], swords)
+            del swords, sample
             if progress:
                 progress("拟合向量模型", 1, 1)
         toks = list(toks) if toks is not None else None
@@ -447,16 +447,14 @@ class CaseStore:
                 new_toks.append(toks[i] if toks is not None else None)
         if not new:
             return 0
+        # the vocabulary in order of first occurrence: a dict's insertion order is its word order
         vocab_index = dict(self.vocab_index)
-        vocab = list(self.vocab)
-        ids_parts, offs = [self.tok_ids], [int(self.tok_off[-1])]
-        new_off: list[int] = []
+        ids_parts, offs = [self.tok_ids], [self.tok_off]
         vec_parts = [self.vectors.astype(np.float16)]
-        meta = list(self.meta)
         total = len(new)
         in_workers = isinstance(self.backend, TfidfSvdEmbeddings)  # plain numpy: encoded in the workers
         chunks = prepare(new, backend=self.backend if in_workers else None, chunk=min(batch, 500), cache=cache,
-                         toks=new_toks if toks is not None else None, fill=False)
+                         toks=new_toks if toks is not None else None, fill=False, as_ids=True)
         texts: dict[str, str] = {}
         done = 0
         pending: list[tuple[CaseRecord, np.ndarray, dict[str, Any]]] = []
@@ -469,6 +467,13 @@ class CaseStore:
         pos = facts_f.seek(0, os.SEEK_END)
         if pos and self.fact_off is None:
             fact_off = [pos] * (len(self.ids) + 1)
+        # the metadata streamed into meta.json.gz (the same bytes as one json.dumps of the whole list,
+        # compressed at once): 100k cases' metadata is never held as Python dicts
+        meta_tmp = self.path / "meta.json.gz.tmp"
+        meta_w = _JsonListWriter(meta_tmp)
+        for m in self.meta:
+            meta_w.add(m)
+        count = len(self.meta)
 
         def flush() -> None:
             if not pending:
@@ -476,13 +481,18 @@ class CaseStore:
             self.collection.add(ids=[r.id for r, _v, _m in pending], embeddings=np.stack([v for _r, v, _m in pending]),
                                 metadatas=[m for _r, _v, m in pending])
             pending.clear()
+            trim_memory()
 
         for p in chunks:
-            recs = new[done : done + len(p.words)]
-            ctoks = [w.split(SEP) if w else [] for w in p.words]
-            vecs = p.vectors if p.vectors is not None else self.backend.encode([facts_only(r.fact) for r in recs], ctoks)
+            recs = new[done : done + len(p)]
+            if p.vectors is not None:
+                vecs = p.vectors
+            else:  # another backend encodes here, in the parent, from the words
+                words = np.array(p.vocab, dtype=object)[p.ids]
+                ctoks = [list(t) for t in np.split(words, np.cumsum(p.lens)[:-1])]
+                vecs = self.backend.encode([facts_only(r.fact) for r in recs], ctoks)
             vecs = np.asarray(vecs, dtype=np.float32)
-            for r, t, el_meta, fr, v in zip(recs, ctoks, p.elements, p.frames, vecs, strict=True):
+            for r, el_meta, fr, v in zip(recs, p.elements, p.frames, vecs, strict=True):
                 m = {"id": r.id, "charges": r.charges, "term_months": r.term_months, "fine_yuan": r.fine_yuan,
                      "life": r.life, "death": r.death, "source": r.source, "el": el_meta}
                 fr = r.frame if r.frame is not None else fr
@@ -493,7 +503,8 @@ class CaseStore:
                         m[key] = getattr(r, key)
                 if r.text:
                     texts[r.id] = r.text
-                meta.append(m)
+                meta_w.add(m)
+                count += 1
                 cm: dict[str, Any] = {"term_months": int(r.term_months or 0), "life": r.life, "death": r.death,
                                       "source": r.source, **el_meta}
                 for j, c in enumerate(r.charges[:3], 1):
@@ -504,37 +515,36 @@ class CaseStore:
                 facts_f.write(b)
                 pos += len(b)
                 fact_off.append(pos)
-                wid = np.empty(len(t), dtype=np.int32)
-                for k, w in enumerate(t):
-                    i = vocab_index.get(w)
-                    if i is None:
-                        i = vocab_index[w] = len(vocab)
-                        vocab.append(w)
-                    wid[k] = i
-                ids_parts.append(wid)
-                offs.append(offs[-1] + len(wid))
-                new_off.append(offs[-1])
+            # the chunk's words → store ids: its distinct words mapped once, new ones appended in
+            # order of first occurrence (the order a word-by-word pass over the cases gives)
+            local = np.fromiter((vocab_index.setdefault(w, len(vocab_index)) for w in p.vocab), dtype=np.int32,
+                                count=len(p.vocab))
+            ids_parts.append(local[p.ids] if len(p.ids) else np.zeros(0, np.int32))
+            offs.append(offs[-1][-1] + np.cumsum(p.lens))
             vec_parts.append(vecs.astype(np.float16))
             done += len(recs)
+            del p, recs, vecs
             if len(pending) >= batch:
                 flush()
             if progress:
                 progress("写入类案", done, total)
         flush()
         facts_f.close()
+        meta_w.close()
         fn = rank.framer()
         # local parts; the manifest is written last, so an interrupted add is detected on open;
         # each part is dropped once written (a 100k-case build held them all, then reloaded them)
         all_ids = np.concatenate(ids_parts).astype(np.int32, copy=False)
         del ids_parts
-        offsets = np.concatenate([self.tok_off, np.array(new_off, dtype=np.int64)])
-        del new_off
+        offsets = np.concatenate(offs).astype(np.int64, copy=False)
+        del offs
         vectors = np.concatenate(vec_parts)
         del vec_parts
         np.save(self.path / "vectors.npy", vectors)
         del vectors
         np.save(self.path / "facts_off.npy", np.array(fact_off, dtype=np.int64))
         del fact_off
+        vocab = list(vocab_index)
         np.savez(self.path / "tokens.npz", vocab=np.array(vocab, dtype=str), ids=all_ids, offsets=offsets)
         if texts:  # full texts (judgments) for the case view, beside the metadata
             old = self._texts() if (self.path / "texts.json.gz").exists() else {}
@@ -542,10 +552,7 @@ class CaseStore:
                 {**old, **texts}, ensure_ascii=False).encode(), compresslevel=3, mtime=0))
             del old
         del texts
-        count = len(meta)
-        _write_atomic(self.path / "meta.json.gz", gzip.compress(
-            json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode(), compresslevel=3, mtime=0))
-        del meta
+        os.replace(meta_tmp, self.path / "meta.json.gz")
         self.meta, self.vectors, self.tok_ids = [], np.zeros((0, 0), np.float32), np.zeros(0, np.int32)
         if progress:
             progress("建立 BM25 索引", 0, 1)
@@ -850,23 +857,40 @@ class _Idf:
         return v
 
 
-class _Docs(Sequence[list[int]]):
-    """The word ids of each case as lists, made one at a time while bm25s reads them (a list of
-    Python ints for every word of a 100k-case store at once was ~1 GB)."""
+class _JsonListWriter:
+    """``json.dumps(items, ensure_ascii=False, separators=(",", ":"))`` gzip-compressed at level 3
+    with mtime 0 (``gzip.compress``'s bytes: deflate's output does not depend on how its input is
+    split), written one item at a time."""
 
-    def __init__(self, ids: np.ndarray, offsets: np.ndarray) -> None:
-        self.ids, self.offsets = ids, offsets
+    def __init__(self, path: Path) -> None:
+        import zlib
 
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
+        self._f = open(path, "wb")  # noqa: SIM115 - closed by close()
+        self._f.write(gzip.compress(b"", compresslevel=3, mtime=0)[:10])  # gzip.compress's header
+        self._z = zlib.compressobj(3, zlib.DEFLATED, -zlib.MAX_WBITS)
+        self._crc, self._size, self._first = 0, 0, True
 
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        return self.ids[self.offsets[i] : self.offsets[i + 1]].tolist()
+    def _write(self, data: bytes) -> None:
+        import zlib
 
-    def __iter__(self):
-        return map(self.__getitem__, range(len(self)))
+        self._crc = zlib.crc32(data, self._crc)
+        self._size += len(data)
+        self._f.write(self._z.compress(data))
+
+    def add(self, item: Any) -> None:
+        self._write((b"[" if self._first else b",") + json.dumps(
+            item, ensure_ascii=False, separators=(",", ":")).encode())
+        self._first = False
+
+    def close(self) -> None:
+        import struct
+
+        if self._first:
+            self._write(b"[")
+        self._write(b"]")
+        self._f.write(self._z.flush())
+        self._f.write(struct.pack("<LL", self._crc, self._size & 0xFFFFFFFF))
+        self._f.close()
 
 
 def _sorted_unique(a: np.ndarray) -> np.ndarray:
@@ -892,14 +916,9 @@ def _read_bm25(path: Path) -> Csr:
 
 
 def _index_bm25(path: Path, ids: np.ndarray, offsets: np.ndarray, vocab: list[str]) -> None:
-    import bm25s
-    from bm25s.tokenization import Tokenized
+    from knowledge.cases import bm25
 
-    model = bm25s.BM25()
-    model.index(Tokenized(ids=_Docs(ids, offsets), vocab={t: i for i, t in enumerate(vocab)}), show_progress=False)
-    if path.exists():
-        shutil.rmtree(path)
-    model.save(str(path))
+    bm25.index(path, ids, offsets, vocab)
 
 
 def _spread(records: Sequence[CaseRecord], n: int) -> list[CaseRecord]:
