@@ -105,6 +105,45 @@ def test_saved_prior_is_current() -> None:
     assert saved.charges == fresh.charges
     assert saved.vec.vocab == fresh.vec.vocab
     assert abs(saved.docs - fresh.docs).max() < 1e-5
+    assert (saved.docs_bin is None) == (fresh.docs_bin is None)
+    if fresh.docs_bin is not None:
+        assert abs(saved.docs_bin - fresh.docs_bin).max() < 1e-5
+        np.testing.assert_allclose(saved.bias, fresh.bias, rtol=1e-5, atol=1e-6)
+
+
+def test_relevance_precombined_equals_feature_sum() -> None:
+    """The relevance model's run-time form (two sparse products and a bias) gives the same logit as
+    its features standardised and weighed one by one (models/gate/relevance.py)."""
+    import scipy.sparse as sp
+
+    from models.gate import relevance
+
+    rng = np.random.default_rng(0)
+
+    def rows(n: int, density: float) -> sp.csr_matrix:
+        M = sp.random(n, 30, density=density, random_state=rng, format="csr", dtype=np.float32)
+        n_ = np.sqrt(np.asarray(M.multiply(M).sum(axis=1)).ravel())
+        n_[n_ == 0] = 1
+        return sp.csr_matrix(M.multiply(1 / n_[:, None]), dtype=np.float32)
+
+    whole = rows(5, 0.4)
+    parts = [rows(5, 0.2), rows(5, 0.2), rows(5, 0.1)]
+    idf = rng.uniform(1, 5, 30).astype(np.float32)
+    mats, grams = relevance.feature_matrices(whole, parts, idf)
+    X = rows(4, 0.3)
+    F = relevance.features(X, mats, grams)
+    assert F.shape == (4, 5, len(relevance.FEATURES))
+    model = {"w": rng.normal(size=F.shape[2]), "mu": rng.normal(size=F.shape[2]), "sd": rng.uniform(0.5, 2, F.shape[2])}
+    want = ((F - model["mu"]) / model["sd"]) @ model["w"] / 100.0
+    Wx, Wb, bias = relevance.combine(mats, grams, model, 100.0)
+    B = X.copy()
+    B.data[:] = 1
+    got = np.asarray((X @ Wx.T).todense()) + np.asarray((B @ Wb.T).todense()) + bias
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    # the coverage feature by hand: fact 0 holds these grams of document 0's name part
+    held = set(X[0].indices) & set(parts[0][0].indices)
+    cov = sum(idf[j] for j in held) / max(1e-9, sum(idf[j] for j in parts[0][0].indices))
+    assert abs(F[0, 0, relevance.FEATURES.index("cov_name")] - cov) < 1e-5
 
 
 # a fraud fact with a car, dates and amounts but no driving (written for this test)
