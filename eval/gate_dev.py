@@ -131,12 +131,23 @@ def evaluate(ps: list[dict[str, Any]], Rs: list[np.ndarray], b: dict[str, Any] |
     cg: list[list[str]] = []
     cp: list[list[str]] = []
     pooled: dict[str, tuple[list[Any], list[Any]]] = {}
+    gate_ok = gate_n = 0
     for p, R in zip(ps, Rs, strict=True):
         m = Blend(None, prior)
         idx = {c: i for i, c in enumerate(m.charges)}
         m._cols = np.array([idx[c] for c in p["classes"]])
+        m._lidx = {c: k for k, c in enumerate(p["classes"])}
         m.learned = object()  # only the column map is read by combine / routes
-        pred = [[c for c, _ in f] for f, _ in m.routes(m.combine(p["S"], R, b, p["D"]), p["S"], pref={})]
+        routes = m.routes(m.combine(p["S"], R, b, p["D"]), p["S"])
+        pred = [[c for c, _ in f] for f, _ in routes]
+        if p["kind"] == "cv":  # gate top-1 on the ten experts' charges (expert preference on)
+            from eval.tasks.analyze import _gold_experts, _top_expert
+
+            for g, (c, pf) in zip(p["gold"], routes, strict=True):
+                ge = _gold_experts(g)
+                if ge:
+                    gate_n += 1
+                    gate_ok += _top_expert(c, pf) in ge
         if p["kind"] == "lco":
             G += [[c for c in g if c in p["fold"]] for g in p["gold"]]
             P += pred
@@ -161,6 +172,7 @@ def evaluate(ps: list[dict[str, Any]], Rs: list[np.ndarray], b: dict[str, Any] |
     res["oracle_top1"] = ok / max(1, n)
     if cg:
         res["cv_seen"] = f1_scores(cg, cp)["micro_f1"]
+        res["cv_gate_top1"] = gate_ok / max(1, gate_n)
     return res
 
 

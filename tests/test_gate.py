@@ -220,10 +220,30 @@ def test_learned_gap_lets_the_learned_expert_through() -> None:
     P[0, m.charges.index("危险驾驶")] = 0.3
     P[0, m.charges.index("寻衅滋事")] = 0.1
     pref = {"delta": 0.8, "floor": -0.5}
-    (fired, preferred), = m.routes(P, S, pref=pref)
+    one = {"ratio": 1.01, "min_score": 0.05, "max_charges": 3}  # one charge fires
+    (fired, preferred), = m.routes(P, S, one, pref=pref)
     assert fired[0][0] == "危险驾驶" and preferred is None
-    (fired, preferred), = m.routes(P, S, pref=dict(pref, learned_gap=0.5))
+    (fired, preferred), = m.routes(P, S, one, pref=dict(pref, learned_gap=0.5))
     assert preferred is not None and preferred[0] == "寻衅滋事"
+
+
+def test_second_charge_does_not_take_the_route_with_top_only() -> None:
+    """数罪: 合同诈骗 (no expert) first, 帮助信息网络犯罪活动 (an expert, no case) second; the learned
+    model's best expert charge is 诈骗. With ``top_only`` only the top charge blocks the preference."""
+    m = blend()
+    assert m.learned is not None
+    S = np.full((1, len(m.learned.classes)), -1.5)
+    S[0, m.learned.classes.index("合同诈骗")] = 0.3
+    S[0, m.learned.classes.index("诈骗")] = 0.1
+    P = np.zeros((1, len(m.charges)))
+    P[0, m.charges.index("合同诈骗")] = 0.5
+    P[0, m.charges.index("帮助信息网络犯罪活动")] = 0.3
+    multi = {"ratio": 0.2, "min_score": 0.1, "max_charges": 3}
+    pref = {"delta": 0.8, "floor": -0.5}
+    (fired, preferred), = m.routes(P, S, multi, pref=pref)
+    assert [c for c, _ in fired] == ["合同诈骗", "帮助信息网络犯罪活动"] and preferred is None
+    (fired, preferred), = m.routes(P, S, multi, pref=dict(pref, top_only=True))
+    assert preferred is not None and preferred[0] == "诈骗"
 
 
 # --------------------------------------------------------------------------- element rules

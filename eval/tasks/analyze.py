@@ -815,6 +815,9 @@ def run(args: argparse.Namespace) -> int:
     bn = bench(args.bench_n)
     day = dt.date.today().isoformat()
     cmd = "python -m eval analyze" + (" --quick" if args.quick else "")
+    from knowledge.gate import params
+
+    jfit = bool(params()["learned"].get("judgments"))
     md = [f"## Analyze: gate, charges, term, amount, speed (eval/tasks/analyze.py) — {day}", "",
           f"Command: `{cmd}` ({time.perf_counter() - t0:.0f} s). Data: CAIL2018 exercise cases "
           "(knowledge/training/cail.jsonl.gz, fixed split by sha1(id): train 60% / dev 10% / test 30%; the shipped "
@@ -831,12 +834,11 @@ def run(args: argparse.Namespace) -> int:
            f"- 501 judgments' facts, charge names masked (classifier only): {_fmt(ch['judgments_masked'])}",
            f"  - of which the judgments' test split: {_fmt(ch['judgments_masked_test'])}",
            f"  - judgments whose charges have no CAIL case (masked): {_fmt(ch['judgments_unseen'])}",
-           f"    - of which the test split (held out; the gate is fit on the judgments' dev part too, "
-           f"`learned.judgments`): {_fmt(ch['judgments_unseen_test'])}",
-           f"    - of which the dev part (in the gate's training data: not a held-out figure): "
-           f"{_fmt(ch['judgments_unseen_dev'])}",
-           f"    - test split, charges with no training case at all (neither CAIL nor the judgments' dev part): "
-           f"{_fmt(ch['judgments_no_case_test'])}",
+           f"    - of which the test split: {_fmt(ch['judgments_unseen_test'])}",
+           f"    - of which the dev part{' (in the gate training data, `learned.judgments`: not held out)' if jfit else ''}"
+           f": {_fmt(ch['judgments_unseen_dev'])}",
+           *([f"    - test split, charges with no training case at all (neither CAIL nor the judgments' dev part): "
+              f"{_fmt(ch['judgments_no_case_test'])}"] if jfit else []),
            "", "### Gate", "",
            f"- top-1 expert accuracy on the CAIL test cases of the ten experts' charges (masked facts, no "
            f"explicit names): **{ch['gate_top1']['accuracy']:.4f}** "

@@ -534,7 +534,10 @@ class Blend:
                 if row[j] >= m["ratio"] * top and row[j] >= m["min_score"]:
                     fired.append((self.charges[j], float(row[j])))
             preferred = None
-            if ecols and S is not None and not any(self._routes_expert(c, S[i], pref) for c, _ in fired):
+            # top_only: only the top charge settles the expert (a second charge of 数罪 that has an
+            # expert does not block the learned model's expert when the top one has none)
+            checked = fired[:1] if pref.get("top_only") else fired
+            if ecols and S is not None and not any(self._routes_expert(c, S[i], pref) for c, _ in checked):
                 s = S[i]
                 k = max(ecols, key=lambda kc: s[kc[0]])
                 if (s[k[0]] >= s.max() - float(pref["delta"]) and s[k[0]] >= float(pref["floor"])
