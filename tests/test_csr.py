@@ -77,6 +77,11 @@ def test_gate_scores_bit_identical_to_scipy(facts, n):
     assert np.array_equal(b.learned.scores(texts), np.asarray(X @ b.learned.coef) + b.learned.intercept)
     P = _scipy_tfidf(b.prior.vec, [prior_text(t) for t in texts])
     ref = np.asarray((P @ b.prior.docs.to_scipy().T).todense())
+    assert b.prior.docs_bin is not None  # the relevance model (knowledge/gate/params.yaml prior.relevance)
+    B = P.copy()
+    B.data[:] = 1
+    ref += np.asarray((B @ b.prior.docs_bin.to_scipy().T).todense())
+    ref += b.prior.bias
     got = b.prior.scores(texts)
     assert got.dtype == ref.dtype and np.array_equal(got, ref)
 

@@ -105,6 +105,45 @@ def test_saved_prior_is_current() -> None:
     assert saved.charges == fresh.charges
     assert saved.vec.vocab == fresh.vec.vocab
     assert abs(saved.docs.to_scipy() - fresh.docs.to_scipy()).max() < 1e-5
+    assert (saved.docs_bin is None) == (fresh.docs_bin is None)
+    if fresh.docs_bin is not None:
+        assert abs(saved.docs_bin.to_scipy() - fresh.docs_bin.to_scipy()).max() < 1e-5
+        np.testing.assert_allclose(saved.bias, fresh.bias, rtol=1e-5, atol=1e-6)
+
+
+def test_relevance_precombined_equals_feature_sum() -> None:
+    """The relevance model's run-time form (two sparse products and a bias) gives the same logit as
+    its features standardised and weighed one by one (models/gate/relevance.py)."""
+    import scipy.sparse as sp
+
+    from models.gate import relevance
+
+    rng = np.random.default_rng(0)
+
+    def rows(n: int, density: float) -> sp.csr_matrix:
+        M = sp.random(n, 30, density=density, random_state=rng, format="csr", dtype=np.float32)
+        n_ = np.sqrt(np.asarray(M.multiply(M).sum(axis=1)).ravel())
+        n_[n_ == 0] = 1
+        return sp.csr_matrix(M.multiply(1 / n_[:, None]), dtype=np.float32)
+
+    whole = rows(5, 0.4)
+    parts = [rows(5, 0.2), rows(5, 0.2), rows(5, 0.1)]
+    idf = rng.uniform(1, 5, 30).astype(np.float32)
+    mats, grams = relevance.feature_matrices(whole, parts, idf)
+    X = rows(4, 0.3)
+    F = relevance.features(X, mats, grams)
+    assert F.shape == (4, 5, len(relevance.FEATURES))
+    model = {"w": rng.normal(size=F.shape[2]), "mu": rng.normal(size=F.shape[2]), "sd": rng.uniform(0.5, 2, F.shape[2])}
+    want = ((F - model["mu"]) / model["sd"]) @ model["w"] / 100.0
+    Wx, Wb, bias = relevance.combine(mats, grams, model, 100.0)
+    B = X.copy()
+    B.data[:] = 1
+    got = np.asarray((X @ Wx.T).todense()) + np.asarray((B @ Wb.T).todense()) + bias
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    # the coverage feature by hand: fact 0 holds these grams of document 0's name part
+    held = set(X[0].indices) & set(parts[0][0].indices)
+    cov = sum(idf[j] for j in held) / max(1e-9, sum(idf[j] for j in parts[0][0].indices))
+    assert abs(F[0, 0, relevance.FEATURES.index("cov_name")] - cov) < 1e-5
 
 
 # a fraud fact with a car, dates and amounts but no driving (written for this test)
@@ -181,10 +220,30 @@ def test_learned_gap_lets_the_learned_expert_through() -> None:
     P[0, m.charges.index("危险驾驶")] = 0.3
     P[0, m.charges.index("寻衅滋事")] = 0.1
     pref = {"delta": 0.8, "floor": -0.5}
-    (fired, preferred), = m.routes(P, S, pref=pref)
+    one = {"ratio": 1.01, "min_score": 0.05, "max_charges": 3}  # one charge fires
+    (fired, preferred), = m.routes(P, S, one, pref=pref)
     assert fired[0][0] == "危险驾驶" and preferred is None
-    (fired, preferred), = m.routes(P, S, pref=dict(pref, learned_gap=0.5))
+    (fired, preferred), = m.routes(P, S, one, pref=dict(pref, learned_gap=0.5))
     assert preferred is not None and preferred[0] == "寻衅滋事"
+
+
+def test_second_charge_does_not_take_the_route_with_top_only() -> None:
+    """数罪: 合同诈骗 (no expert) first, 帮助信息网络犯罪活动 (an expert, no case) second; the learned
+    model's best expert charge is 诈骗. With ``top_only`` only the top charge blocks the preference."""
+    m = blend()
+    assert m.learned is not None
+    S = np.full((1, len(m.learned.classes)), -1.5)
+    S[0, m.learned.classes.index("合同诈骗")] = 0.3
+    S[0, m.learned.classes.index("诈骗")] = 0.1
+    P = np.zeros((1, len(m.charges)))
+    P[0, m.charges.index("合同诈骗")] = 0.5
+    P[0, m.charges.index("帮助信息网络犯罪活动")] = 0.3
+    multi = {"ratio": 0.2, "min_score": 0.1, "max_charges": 3}
+    pref = {"delta": 0.8, "floor": -0.5}
+    (fired, preferred), = m.routes(P, S, multi, pref=pref)
+    assert [c for c, _ in fired] == ["合同诈骗", "帮助信息网络犯罪活动"] and preferred is None
+    (fired, preferred), = m.routes(P, S, multi, pref=dict(pref, top_only=True))
+    assert preferred is not None and preferred[0] == "诈骗"
 
 
 # --------------------------------------------------------------------------- element rules

@@ -35,6 +35,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fit-novelty", action="store_true",
                    help="fit the gate's novelty model and print its threshold grid on train+dev leave-charges-out "
                         "folds and dev (prints; params.yaml is edited by hand)")
+    p.add_argument("--lco-dev", action="store_true",
+                   help="charge prediction on train+dev only (eval/gate_dev.py): leave-charges-out over 3 charge "
+                        "folds, 5-fold CV seen charges, dev seen, the judgments' dev part without CAIL charges; "
+                        "and the novelty model refit with its threshold grid (never reads test)")
+    p.add_argument("--refresh", action="store_true", help="with --lco-dev: refit the cached learned models")
     p.add_argument("--quick", action="store_true", help="skip the leave-charges-out fits")
     p.add_argument("--no-write", action="store_true", help="do not update eval/RESULTS.md")
     p.add_argument("--bench-n", type=int, default=1000)
@@ -117,8 +122,9 @@ def _fit(rows: list[dict[str, Any]]):
     from models.gate.model import Blend, Learned, Prior
 
     facts = [r["fact"] for r in rows]
-    prior = Prior.build(facts) if params()["prior"].get("fact_idf") else Prior.load()
-    return Blend(Learned.fit(facts, [r["charges"] for r in rows]), prior)
+    labels = [r["charges"] for r in rows]
+    prior = Prior.build(facts, labels) if params()["prior"].get("fact_idf") else Prior.load()
+    return Blend(Learned.fit(facts, labels), prior)
 
 
 def _gold_experts(charges: list[str]) -> set[str]:
@@ -395,11 +401,14 @@ def charge_eval(quick: bool, lines: list[str]) -> dict[str, Any]:
     # leave-charges-out: the seen charges in FOLDS folds; each fold's test cases predicted by a model
     # fit without any case of that fold's charges
     if not quick:
+        from models.gate.build import training_rows
+
+        gate_rows = training_rows()  # CAIL train + dev (+ the judgments' dev part with learned.judgments)
         charges = sorted(seen)
         gold_all, pred_all, held_labels = [], [], set()
         for k in range(FOLDS):
             fold = set(charges[k::FOLDS])
-            m = _fit([r for r in fit_rows if not set(r["charges"]) & fold])
+            m = _fit([r for r in gate_rows if not set(r["charges"]) & fold])
             rows = [r for r in test if set(r["charges"]) & fold]
             gold_all += [[c for c in r["charges"] if c in fold] for r in rows]
             pred_all += _names(m.predict([r["fact"] for r in rows]))
@@ -419,6 +428,16 @@ def charge_eval(quick: bool, lines: list[str]) -> dict[str, Any]:
     unseen = [(r, m) for r, m in zip(jf, masked, strict=True) if r["charges"] and not set(r["charges"]) & seen]
     res["judgments_unseen"] = f1_scores([r["charges"] for r, _ in unseen],
                                         _names(model.predict([m for _, m in unseen])))
+    # the gate is fit on the judgments' dev part too (learned.judgments): the held-out figures are the
+    # test split's; "no case at all": neither CAIL nor the judgments the gate is fit on hold one
+    from models.gate.build import training_rows
+
+    fitted = {c for r in training_rows() for c in r["charges"]}
+    for key, rs in (("judgments_unseen_test", [x for x in unseen if x[0]["split"] == "test"]),
+                    ("judgments_unseen_dev", [x for x in unseen if x[0]["split"] != "test"]),
+                    ("judgments_no_case_test", [x for x in unseen if x[0]["split"] == "test"
+                                                and not set(x[0]["charges"]) & fitted])):
+        res[key] = f1_scores([r["charges"] for r, _ in rs], _names(model.predict([m for _, m in rs])))
     return res
 
 
@@ -764,6 +783,20 @@ def run(args: argparse.Namespace) -> int:
         fit_novelty(lines)
         print("\n".join(lines))
         return 0
+    if args.lco_dev:
+        from eval import gate_dev
+
+        ps = gate_dev.parts(args.refresh)
+        Rs = gate_dev.prior_scores(ps)
+        print("shipped params:", json.dumps(gate_dev.evaluate(ps, Rs)))
+        bd = gate_dev.breakdown(ps, Rs)
+        print("leave-charges-out cases:", json.dumps(bd["counts"]))
+        print("prior's confusions among the charges without cases:", bd["confusions"][:12])
+        gate_dev.novelty_grid(ps, Rs, out=lines)
+        print("novelty model refit:", json.dumps({k: v for k, v in gate_dev.novelty_grid(ps, Rs, thresholds=(0.5,))[0].items()
+                                                   if k in ("coef", "intercept")}))
+        print("\n".join(lines))
+        return 0
     if args.cv_gate:
         cv_gate(lines)
         print("\n".join(lines))
@@ -798,6 +831,9 @@ def run(args: argparse.Namespace) -> int:
     bn = bench(args.bench_n)
     day = dt.date.today().isoformat()
     cmd = "python -m eval analyze" + (" --quick" if args.quick else "")
+    from knowledge.gate import params
+
+    jfit = bool(params()["learned"].get("judgments"))
     md = [f"## Analyze: gate, charges, term, amount, speed (eval/tasks/analyze.py) — {day}", "",
           f"Command: `{cmd}` ({time.perf_counter() - t0:.0f} s). Data: CAIL2018 exercise cases "
           "(knowledge/training/cail.jsonl.gz, fixed split by sha1(id): train 60% / dev 10% / test 30%; the shipped "
@@ -814,6 +850,11 @@ def run(args: argparse.Namespace) -> int:
            f"- 501 judgments' facts, charge names masked (classifier only): {_fmt(ch['judgments_masked'])}",
            f"  - of which the judgments' test split: {_fmt(ch['judgments_masked_test'])}",
            f"  - judgments whose charges have no CAIL case (masked): {_fmt(ch['judgments_unseen'])}",
+           f"    - of which the test split: {_fmt(ch['judgments_unseen_test'])}",
+           f"    - of which the dev part{' (in the gate training data, `learned.judgments`: not held out)' if jfit else ''}"
+           f": {_fmt(ch['judgments_unseen_dev'])}",
+           *([f"    - test split, charges with no training case at all (neither CAIL nor the judgments' dev part): "
+              f"{_fmt(ch['judgments_no_case_test'])}"] if jfit else []),
            "", "### Gate", "",
            f"- top-1 expert accuracy on the CAIL test cases of the ten experts' charges (masked facts, no "
            f"explicit names): **{ch['gate_top1']['accuracy']:.4f}** "

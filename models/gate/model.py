@@ -304,8 +304,12 @@ class Learned:
 @dataclass
 class Prior:
     vec: CharTfidf
-    docs: Csr  # (n_charges, n_features), rows L2-normalised
+    docs: Csr  # (n_charges, n_features): applied to a fact's tf-idf row (L2 pseudo-documents)
     charges: list[str]
+    # the relevance model (``prior.relevance``, models/gate/relevance.py): applied to a fact's binary
+    # gram row, and a per-charge bias; ``docs`` then holds the model's tf-idf-side weights
+    docs_bin: Csr | None = None
+    bias: np.ndarray | None = None
 
     @property
     def docs_t(self) -> Csr:
@@ -317,43 +321,95 @@ class Prior:
     @staticmethod
     def documents() -> tuple[list[str], list[str]]:
         """The charges and their pseudo-documents: name ×k + 罪状 + cue words."""
+        charges, name, zz, cue = Prior.parts()
+        return charges, [f"{a}。{b}。{c}" for a, b, c in zip(name, zz, cue, strict=True)]
+
+    @staticmethod
+    def parts() -> tuple[list[str], list[str], list[str], list[str]]:
+        """The charges and the three parts of their pseudo-documents: name ×k, 罪状, cue words."""
         p = params()["prior"]
         cue = cues()
         charges = all_charges()
-        return charges, ["。".join([c] * p["name_repeat"]) + "。" + zuizhuang(c) + "。" + cue.get(c, "")
-                         for c in charges]
+        return (charges, ["。".join([c] * p["name_repeat"]) for c in charges], [zuizhuang(c) for c in charges],
+                [cue.get(c, "") for c in charges])
 
     @classmethod
-    def build(cls, facts: list[str] | None = None) -> Prior:
+    def build(cls, facts: list[str] | None = None, labels: list[list[str]] | None = None) -> Prior:
         """The prior over the catalogue. With ``prior.fact_idf`` (params.yaml) each n-gram's idf over
         the pseudo-documents is multiplied by its idf over real fact texts (``facts``; by default the
         CAIL train + dev facts of knowledge/training, unlabelled use): grams every fact has (被告人,
-        鉴定, 价值) then weigh little, however rare they are in the statutes."""
+        鉴定, 价值) then weigh little, however rare they are in the statutes. With ``prior.relevance``
+        the score is the relevance model of models/gate/relevance.py, fit on ``facts`` and their
+        charges ``labels`` (by default CAIL train + dev)."""
+        pp = params()["prior"]
         charges, docs = cls.documents()
         docs = [prior_text(d) for d in docs]
-        vec = CharTfidf.fit(docs, tuple(params()["prior"]["ngram"]))
-        if params()["prior"].get("fact_idf"):
-            if facts is None:
-                from knowledge.training import load_cail
+        vec = CharTfidf.fit(docs, tuple(pp["ngram"]))
+        if (pp.get("fact_idf") or pp.get("relevance")) and facts is None:
+            from models.gate.build import training_rows
 
-                facts = [r["fact"] for r in load_cail("train", "dev")]
+            rows = training_rows()
+            facts, labels = [r["fact"] for r in rows], [r["charges"] for r in rows]
+        if pp.get("fact_idf"):
+            assert facts is not None
             vec = CharTfidf(vec.vocab, vec.idf * fact_idf(vec, facts), vec.ngram)
-        return cls(vec, vec.rows(docs), charges)
+        whole = vec.transform(docs)
+        rel = pp.get("relevance")
+        if not rel:
+            return cls(vec, Csr.from_scipy(whole), charges)
+        from models.gate import relevance
+
+        assert facts is not None and labels is not None
+        _, *subs = cls.parts()
+        mats, grams = relevance.feature_matrices(whole, [vec.transform([prior_text(t) for t in d]) for d in subs],
+                                                 vec.idf)
+        idx = {c: i for i, c in enumerate(charges)}
+        step = int(rel.get("subsample", 1))
+        pick = [i for i in range(0, len(facts), step) if any(c in idx for c in labels[i])]
+        F = relevance.features(vec.transform([prior_text(mask_charges(facts[i])) for i in pick]), mats, grams)
+        model = relevance.fit(F, [[idx[c] for c in labels[i] if c in idx] for i in pick], float(rel["l2"]))
+        Wx, Wb, bias = relevance.combine(mats, grams, model, float(params()["blend"]["t_prior"]))
+        return cls(vec, Csr.from_scipy(Wx), charges, Csr.from_scipy(Wb), bias)
+
+    @property
+    def docs_bin_t(self) -> Csr | None:
+        if self.docs_bin is None:
+            return None
+        if getattr(self, "_docs_bin_t", None) is None:
+            self._docs_bin_t = self.docs_bin.transpose()
+        return self._docs_bin_t
 
     def scores(self, texts: list[str]) -> np.ndarray:
-        """Cosine similarity of each (masked) fact with each charge's pseudo-document."""
-        return self.vec.rows([prior_text(t) for t in texts]).dot_transposed(self.docs_t)
+        """Cosine similarity of each (masked) fact with each charge's pseudo-document; with the
+        relevance model, its logit / t_prior."""
+        X = self.vec.rows([prior_text(t) for t in texts])
+        R = X.dot_transposed(self.docs_t)
+        bin_t = self.docs_bin_t
+        if bin_t is not None:
+            B = Csr(np.ones_like(X.data), X.indices, X.indptr, X.shape)
+            R += B.dot_transposed(bin_t)
+            R += self.bias
+        return R
 
     def save(self, path: Path = PRIOR) -> None:
         d = self.docs
+        extra: dict[str, Any] = {}
+        if self.docs_bin is not None:
+            b = self.docs_bin
+            extra = {"b_data": b.data, "b_indices": b.indices, "b_indptr": b.indptr, "bias": self.bias}
         _save(path, **self.vec.arrays(""), data=d.data, indices=d.indices, indptr=d.indptr,
-              shape=np.array(d.shape), charges=np.array("\n".join(self.charges)))
+              shape=np.array(d.shape), charges=np.array("\n".join(self.charges)), **extra)
 
     @classmethod
     def load(cls, path: Path = PRIOR) -> Prior:
         z = load_npz(path)
-        docs = Csr(z["data"], z["indices"], z["indptr"], tuple(int(x) for x in z["shape"]))  # type: ignore[arg-type]
-        return cls(CharTfidf.from_arrays(z, ""), docs, str(z["charges"]).split("\n"))
+        shape = tuple(int(x) for x in z["shape"])
+        docs = Csr(z["data"], z["indices"], z["indptr"], shape)  # type: ignore[arg-type]
+        docs_bin = bias = None
+        if "b_data" in z:
+            docs_bin = Csr(z["b_data"], z["b_indices"], z["b_indptr"], shape)  # type: ignore[arg-type]
+            bias = z["bias"]
+        return cls(CharTfidf.from_arrays(z, ""), docs, str(z["charges"]).split("\n"), docs_bin, bias)
 
 
 def fact_idf(vec: CharTfidf, facts: list[str]) -> np.ndarray:
@@ -516,7 +572,10 @@ class Blend:
                 if row[j] >= m["ratio"] * top and row[j] >= m["min_score"]:
                     fired.append((self.charges[j], float(row[j])))
             preferred = None
-            if ecols and S is not None and not any(self._routes_expert(c, S[i], pref) for c, _ in fired):
+            # top_only: only the top charge settles the expert (a second charge of 数罪 that has an
+            # expert does not block the learned model's expert when the top one has none)
+            checked = fired[:1] if pref.get("top_only") else fired
+            if ecols and S is not None and not any(self._routes_expert(c, S[i], pref) for c, _ in checked):
                 s = S[i]
                 k = max(ecols, key=lambda kc: s[kc[0]])
                 if (s[k[0]] >= s.max() - float(pref["delta"]) and s[k[0]] >= float(pref["floor"])
