@@ -114,23 +114,54 @@ def prior_scores(ps: list[dict[str, Any]], build: Any = None) -> list[np.ndarray
     return out
 
 
+class _Scores:
+    """Predictions of the harness's parts gathered by kind: the LCO folds (scored on their own
+    charges), the CV folds of seen charges, and any other part pooled by its kind."""
+
+    def __init__(self) -> None:
+        self.G: list[list[str]] = []
+        self.P: list[list[str]] = []
+        self.L: set[str] = set()
+        self.cg: list[list[str]] = []
+        self.cp: list[list[str]] = []
+        self.pooled: dict[str, tuple[list[Any], list[Any]]] = {}
+
+    def add(self, p: dict[str, Any], pred: list[list[str]]) -> None:
+        if p["kind"] == "lco":
+            self.G += [[c for c in g if c in p["fold"]] for g in p["gold"]]
+            self.P += pred
+            self.L |= p["fold"]
+        elif p["kind"] == "cv":
+            keep = [i for i, g in enumerate(p["gold"]) if set(g) <= set(p["classes"])]
+            self.cg += [p["gold"][i] for i in keep]
+            self.cp += [pred[i] for i in keep]
+        else:
+            gold, got = self.pooled.setdefault(p["kind"], ([], []))
+            gold.extend(p["gold"])
+            got.extend(pred)
+
+    def into(self, res: dict[str, Any]) -> dict[str, Any]:
+        from eval.tasks.analyze import f1_scores
+
+        for k, (gg, pp) in self.pooled.items():
+            res[k] = f1_scores(gg, pp)["micro_f1"]
+        res["lco"] = f1_scores(self.G, self.P, self.L)["micro_f1"]
+        if self.cg:
+            res["cv_seen"] = f1_scores(self.cg, self.cp)["micro_f1"]
+        return res
+
+
 def evaluate(ps: list[dict[str, Any]], Rs: list[np.ndarray], b: dict[str, Any] | None = None) -> dict[str, float]:
     """LCO micro F1 (train + dev), dev seen micro F1, judgments dev unseen micro F1, and the prior's
     top-1 among the charges without cases on the LCO cases (novelty known: its ceiling)."""
-    from eval.tasks.analyze import f1_scores
     from knowledge.gate import params
     from models.gate.model import Blend, Prior
 
     b = b or params()["blend"]
     prior = Prior.load()
     res: dict[str, Any] = {}
-    G: list[list[str]] = []
-    P: list[list[str]] = []
-    L: set[str] = set()
+    acc = _Scores()
     ok = n = 0
-    cg: list[list[str]] = []
-    cp: list[list[str]] = []
-    pooled: dict[str, tuple[list[Any], list[Any]]] = {}
     gate_ok = gate_n = 0
     for p, R in zip(ps, Rs, strict=True):
         m = Blend(None, prior)
@@ -148,30 +179,17 @@ def evaluate(ps: list[dict[str, Any]], Rs: list[np.ndarray], b: dict[str, Any] |
                 if ge:
                     gate_n += 1
                     gate_ok += _top_expert(c, pf) in ge
+        acc.add(p, pred)
         if p["kind"] == "lco":
-            G += [[c for c in g if c in p["fold"]] for g in p["gold"]]
-            P += pred
-            L |= p["fold"]
             unseen = np.ones(R.shape[1], dtype=bool)
             unseen[m._cols] = False
             Ru = np.where(unseen, R, -np.inf)
             for g, j in zip(p["gold"], Ru.argmax(axis=1), strict=True):
                 n += 1
                 ok += m.charges[j] in g
-        elif p["kind"] == "cv":
-            keep = [i for i, g in enumerate(p["gold"]) if set(g) <= set(p["classes"])]
-            cg += [p["gold"][i] for i in keep]
-            cp += [pred[i] for i in keep]
-        else:
-            pooled.setdefault(p["kind"], ([], []))
-            pooled[p["kind"]][0].extend(p["gold"])
-            pooled[p["kind"]][1].extend(pred)
-    for k, (gg, pp) in pooled.items():
-        res[k] = f1_scores(gg, pp)["micro_f1"]
-    res["lco"] = f1_scores(G, P, L)["micro_f1"]
+    acc.into(res)
     res["oracle_top1"] = ok / max(1, n)
-    if cg:
-        res["cv_seen"] = f1_scores(cg, cp)["micro_f1"]
+    if acc.cg:
         res["cv_gate_top1"] = gate_ok / max(1, gate_n)
     return res
 
@@ -221,7 +239,6 @@ def novelty_grid(ps: list[dict[str, Any]], Rs: list[np.ndarray], knn: bool = Fal
     from sklearn.linear_model import LogisticRegression
 
     import models.gate.model as gm
-    from eval.tasks.analyze import f1_scores
     from knowledge.gate import params
 
     neg = "cv" if any(p["kind"] == "cv" for p in ps) else "dev"
@@ -237,36 +254,16 @@ def novelty_grid(ps: list[dict[str, Any]], Rs: list[np.ndarray], knn: bool = Fal
     for th in thresholds:
         nv = {"coef": lr.coef_[0].tolist(), "intercept": float(lr.intercept_[0]), "threshold": th, "w": 0.0}
         b = {**b0, "novelty": nv}
-        G, P, L = [], [], set()
-        cg: list[list[str]] = []
-        cp: list[list[str]] = []
-        pooled: dict[str, tuple[list[Any], list[Any]]] = {}
+        acc = _Scores()
         r: dict[str, Any] = {"threshold": th, "coef": nv["coef"], "intercept": nv["intercept"]}
         for p, R, F in zip(ps, Rs, feats, strict=True):
             gm.novelty = lambda S, R_, cols, nv_, F=F: 1 / (1 + np.exp(-(F @ np.asarray(nv_["coef"]) + nv_["intercept"])))
             m = gm.Blend(None, prior)
             idx = {c: i for i, c in enumerate(m.charges)}
             m._cols = np.array([idx[c] for c in p["classes"]])
-            pred = [[c for c, _ in f] for f, _ in m.routes(m.combine(p["S"], R, b, p["D"]), p["S"], pref={})]
-            if p["kind"] == "lco":
-                G += [[c for c in g if c in p["fold"]] for g in p["gold"]]
-                P += pred
-                L |= p["fold"]
-            elif p["kind"] == "cv":
-                keep = [i for i, g in enumerate(p["gold"]) if set(g) <= set(p["classes"])]
-                cg += [p["gold"][i] for i in keep]
-                cp += [pred[i] for i in keep]
-            else:
-                pooled.setdefault(p["kind"], ([], []))
-                pooled[p["kind"]][0].extend(p["gold"])
-                pooled[p["kind"]][1].extend(pred)
-        for k, (gg, pp) in pooled.items():
-            r[k] = f1_scores(gg, pp)["micro_f1"]
+            acc.add(p, [[c for c, _ in f] for f, _ in m.routes(m.combine(p["S"], R, b, p["D"]), p["S"], pref={})])
         gm.novelty = orig
-        r["lco"] = f1_scores(G, P, L)["micro_f1"]
-        if cg:
-            r["cv_seen"] = f1_scores(cg, cp)["micro_f1"]
-        res.append(r)
+        res.append(acc.into(r))
         if out is not None:
             out.append(" ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in r.items()
                                 if k not in ("coef", "intercept")))
