@@ -4,14 +4,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from server import notices
-from server import services as sv
 from server.api import _json_body
 from server.db import ProcessNotice
 from server.deps import DB, ApiUser, NoticeId, client_ip
@@ -56,8 +53,7 @@ async def reply_notice(notice_id: NoticeId, request: Request, user: ApiUser, db:
     """承办人（或其部门负责人）回复整改情况：已发出 → 已整改回复。"""
     body: NoticeReplyIn = await _json_body(request, NoticeReplyIn)
     n = notices.get_visible(db, user, notice_id)
-    notices.reply(db, user, n, body.reply)
-    sv.audit(db, user.username, "notice_reply", f"notice:{n.id}", f"{n.number}；{n.reply[:200]}", client_ip(request))
+    notices.reply(db, user, n, body.reply, client_ip(request))
     db.commit()
     return notice_out(n)
 
@@ -67,9 +63,7 @@ async def close_notice(notice_id: NoticeId, request: Request, user: ApiUser, db:
     """案管销号：已整改回复 → 已销号。"""
     body: NoticeCloseIn = await _json_body(request, NoticeCloseIn)
     n = notices.get_visible(db, user, notice_id)
-    notices.close(db, user, n, body.note)
-    sv.audit(db, user.username, "notice_close", f"notice:{n.id}", f"{n.number}；{n.close_note[:200]}",
-             client_ip(request))
+    notices.close(db, user, n, body.note, client_ip(request))
     db.commit()
     return notice_out(n)
 
@@ -77,10 +71,6 @@ async def close_notice(notice_id: NoticeId, request: Request, user: ApiUser, db:
 @router.get("/notices/{notice_id}/docx", response_class=Response)
 def notice_docx(notice_id: NoticeId, request: Request, user: ApiUser, db: DB) -> Response:
     """流程通知书 Word 文件。"""
-    n = notices.get_visible(db, user, notice_id)
-    data = notices.docx_bytes(n)
-    sv.audit(db, user.username, "notice_download", f"notice:{n.id}", n.number, client_ip(request))
+    response = notices.docx_download(db, user, notices.get_visible(db, user, notice_id), client_ip(request))
     db.commit()
-    return Response(data, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                    headers={"Content-Disposition": f"attachment; filename=notice-{n.id}.docx; "
-                                                    f"filename*=UTF-8''{quote(f'流程通知书-{n.number}.docx')}"})
+    return response

@@ -3,8 +3,6 @@ finding or in bulk from a batch), reply (整改), close (销号) and the .docx d
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
@@ -12,15 +10,11 @@ from sqlalchemy import select
 from server import notices
 from server import services as sv
 from server.api import get_case
-from server.db import AuditLog, ProcessNotice, User
+from server.db import AuditLog
 from server.deps import DB, BatchId, CasePk, FindingIdx, NoticeId, PageUser, client_ip
 from server.pages import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _notice(db: DB, user: User, notice_id: int) -> ProcessNotice:
-    return notices.get_visible(db, user, notice_id)
 
 
 @router.get("/notices", response_class=HTMLResponse)
@@ -33,7 +27,7 @@ def notice_list(request: Request, user: PageUser, db: DB, state: str | None = No
 
 @router.get("/notices/{notice_id}", response_class=HTMLResponse)
 def notice_view(notice_id: NoticeId, request: Request, user: PageUser, db: DB) -> HTMLResponse:
-    n = _notice(db, user, notice_id)
+    n = notices.get_visible(db, user, notice_id)
     history = db.scalars(select(AuditLog).where(AuditLog.target == f"notice:{n.id}").order_by(AuditLog.id)).all()
     return render(request, "notice.html", user, n=n, history=history, overdue=notices.overdue(n),
                   may_reply=notices.can_reply(user, n) and n.state == "issued",
@@ -78,9 +72,8 @@ async def notice_batch(batch_id: BatchId, request: Request, user: PageUser, db: 
 @router.post("/notices/{notice_id}/reply")
 def notice_reply(notice_id: NoticeId, request: Request, user: PageUser, db: DB,
                  reply: str = Form("", max_length=5000)) -> Response:
-    n = _notice(db, user, notice_id)
-    notices.reply(db, user, n, reply)
-    sv.audit(db, user.username, "notice_reply", f"notice:{n.id}", f"{n.number}；{n.reply[:200]}", client_ip(request))
+    n = notices.get_visible(db, user, notice_id)
+    notices.reply(db, user, n, reply, client_ip(request))
     db.commit()
     return RedirectResponse(f"/notices/{n.id}", status_code=303)
 
@@ -88,21 +81,14 @@ def notice_reply(notice_id: NoticeId, request: Request, user: PageUser, db: DB,
 @router.post("/notices/{notice_id}/close")
 def notice_close(notice_id: NoticeId, request: Request, user: PageUser, db: DB,
                  note: str = Form("", max_length=2000)) -> Response:
-    n = _notice(db, user, notice_id)
-    notices.close(db, user, n, note)
-    sv.audit(db, user.username, "notice_close", f"notice:{n.id}", f"{n.number}；{n.close_note[:200]}",
-             client_ip(request))
+    n = notices.get_visible(db, user, notice_id)
+    notices.close(db, user, n, note, client_ip(request))
     db.commit()
     return RedirectResponse(f"/notices/{n.id}", status_code=303)
 
 
 @router.get("/notices/{notice_id}/docx")
 def notice_docx(notice_id: NoticeId, request: Request, user: PageUser, db: DB) -> Response:
-    n = _notice(db, user, notice_id)
-    data = notices.docx_bytes(n)
-    sv.audit(db, user.username, "notice_download", f"notice:{n.id}", n.number, client_ip(request))
+    response = notices.docx_download(db, user, notices.get_visible(db, user, notice_id), client_ip(request))
     db.commit()
-    name = f"流程通知书-{n.number}.docx"
-    return Response(data, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                    headers={"Content-Disposition": f"attachment; filename=notice-{n.id}.docx; "
-                                                    f"filename*=UTF-8''{quote(name)}"})
+    return response

@@ -3,8 +3,9 @@ tracked through 发出 (issued) → 整改 (replied, with the 承办人's reply)
 
 Who may do what: 案管 (admin) issues and closes; the 承办人 the notice names (``handler_user``) or
 the head of the notice's department replies; each sees the notices the access rules give them
-(admin all, head the department's, prosecutor those naming them). Every transition is written to
-the audit log by the caller (pages/API) with user and time.
+(admin all, head the department's, prosecutor those naming them). Every transition (and each
+download) is written to the audit log here, with user, time and the caller's IP: the pages and the
+JSON API call the same functions.
 """
 
 from __future__ import annotations
@@ -194,7 +195,10 @@ def confirm(db: Session, user: User, row: CheckedCase, idx: int, decision: str, 
     return n
 
 
-def reply(db: Session, user: User, n: ProcessNotice, text: str) -> None:
+def reply(db: Session, user: User, n: ProcessNotice, text: str, ip: str = "") -> None:
+    """整改: the 承办人 (or their head) replies; audited."""
+    from server.services import audit
+
     if not can_reply(user, n):
         raise NoticeError("只有通知书所列承办人或其部门负责人可以回复整改情况", 403)
     if n.state != "issued":
@@ -203,14 +207,19 @@ def reply(db: Session, user: User, n: ProcessNotice, text: str) -> None:
     if not text:
         raise NoticeError("请填写整改情况")
     n.state, n.reply, n.replied_at, n.replied_by = "replied", text[:5000], utcnow(), user.username
+    audit(db, user.username, "notice_reply", f"notice:{n.id}", f"{n.number}；{n.reply[:200]}", ip)
 
 
-def close(db: Session, user: User, n: ProcessNotice, note: str = "") -> None:
+def close(db: Session, user: User, n: ProcessNotice, note: str = "", ip: str = "") -> None:
+    """销号 by 案管 after the reply; audited."""
+    from server.services import audit
+
     if not can_close(user):
         raise NoticeError("仅案管人员可以对流程通知书销号", 403)
     if n.state != "replied":
         raise NoticeError("承办人尚未回复整改情况，不能销号" if n.state == "issued" else "通知书已销号")
     n.state, n.closed_at, n.closed_by, n.close_note = "closed", utcnow(), user.username, (note or "").strip()[:2000]
+    audit(db, user.username, "notice_close", f"notice:{n.id}", f"{n.number}；{n.close_note[:200]}", ip)
 
 
 def to_model(n: ProcessNotice, issuer: str = "") -> Any:
@@ -227,3 +236,18 @@ def docx_bytes(n: ProcessNotice, issuer: str = "") -> bytes:
     buf = io.BytesIO()
     write_notice(to_model(n, issuer), buf)
     return buf.getvalue()
+
+
+def docx_download(db: Session, user: User, n: ProcessNotice, ip: str = "") -> Any:
+    """The notice as a .docx attachment response (文号 in the file name); the download is audited."""
+    from urllib.parse import quote
+
+    from starlette.responses import Response
+
+    from server.services import audit
+
+    data = docx_bytes(n)
+    audit(db, user.username, "notice_download", f"notice:{n.id}", n.number, ip)
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    headers={"Content-Disposition": f"attachment; filename=notice-{n.id}.docx; "
+                                                    f"filename*=UTF-8''{quote(f'流程通知书-{n.number}.docx')}"})
