@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -77,3 +78,30 @@ def _store(target: Path, data: Any) -> None:
         tmp.replace(target)  # atomic: a concurrent reader sees no file or the whole file
     except OSError:
         pass
+
+
+def file_stamp(path: Path) -> list[str] | None:
+    """A source file's identity for a cache of its decoded form: resolved path, size and mtime
+    (None when it cannot be read)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [str(path.resolve()), str(st.st_size), str(st.st_mtime_ns)]
+
+
+def publish_dir(d: Path, fill: Callable[[Path], None]) -> None:
+    """Make the cache directory ``d`` atomically: ``fill`` a temporary sibling, drop the other
+    finished directories beside it (one decoded version is kept; another process's temporary is left
+    alone), then rename the temporary to ``d``. An OSError leaves nothing behind (the cache is never
+    required)."""
+    tmp = d.with_name(f"{d.name}.{os.getpid()}.tmp")
+    try:
+        tmp.mkdir(parents=True, exist_ok=True)
+        fill(tmp)
+        for old in d.parent.iterdir():
+            if old.name not in (tmp.name, d.name) and not old.name.endswith(".tmp"):
+                shutil.rmtree(old, ignore_errors=True)
+        tmp.rename(d)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)

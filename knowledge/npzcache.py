@@ -9,14 +9,12 @@ requested dtypes; without a cache dir, or with a damaged entry, the ``.npz`` is 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from knowledge.artifact import cache_root, key_of
+from knowledge.artifact import cache_root, file_stamp, key_of, publish_dir
 
 _FORMAT = "npz-decoded-1"
 
@@ -40,15 +38,11 @@ def load_npz(path: Path, dtypes: dict[str, Any] | None = None) -> dict[str, np.n
 
 def _entry(path: Path, dtypes: dict[str, Any] | None) -> Path | None:
     root = cache_root()
-    if root is None:
+    stamp = file_stamp(path)
+    if root is None or stamp is None:
         return None
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    where = root / "npz" / key_of([_FORMAT, str(path.resolve())])[:20]
-    return where / key_of([str(st.st_size), str(st.st_mtime_ns),
-                           json.dumps({k: np.dtype(v).str for k, v in sorted((dtypes or {}).items())})])
+    where = root / "npz" / key_of([_FORMAT, stamp[0]])[:20]  # one directory per source file
+    return where / key_of([*stamp[1:], json.dumps({k: np.dtype(v).str for k, v in sorted((dtypes or {}).items())})])
 
 
 def _read(d: Path) -> dict[str, np.ndarray]:
@@ -61,15 +55,9 @@ def _read(d: Path) -> dict[str, np.ndarray]:
 
 
 def _write(d: Path, arrays: dict[str, np.ndarray]) -> None:
-    tmp = d.with_name(f"{d.name}.{os.getpid()}.tmp")
-    try:
-        tmp.mkdir(parents=True, exist_ok=True)
+    def fill(tmp: Path) -> None:
         for n, a in arrays.items():
             np.save(tmp / f"{n}.npy", a)
         (tmp / "names.json").write_text(json.dumps(list(arrays)), encoding="utf-8")
-        for old in d.parent.iterdir():  # one decoded version per source file
-            if old.name not in (tmp.name, d.name) and not old.name.endswith(".tmp"):
-                shutil.rmtree(old, ignore_errors=True)
-        tmp.rename(d)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    publish_dir(d, fill)

@@ -174,24 +174,18 @@ class TfidfSvdEmbeddings(EmbeddingBackend):
 
     def _write_cache(self, d: Path, words: list[str], chars: list[str]) -> None:
         import marshal
-        import os
-        import shutil
 
-        tmp = d.with_name(f"{d.name}.{os.getpid()}.tmp")
-        try:
-            tmp.mkdir(parents=True, exist_ok=True)
+        from knowledge.artifact import publish_dir
+
+        def fill(tmp: Path) -> None:
             np.save(tmp / "word_idf.npy", self.word_idf)
             np.save(tmp / "char_idf.npy", self.char_idf)
             np.save(tmp / "ct.npy", self._ct)
             (tmp / "meta.marshal").write_bytes(marshal.dumps({
                 "words": words, "chars": chars, "char_weight": float(self.char_weight),
                 "fingerprint": self._fingerprint}))
-            for old in d.parent.iterdir():  # one store's decoded embedder is kept (~20 MB)
-                if old.name != tmp.name and old.name != d.name:
-                    shutil.rmtree(old, ignore_errors=True)
-            tmp.rename(d)
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)
+
+        publish_dir(d, fill)  # one store's decoded embedder is kept (~20 MB)
 
     # -- encode
     @property
@@ -240,16 +234,12 @@ _CACHE_FORMAT = "tfidf-svd-decoded-1"
 
 def _load_cache_dir(path: Path) -> Path | None:
     """Where the decoded form of the embedder file ``path`` is kept; None without a cache dir."""
-    from knowledge.artifact import cache_root, key_of
+    from knowledge.artifact import cache_root, file_stamp, key_of
 
-    root = cache_root()
-    if root is None:
+    root, stamp = cache_root(), file_stamp(path)
+    if root is None or stamp is None:
         return None
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return root / "embedder" / key_of([_CACHE_FORMAT, str(path.resolve()), str(st.st_size), str(st.st_mtime_ns)])
+    return root / "embedder" / key_of([_CACHE_FORMAT, *stamp])
 
 
 class _Mapped(Sequence[Any]):
