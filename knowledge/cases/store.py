@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.cases import rank
+from knowledge.cases import bm25, rank
 from knowledge.cases.clean import facts_only
 from knowledge.cases.corpus import CaseRecord, official_charge, tokens
 from knowledge.cases.embeddings import EmbeddingBackend, TfidfSvdEmbeddings
@@ -424,7 +424,7 @@ class CaseStore:
         self._idf_cache: _Idf | None = None
         if self.meta:
             try:
-                self._bm25_csr = _read_bm25(self.path / "bm25")
+                self._bm25_csr = bm25.read(self.path / "bm25")
             except Exception as e:  # noqa: BLE001
                 raise StoreError(f"类案库 BM25 索引损坏（{type(e).__name__}）；请运行 {REBUILD}") from e
             n_docs = self._bm25_csr.shape[1]
@@ -556,7 +556,7 @@ class CaseStore:
         self.meta, self.vectors, self.tok_ids = [], np.zeros((0, 0), np.float32), np.zeros(0, np.int32)
         if progress:
             progress("建立 BM25 索引", 0, 1)
-        _index_bm25(self.path / "bm25", all_ids, offsets, vocab)
+        bm25.index(self.path / "bm25", all_ids, offsets, vocab)
         del all_ids, offsets, vocab, vocab_index
         if progress:
             progress("建立 BM25 索引", 1, 1)
@@ -898,27 +898,6 @@ def _sorted_unique(a: np.ndarray) -> np.ndarray:
     importing numpy.ma: ~0.015 s of a query process)."""
     a = np.sort(a)
     return a[np.concatenate(([True], a[1:] != a[:-1]))] if len(a) else a
-
-
-def _read_bm25(path: Path) -> Csr:
-    """The BM25 weights of a saved bm25s index (``bm25s.BM25.save``: its eager score matrix as
-    ``data``/``indices``/``indptr.csc.index.npy``, words × cases, and ``num_docs`` in
-    ``params.index.json``), memory-mapped, without importing bm25s (≈ 0.15 s with scipy and tqdm):
-    a query reads only its words' postings. ``bm25s.BM25.load`` reads the same arrays (a test)."""
-    params = json.loads((path / "params.index.json").read_text(encoding="utf-8"))
-    arrays = [np.load(path / f"{name}.csc.index.npy", mmap_mode="r", allow_pickle=False)
-              for name in ("data", "indices", "indptr")]
-    data, indices, indptr = arrays
-    n_docs = int(params["num_docs"])
-    if data.ndim != 1 or indices.shape != data.shape or indptr.ndim != 1 or len(indptr) < 1 or int(indptr[-1]) != len(data):
-        raise ValueError("inconsistent bm25 arrays")
-    return Csr(data, indices, indptr, (len(indptr) - 1, n_docs))
-
-
-def _index_bm25(path: Path, ids: np.ndarray, offsets: np.ndarray, vocab: list[str]) -> None:
-    from knowledge.cases import bm25
-
-    bm25.index(path, ids, offsets, vocab)
 
 
 def _spread(records: Sequence[CaseRecord], n: int) -> list[CaseRecord]:
