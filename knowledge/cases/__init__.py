@@ -194,7 +194,6 @@ def get_store() -> CaseStore:
                     _forget_embedded_chroma()
                 _STORE = None
     if _STORE is None:
-        path = default_path()
         if not (path / "manifest.json").exists():
             with build_lock(path):  # another process may be building it right now
                 exists = (path / "manifest.json").exists()

@@ -93,9 +93,7 @@ def _chunk(items: Sequence[tuple[str, list[str], bool, str | None]], words_only:
     lens: list[int] = []
     for fact, charges, want_frame, cached in items:
         clean = facts_only(fact)
-        tk = cached.split(SEP) if cached is not None else tokens(clean)
-        if cached == "":
-            tk = []
+        tk = _split(cached) if cached is not None else tokens(clean)
         if as_ids:
             ids.extend([local.setdefault(w, len(local)) for w in tk])
             lens.append(len(tk))

@@ -22,7 +22,7 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -311,12 +311,15 @@ class Prior:
     docs_bin: Csr | None = None
     bias: np.ndarray | None = None
 
-    @property
+    @cached_property
     def docs_t(self) -> Csr:
         """``docs`` transposed (n-gram → charges), what a fact's n-grams are scored against."""
-        if getattr(self, "_docs_t", None) is None:
-            self._docs_t = self.docs.transpose()
-        return self._docs_t
+        return self.docs.transpose()
+
+    @cached_property
+    def docs_bin_t(self) -> Csr | None:
+        """``docs_bin`` transposed, likewise."""
+        return self.docs_bin.transpose() if self.docs_bin is not None else None
 
     @staticmethod
     def documents() -> tuple[list[str], list[str]]:
@@ -370,14 +373,6 @@ class Prior:
         model = relevance.fit(F, [[idx[c] for c in labels[i] if c in idx] for i in pick], float(rel["l2"]))
         Wx, Wb, bias = relevance.combine(mats, grams, model, float(params()["blend"]["t_prior"]))
         return cls(vec, Csr.from_scipy(Wx), charges, Csr.from_scipy(Wb), bias)
-
-    @property
-    def docs_bin_t(self) -> Csr | None:
-        if self.docs_bin is None:
-            return None
-        if getattr(self, "_docs_bin_t", None) is None:
-            self._docs_bin_t = self.docs_bin.transpose()
-        return self._docs_bin_t
 
     def scores(self, texts: list[str]) -> np.ndarray:
         """Cosine similarity of each (masked) fact with each charge's pseudo-document; with the
