@@ -5,16 +5,15 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from knowledge.rules import catalogue
 from knowledge.settings import get_settings
+from knowledge.yamlfile import load_yaml
 from models.types import Finding
 
 
 @lru_cache(maxsize=1)
 def _extra() -> dict[str, str]:
-    return yaml.safe_load(Path(__file__).with_name("titles.yaml").read_text(encoding="utf-8")) or {}
+    return load_yaml(Path(__file__).with_name("titles.yaml")) or {}
 
 
 @lru_cache(maxsize=4)

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from knowledge.yamlfile import load_yaml
 from models.experts.amounts.context import normalize_digits
@@ -57,7 +56,7 @@ _SENT_END = "。；;！？!?"
 @cache
 def cue_config() -> dict[str, Any]:
     """``cues.yaml`` beside this module (read once)."""
-    return yaml.safe_load((Path(__file__).resolve().parent / "cues.yaml").read_text(encoding="utf-8"))
+    return load_yaml(Path(__file__).resolve().parent / "cues.yaml")
 
 
 @cache

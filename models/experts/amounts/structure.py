@@ -40,8 +40,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from knowledge.yamlfile import load_yaml
 from models.experts.amounts.context import normalize_digits
 from models.experts.amounts.patterns import _CIVIL, _FACTS_END, _FINDINGS
 from models.extract.amounts import extract_amounts
@@ -54,7 +53,7 @@ _CLAUSE_END = "，,。；;：:（）()\n"
 
 @cache
 def _cfg() -> dict[str, Any]:
-    raw = yaml.safe_load((Path(__file__).resolve().parent / "structure.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml(Path(__file__).resolve().parent / "structure.yaml")
     return {
         "marker": re.compile("|".join(raw["incident_markers"])),
         **{k: re.compile("|".join(v)) for k, v in raw["cues"].items()},
