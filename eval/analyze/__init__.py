@@ -25,6 +25,7 @@ AMOUNTS = DATA / "amount_labels.jsonl"
 AMOUNTS_BLIND = DATA / "amount_labels_blind.jsonl"  # test-split labels written without seeing predictions
 AMOUNTS_JUDGMENTS = DATA / "amount_labels_judgments.jsonl"  # the 501 judgments' money cases, labelled blind
 AMOUNTS_BLIND_OTHER = DATA / "amount_labels_blind_other.jsonl"  # test: 虚开/寻衅滋事/食品 cases, labelled blind
+AMOUNTS_FRESH = DATA / "amount_labels_fresh.jsonl"  # test: the last unlabelled property cases, two blind labellers
 CAIL_SOURCE = Path("/work/shared/data/cases/cail2018_exercise.jsonl")
 JUDGE_SOURCE = Path("/work/shared/data/cases/judgments_judge.jsonl")
 _VERDICT_END = re.compile(r"如不服本判决|如不服本裁定|审\s*判\s*长|审\s*判\s*员")
@@ -161,6 +162,14 @@ def load_blind_other_amount_labels() -> list[dict[str, Any]]:
     """Blind test labels of the charges measured otherwise than by a sum taken (虚开增值税专用发票: tax;
     寻衅滋事: property taken or damaged; 有毒、有害食品: sales), written without seeing predictions."""
     return _jsonl(AMOUNTS_BLIND_OTHER)
+
+
+def load_fresh_amount_labels() -> list[dict[str, Any]]:
+    """Session 29's blind test labels of the test split's property cases no earlier round had labelled,
+    written by two labellers who saw only the facts and AMOUNT_LABELS.md (``second``: the other one's
+    amount; ``adjudicated``: a third reader's reason where they differed). Measured once, after the
+    amount logic of that session was fixed, so no choice was made on them."""
+    return _jsonl(AMOUNTS_FRESH)
 
 
 def load_amount_labels(blind: bool = False) -> list[dict[str, Any]]:

@@ -264,7 +264,9 @@ def _fit_vocab(docs: Sequence[list[str]], max_features: int, min_df: int) -> tup
     df: Counter[str] = Counter()
     for d in docs:
         df.update(set(d))
-    kept = [t for t, c in df.most_common() if c >= min_df][:max_features]
+    # ties at the cut broken by the term: Counter.most_common keeps them in set order, which follows the
+    # string hash seed, so two builds of the same cases would keep different vocabularies
+    kept = sorted((t for t, c in df.items() if c >= min_df), key=lambda t: (-df[t], t))[:max_features]
     kept.sort()
     return {t: i for i, t in enumerate(kept)}, smooth_idf((df[t] for t in kept), len(docs))
 
