@@ -570,7 +570,22 @@ def _load_s(v: list[float] | None) -> str:
     return "/".join(f"{x:.1f}" for x in v) if v else "?"
 
 
-def render() -> str:
+def _carried(previous: str, start: str, stop: str | None = None) -> list[str]:
+    """The previous block's lines from the one starting with ``start`` up to (not including) the one
+    starting with ``stop`` (the block's end when None): a part whose eval/out source is not in this tree
+    (eval/out is not versioned) is kept as last written rather than dropped."""
+    lines = previous.splitlines()
+    i = next((k for k, x in enumerate(lines) if x.startswith(start)), None)
+    if i is None:
+        return []
+    j = next((k for k in range(i + 1, len(lines)) if stop and lines[k].startswith(stop)), len(lines))
+    kept = [x for x in lines[i:j] if not x.startswith("<!-- similar:")]
+    while kept and not kept[-1].strip():
+        kept.pop()
+    return ["", *kept]
+
+
+def render(previous: str = "") -> str:
     """The similar section of eval/RESULTS.md from eval/out/similar/{quality,scale_*}.json."""
     q = json.loads((OUT / "quality.json").read_text(encoding="utf-8")) if (OUT / "quality.json").exists() else None
     scales = sorted(OUT.glob("scale_*[0-9].json"), key=lambda f: int(f.stem.split("_")[1]))
@@ -637,6 +652,8 @@ def render() -> str:
                       f"{b['knn']:.3f}, tier agreement {min(x['tier_agree'] for x in tu):.3f}–{max(x['tier_agree'] for x in tu):.3f}; "
                       "the shipped setting (tier 1.0, elements 0.6, dense 0.25, BM25 0.1) keeps the elements above the text as "
                       "the design asks and is within 0.01 of the grid's best on dev."]
+        else:
+            L += _carried(previous, "Rerank weights (", "**Analyze fast path**")
         fp = q.get("fast_path")
         if fp:
             L += ["", "**Analyze fast path** (`similar_case_ids`, charge-given search without reasons) on the dev store, "
@@ -696,6 +713,8 @@ def render() -> str:
                       f"{bz['serve']['hybrid_top10']['p50_ms']} ms (CPU {bz['serve']['hybrid_top10']['cpu_p50_ms']}), "
                       f"charge-given {bz['serve']['hybrid_top10_charge_filter']['p50_ms']} ms (CPU "
                       f"{bz['serve']['hybrid_top10_charge_filter']['cpu_p50_ms']}), build {bz['build_s_cumulative']} s."]
+    else:
+        L += _carried(previous, "### Scale")
     L.append("<!-- similar:end -->")
     return "\n".join(L)
 
@@ -703,7 +722,7 @@ def render() -> str:
 def write_results() -> None:
     text = RESULTS.read_text(encoding="utf-8")
     a, b = text.index("<!-- similar:start -->"), text.index("<!-- similar:end -->") + len("<!-- similar:end -->")
-    RESULTS.write_text(text[:a] + render() + text[b:], encoding="utf-8")
+    RESULTS.write_text(text[:a] + render(text[a:b]) + text[b:], encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- entry
