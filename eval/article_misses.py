@@ -142,10 +142,13 @@ def support(cls: str, kind: str, article: int, text: str, charges: list[str]) ->
         first = earliest_act_date(text)
         if first is None:
             return "ambiguous", "acts undated"
-        # the 1979 article is right only for acts before 1997-10-01, the 1997 one only after (刑法第十二条)
-        if (law == 1979) != (first < OLD_LAW_SINCE):
-            return "unsupported", f"acts of {first}: the gold's law was not in force"
-        return "reachable", f"acts of {first}"
+        # the 1979 article cannot apply to acts after 1997-10-01; the 1997 one applies to earlier acts only when
+        # it is lighter (刑法第十二条), which the facts alone do not settle
+        if law == 1979 and first >= OLD_LAW_SINCE:
+            return "unsupported", "1979 article cited for acts dated after 1997-10-01"
+        if law == 1997 and first < OLD_LAW_SINCE:
+            return "ambiguous", "1997 article cited for acts dated before 1997-10-01 (the lighter law)"
+        return "reachable", "the law in force at the acts' date"
     return "reachable", "a reading of the facts"
 
 
