@@ -104,3 +104,56 @@ def test_support_levels_of_the_miss_list() -> None:
     assert support("a_own_article", "FN", 134, hurt_2014, ["故意伤害"])[0] == "unsupported"
     hurt_1995 = "1995年5月7日，被告人韩2某等人将被害人韩某丙跺倒在地，致其死亡。"
     assert support("a_own_article", "FN", 134, hurt_1995, ["故意伤害"])[0] == "reachable"
+
+
+def test_stolen_card_then_its_pin_used_cites_196() -> None:
+    # cail-0691 (train; the court cited 196, 264): 刑法 第一百九十六条第三款 盗窃信用卡并使用的，依照本法第二百六十四条
+    # 的规定定罪处罚 — the card stolen, then drawn on with the PIN the thief knew
+    facts = ("2013年11月7日，被告人徐某在浙江省义乌市后宅街道某酒店8203房间内，趁被害人余某睡觉之机，窃得其包内的"
+             "建设银行卡1张，后利用事先知晓的密码取出卡内人民币8200元。")
+    assert {196, 264} <= set(analyze_one(facts, charges=["盗窃"])["articles"])
+
+
+def test_stolen_card_not_used_is_not_196() -> None:
+    facts = "2013年11月7日，被告人徐某在某酒店房间内，窃得被害人余某包内的现金800元及建设银行卡1张，后将银行卡丢弃。"
+    arts = analyze_one(facts, charges=["盗窃"])["articles"]
+    assert 264 in arts and 196 not in arts
+
+
+def test_prosecutor_office_read_from_the_opening() -> None:
+    from models.articles.habit import prosecutor
+
+    assert prosecutor("浙江省宁波市海曙区人民检察院指控，2016年5月…") == "宁波市海曙区"
+    assert prosecutor("公诉机关武汉市江岸区人民检察院指控：…") == "武汉市江岸区"
+    assert prosecutor("罗城仫佬族自治县人民检察院指控，…") == "罗城仫佬族自治县"
+    assert prosecutor("经审理查明，2015年1月22日，被告人…") is None
+
+
+def test_office_table_holds_on_the_cases() -> None:
+    # every office in the shipped 357 table: at least two CAIL train+dev drug cases opened by it, every one
+    # citing 357 (the setting chosen on CAIL train CV: n_min 2, rate 1.0) — recounted here from the cases
+    import numpy as np
+
+    from models.articles.habit import ARTIFACT, prosecutor
+
+    z = np.load(ARTIFACT, allow_pickle=False)
+    offices = {str(o) for o in z["offices"]}
+    drugs = {str(c) for c in z["charges"]}
+    assert offices
+    with gzip.open(CAIL, "rt", encoding="utf-8") as f:
+        rows = [json.loads(x) for x in f if x.strip()]
+    for o in offices:
+        cases = [r for r in rows if r["split"] in ("train", "dev") and drugs & set(r["charges"])
+                 and prosecutor(r["fact"]) == o]
+        assert len(cases) >= 2 and all(357 in r["articles"] for r in cases), o
+
+
+def test_drug_case_of_an_office_citing_357_by_habit() -> None:
+    import numpy as np
+
+    from models.articles.habit import ARTIFACT
+
+    office = sorted(str(o) for o in np.load(ARTIFACT, allow_pickle=False)["offices"])[0]
+    facts = "2016年3月5日，被告人李某以200元的价格向吸毒人员王某贩卖海洛因0.2克，后被公安民警抓获。"
+    assert 357 in analyze_one(f"{office}人民检察院指控，{facts}", charges=[DRUG_SALE])["articles"]
+    assert 357 not in analyze_one(f"{office}人民检察院指控，{facts}", charges=["盗窃"])["articles"]
