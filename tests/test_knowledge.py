@@ -234,7 +234,10 @@ def test_every_cail_charge_maps() -> None:
     for label in labels:
         assert normalize_charge(label) in names, label
     assert normalize_charge("[组织、强迫、引诱、容留、介绍]卖淫") == "引诱、容留、介绍卖淫"
-    assert normalize_charge("[制造、贩卖、传播]淫秽物品") == "制作、复制、出版、贩卖、传播淫秽物品牟利"
+    # the title of 刑法 第六章第九节 (制作、贩卖、传播淫秽物品罪), which CAIL gives beside 传播淫秽物品 on 364 cases:
+    # the charge of 364① (罪名意见 314．传播淫秽物品罪（第364条第1款）), not 363's 牟利 charge
+    assert normalize_charge("[制造、贩卖、传播]淫秽物品") == "传播淫秽物品"
+    assert articles_for("[制造、贩卖、传播]淫秽物品") == [(364, 0)]
 
 
 def test_articles_and_charges() -> None:

@@ -32,7 +32,8 @@ def copy_cases(src: Path = SOURCE, dst: Path = CASES_FILE) -> int:
             out = {
                 "id": cid,
                 "fact": r["fact"],
-                "charges": [official_charge(c) for c in r["charges"]],
+                # once each: CAIL gives a section's title beside the charge it names (two labels, one charge)
+                "charges": list(dict.fromkeys(official_charge(c) for c in r["charges"])),
                 "articles": r.get("articles", []),
                 "term_months": int(r.get("prison_months") or 0),
                 "fine_yuan": float(r.get("fine_yuan") or 0),
