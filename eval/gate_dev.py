@@ -5,7 +5,9 @@ Parts (each read by a model fit without the cases it is scored on):
 - ``lco``: CAIL train + dev, the seen charges in 3 folds; each fold's cases read by a model fit on the
   other cases (labels of the fold, as the test leave-charges-out of ``charge_eval``);
 - ``dev``: the CAIL dev cases read by a model fit on train (seen-charge micro F1);
-- ``jdev``: the judgments' dev part whose charges have no CAIL case, masked, read by a train + dev fit.
+- ``jdev``: the judgments' dev part whose charges have no CAIL case, masked, read by a train + dev fit;
+- ``jall`` / ``jwrit``: the judgments' whole dev part, masked and as written (`analyze`: the charges the
+  text names, else the classifier on its facts section), read likewise.
 
 The learned model's margins (the expensive part: one SVM fit per part) are cached in eval/out/ so
 that variants of the statute prior and of the blend can be compared in seconds.
@@ -59,10 +61,24 @@ def parts(refresh: bool = False) -> list[dict[str, Any]]:
         ids = {r["id"] for r in half}
         specs.append(("jdev", None, rows + [r for r in extra if r["id"] not in ids], half,
                       [mask_charges(r["facts"]) for r in half]))
+    # the judgments' whole dev part: masked ("jall") and as `analyze` reads it ("jwrit": the charges the
+    # documents name, else the classifier on the facts section)
+    ja = [r for r in load_judgment_facts() if r["split"] != "test" and r["charges"]]
+    named = {r["id"]: written(r["facts"]) for r in ja}
+    for h in range(2):
+        half = ja[h::2]
+        ids = {r["id"] for r in half}
+        fit = rows + [r for r in extra if r["id"] not in ids]
+        specs.append(("jall", None, fit, half, [mask_charges(r["facts"]) for r in half]))
+        specs.append(("jwrit", None, fit, half, [named[r["id"]][1] for r in half]))
     dummy = Prior.load()
     out = []
+    fits: dict[tuple[str, ...], Any] = {}
     for kind, fold, fit_rows, rs, texts in specs:
-        learned = Learned.fit([r["fact"] for r in fit_rows], [r["charges"] for r in fit_rows])
+        key = tuple(r.get("id", r["fact"][:40]) for r in fit_rows)
+        if key not in fits:
+            fits[key] = Learned.fit([r["fact"] for r in fit_rows], [r["charges"] for r in fit_rows])
+        learned = fits[key]
         m = Blend(learned, dummy)
         masked = [mask_charges(t) for t in texts]
         S = learned.scores(masked)
@@ -72,10 +88,23 @@ def parts(refresh: bool = False) -> list[dict[str, Any]]:
         knn = neighbours(learned, [r["fact"] for r in fit_rows], [r["charges"] for r in fit_rows], masked, S)
         out.append({"knn": knn, "kind": kind, "fold": fold, "fit_facts": [r["fact"] for r in fit_rows],
                     "fit_labels": [r["charges"] for r in fit_rows], "texts": masked,
-                    "gold": [r["charges"] for r in rs], "classes": learned.classes, "S": S, "D": D})
+                    "gold": [r["charges"] for r in rs], "classes": learned.classes, "S": S, "D": D,
+                    "named": [named[r["id"]][0] for r in rs] if kind == "jwrit" else None})
     CACHE.parent.mkdir(parents=True, exist_ok=True)
     CACHE.write_bytes(pickle.dumps(out))
     return out
+
+
+def written(text: str) -> tuple[list[str], str]:
+    """(the charges a judgment's text names — given on a heading line or written in the documents, as
+    `analyze` reads them — and the facts the classifier reads when it names none)."""
+    from models.commands.analyze import _elements
+    from models.extract.given import given_charges_in_text
+    from models.gate import explicit_charges, facts_of
+
+    head = given_charges_in_text(text)
+    case, el = _elements(head.text, "-")
+    return list(head.charges) or explicit_charges([el]), facts_of(case)
 
 
 def neighbours(learned: Any, fit_facts: list[str], fit_labels: list[list[str]], texts: list[str],
@@ -136,6 +165,8 @@ class _Scores:
             self.cg += [p["gold"][i] for i in keep]
             self.cp += [pred[i] for i in keep]
         else:
+            if p.get("named") is not None:  # as written: the named charges dominate
+                pred = [n or q for n, q in zip(p["named"], pred, strict=True)]
             gold, got = self.pooled.setdefault(p["kind"], ([], []))
             gold.extend(p["gold"])
             got.extend(pred)
@@ -163,6 +194,9 @@ def evaluate(ps: list[dict[str, Any]], Rs: list[np.ndarray], b: dict[str, Any] |
     acc = _Scores()
     ok = n = 0
     gate_ok = gate_n = 0
+    from collections import Counter
+
+    misses: Counter[str] = Counter()
     for p, R in zip(ps, Rs, strict=True):
         m = Blend(None, prior)
         idx = {c: i for i, c in enumerate(m.charges)}
@@ -178,7 +212,10 @@ def evaluate(ps: list[dict[str, Any]], Rs: list[np.ndarray], b: dict[str, Any] |
                 ge = _gold_experts(g)
                 if ge:
                     gate_n += 1
-                    gate_ok += _top_expert(c, pf) in ge
+                    te = _top_expert(c, pf)
+                    gate_ok += te in ge
+                    if te not in ge:
+                        misses["+".join(sorted(ge)) + "→" + te] += 1
         acc.add(p, pred)
         if p["kind"] == "lco":
             unseen = np.ones(R.shape[1], dtype=bool)
@@ -191,6 +228,7 @@ def evaluate(ps: list[dict[str, Any]], Rs: list[np.ndarray], b: dict[str, Any] |
     res["oracle_top1"] = ok / max(1, n)
     if acc.cg:
         res["cv_gate_top1"] = gate_ok / max(1, gate_n)
+        res["cv_gate_misses"] = ", ".join(f"{k} {v}" for k, v in misses.most_common(8))
     return res
 
 

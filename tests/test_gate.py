@@ -146,6 +146,46 @@ def test_relevance_precombined_equals_feature_sum() -> None:
     assert abs(F[0, 0, relevance.FEATURES.index("cov_name")] - cov) < 1e-5
 
 
+
+def test_relevance_precision_counts_words_not_characters() -> None:
+    """With ``precision_grams`` (prior.relevance.precision_min_gram 2) the precision feature is the
+    fact's tf-idf weight on the document's grams of two characters: a document whose characters cover
+    the fact (出 转 账 of 帮助信息网络犯罪活动's cue words) but which shares one word (转账) gets that
+    word's weight alone."""
+    from models.gate import relevance
+    from models.gate.model import CharTfidf
+
+    docs = ["银行卡出租出售转账取现", "骗取他人财物"]
+    vec = CharTfidf.fit(docs, (1, 2))
+    whole = vec.transform(docs)
+    parts = [whole, whole, whole]
+    fact = "被告人谎称出车祸借款后转账"
+    X = vec.transform([fact])
+    words = np.array([len(t) >= 2 for t in vec.terms])
+    F_all = relevance.features(X, *relevance.feature_matrices(whole, parts, vec.idf))
+    F_bi = relevance.features(X, *relevance.feature_matrices(whole, parts, vec.idf, words))
+    k = relevance.FEATURES.index("prec_all")
+    row = dict(zip((vec.terms[j] for j in X.indices), X.data, strict=True))
+    assert F_bi[0, 0, k] == pytest.approx(row["转账"], abs=1e-6)  # the one shared word
+    # over characters too: 出, 转, 账 (and 转账) of the fact are all in document 0
+    assert F_all[0, 0, k] == pytest.approx(row["转账"] + row["出"] + row["转"] + row["账"], abs=1e-6)
+    assert F_bi[0, 1, k] == 0.0  # no word of 骗取他人财物 in the fact
+
+
+# a real drug sale (the judgments' dev part, names shortened): sold through 微信 / 支付宝, no help to
+# anyone's network crime. Issue 15 fourth round's prior sent it to 帮助信息网络犯罪活动 (no case, the
+# largest cue list), whose precision over single characters held most of the fact.
+DRUG_SALE_APP = ("公诉机关指控，2019年1月8日9时许，被告人苏某通过手机微信得知王某欲购买毒品，遂联系一外号叫“眼镜”的"
+                 "男子（以下简称“眼镜”）向其拿取毒品，随后被告人苏某至本区武湖农场东方城附近一家尚客优宾馆三楼楼梯口"
+                 "与“眼镜”见面，将“眼镜”的支付宝收款二维码通过手机微信发送给王某，并从其手中拿到毒品，后王某以支付宝"
+                 "扫码的方式付款人民币300元。")
+
+
+def test_no_case_charge_does_not_take_a_drug_sale_paid_by_app() -> None:
+    g = route(DRUG_SALE_APP)
+    assert g.expert == "drugs"
+    assert g.charges[0][0] == "走私、贩卖、运输、制造毒品"
+
 # a fraud fact with a car, dates and amounts but no driving (written for this test)
 CAR_FRAUD = ("2013年11月8日晚上，景某以有事用车为由将曹某某的轿车借走，次日将车抵押并将抵押款20000元"
              "归还欠款，经鉴定该车价值20189元。")

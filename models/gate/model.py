@@ -364,8 +364,9 @@ class Prior:
 
         assert facts is not None and labels is not None
         _, *subs = cls.parts()
+        n_min = int(rel.get("precision_min_gram", 1))
         mats, grams = relevance.feature_matrices(whole, [vec.transform([prior_text(t) for t in d]) for d in subs],
-                                                 vec.idf)
+                                                 vec.idf, np.array([len(t) >= n_min for t in vec.terms]))
         idx = {c: i for i, c in enumerate(charges)}
         step = int(rel.get("subsample", 1))
         pick = [i for i in range(0, len(facts), step) if any(c in idx for c in labels[i])]

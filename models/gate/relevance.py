@@ -10,7 +10,8 @@ text covers the fact's (precision). A short 罪状 (故意伤害他人身体的)
 Thirteen numbers per (fact, charge), none tied to a particular charge: the cosine with the whole
 pseudo-document and with each of its three parts (name, 罪状, cues); each part's and the whole
 document's coverage (share of its grams' idf mass present in the fact) and precision (share of the
-fact's tf-idf mass on its grams); the log number of distinct grams of the document. A conditional
+fact's tf-idf mass on its grams of two characters or more, ``prior.relevance.precision_min_gram``);
+the log number of distinct grams of the document. A conditional
 logit over the whole catalogue (softmax over every charge, the gold charges the targets) weighs them,
 fit on the cases of the charges that HAVE cases — so the weights say how a fact resembles the text of
 its own charge, and carry over to the charges without any case.
@@ -46,10 +47,15 @@ def _binary(M: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def feature_matrices(whole: sp.csr_matrix, parts: list[sp.csr_matrix], idf: np.ndarray,
+                     precision_grams: np.ndarray | None = None,
                      ) -> tuple[list[tuple[str, sp.csr_matrix]], np.ndarray]:
     """Per feature, (``"x"`` or ``"b"``: applied to the fact's tf-idf or binary row, the charge ×
     gram matrix), in ``FEATURES`` order except the last; and the per-charge log number of grams.
-    ``whole``: the pseudo-documents' L2 tf-idf rows; ``parts``: name, 罪状, cue rows (L2 tf-idf)."""
+    ``whole``: the pseudo-documents' L2 tf-idf rows; ``parts``: name, 罪状, cue rows (L2 tf-idf).
+    ``precision_grams``: a boolean mask of the grams the precision features count (None: all).
+    Counted over single characters too, precision measures the size of a document's character
+    vocabulary more than its match: 帮助信息网络犯罪活动's 21 cue words (银行卡 电话卡 出租 出售 …
+    转账 取现) hold most of the characters of any fraud or theft fact."""
     docs = [*parts, whole]  # name, zz, cue, all
     mats: list[tuple[str, sp.csr_matrix]] = [("x", whole)] + [("x", _l2(p)) for p in parts]
     for d in docs:  # coverage: the share of the document's idf mass the fact holds
@@ -57,8 +63,9 @@ def feature_matrices(whole: sp.csr_matrix, parts: list[sp.csr_matrix], idf: np.n
         s = np.asarray(W.sum(axis=1)).ravel()
         s[s == 0] = 1
         mats.append(("b", sp.csr_matrix(W.multiply(1 / s[:, None]), dtype=np.float32)))
+    keep = None if precision_grams is None else sp.diags(np.asarray(precision_grams, dtype=np.float32))
     for d in docs:  # precision: the share of the fact's tf-idf mass on the document's grams
-        mats.append(("x", _binary(d)))
+        mats.append(("x", _binary(d) if keep is None else sp.csr_matrix(_binary(d) @ keep, dtype=np.float32)))
     grams = np.log1p(np.diff(sp.csr_matrix(whole).indptr)).astype(np.float32)
     return mats, grams
 
