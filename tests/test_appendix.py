@@ -98,3 +98,15 @@ def test_j_text_leaves_the_appendix_to_j_appendix():
     f = case_facts(CheckContext(build_case(docs, "t")))
     assert row["text"][:20] not in f["j_text"] and f["j_appendix"].startswith(row["text"][:20])
     assert row["text"][:20] not in f["all_text"]
+
+
+def test_eval_task_cuts_real_appendices_on_its_own():
+    # eval/tasks/appendix.py reads the appendix without the checker's sections: after the clerk's name
+    from eval.tasks.appendix import cut_appendix, interpretations_appendix
+
+    judgment = _example("FMT.J_NO_BASIS", 0)["judgment"].rstrip()
+    assert cut_appendix(judgment) == (judgment, "")
+    for row in REAL:
+        body, app = cut_appendix(judgment + " " + row["text"])
+        assert (body, app) == (judgment, row["text"].strip())
+    assert "犯罪嫌疑人自动投案后又逃跑的，不能认定为自首" in interpretations_appendix()

@@ -286,31 +286,37 @@ def _load_state() -> dict[str, Any]:
 
 
 def _line(key: str, r: dict[str, Any]) -> str:
+    h, ad, lo = r["hosts"], r["added_by_kind"], r["lost_by_kind"]
+    cells = " | ".join(f"{h[k]} / {ad[k]} / {lo[k]}" for k in HOST_KINDS)
     rules = ", ".join(f"{k} ({v})" for k, v in r["added_by_rule"].items()) or "—"
     lost = ", ".join(f"{k} ({v})" for k, v in r["lost_by_rule"].items()) or "—"
-    return (f"| {key} | {r['hosts']['generated']} + {r['hosts']['real']} | {r['appendix_pool']} | {r['checks']} "
-            f"| **{r['added']}** | {r['lost']} | {r['added_info']} | {rules} | {lost} |")
+    return (f"| {key} | {r['appendix_pool']} | {r['checks']} | **{r['added']}** | **{r['lost']}** | {cells} "
+            f"| {r['added_info']} | {rules} | {lost} |")
 
 
 def render(state: dict[str, Any]) -> str:
-    order = sorted(state, key=lambda k: (not k.startswith("test"), k))
+    order = sorted(state, key=lambda k: (not k.startswith("test"), k.split(":")[0], k.split(":")[1] != "before"))
     lines = ["<!-- appendix:start -->", "## Appendix of quoted law (eval/tasks/appendix.py)", "",
-             "Each judgment of the split without an appendix (the second generator's clean cases, and the real "
-             "judgments alone) is checked as it is and with one appendix at a time added after the clerk's line: "
-             "the appendix of another real judgment of the same split (the best match of its articles, and one "
-             "drawn at random), the host's own 刑法 articles quoted from knowledge/statutes, and every passage of "
-             "the judicial interpretations the rules cite. Added = errors/warnings present only with the appendix "
-             "(all false: quoted law says nothing about the case); lost = present only without it. The test "
-             "split's appendices come from test judgments only (held out).", "",
-             "| split:tag | hosts (generated + real) | real appendices | checks | added (false) | lost | added info "
-             "| added by rule | lost by rule |", "|---|---:|---:|---:|---:|---:|---:|---|---|"]
+             "Hosts: the judgments of the split without an appendix of their own — the second generator's clean "
+             "and defect cases (eval/generate2.py), the real judgments alone — and every rule example that has a "
+             "judgment. Each is checked as it is and with one appendix at a time added after the clerk's line: "
+             "the appendix of another real judgment of the same split (the one quoting most of the host's "
+             "articles, and one drawn at random), the host's own 刑法 articles quoted from knowledge/statutes, and "
+             "every passage of the judicial interpretations the rules cite (quoted from their `basis`). Added = "
+             "errors/warnings present only with the appendix (all false: quoted law says nothing about the case); "
+             "lost = errors/warnings (and, for a defect case or a `fires: true` example, its own rule at any "
+             "severity) present only without it. The test split's real appendices come from test judgments only.",
+             "", "| split:tag | real appendices | checks | added (false) | lost | " +
+             " | ".join(f"{k}: hosts / added / lost" for k in HOST_KINDS) + " | added info | added by rule "
+             "| lost by rule |", "|---|---:|---:|---:|---:|" + "---:|" * len(HOST_KINDS) + "---:|---|---|"]
     for k in order:
         lines.append(_line(k, state[k]))
     lines.append("")
     for k in order:
         r = state[k]
-        lines.append(f"- `{k}`: `{r['command']}` ({r['date']}; {r['seconds']} s at load average {r['load']} on "
-                     f"2 shared cores; crashes {r['crashes']}); list: `eval/out/appendix_{k.replace(':', '_')}.jsonl`")
+        lines.append(f"- `{k}`: `{r['command']} --tag {k.split(':')[1]} --write` ({r['date']}; {r['seconds']} s at "
+                     f"load average {r['load']} on 2 shared cores; crashes {r['crashes']}); list: "
+                     f"`eval/out/appendix_{k.replace(':', '_')}.jsonl`")
     lines += ["", "<!-- appendix:end -->"]
     return "\n".join(lines)
 
