@@ -1,9 +1,9 @@
 """`python -m eval appendix`: findings that appear (or vanish) only because a judgment carries an
 appendix of quoted law (附：本判决适用的法律条文 …), on text the rules were not written for.
 
-Hosts are the judgments of a split without an appendix of their own: the second generator's clean
-cases (eval/generate2.py; indictment + recommendation + judgment) and the real judgments checked
-alone. Each host is checked as it is and then with one appendix at a time added after the clerk's
+Hosts are the judgments of a split without an appendix of their own: the clean and the defect
+cases of both generators (eval/generate.py, eval/generate2.py; indictment + recommendation +
+judgment), the real judgments checked alone, and every rule example with a judgment. Each host is checked as it is and then with one appendix at a time added after the clerk's
 line, as the courts write it:
 
 - ``real-match``: the appendix of another real judgment of the same split, the one quoting most of
@@ -149,7 +149,7 @@ def _findings(docs: dict[str, str], cid: str, events: list | None = None) -> Cou
     return Counter(_key(f) for f in check_texts(docs, cid, events=events).findings)
 
 
-HOST_KINDS = ("generated-clean", "generated-defect", "real", "example")
+HOST_KINDS = ("gen1-clean", "gen1-defect", "gen2-clean", "gen2-defect", "real", "example")
 
 
 def hosts_of(split: str, limit: int | None = None) -> tuple[list[dict[str, Any]], list[tuple[str, str, set[int]]]]:
@@ -158,7 +158,7 @@ def hosts_of(split: str, limit: int | None = None) -> tuple[list[dict[str, Any]]
     A host is ``{"kind", "id", "source", "docs", "events", "expect"}``: ``expect`` the rule ids
     whose finding must survive the appendix (the label of a defect case, the rule of a ``fires:
     true`` example)."""
-    from eval.datasets import load_judgments, load_split
+    from eval.datasets import load_generated, load_judgments, load_split
     from eval.generate2 import load
     from knowledge.rules import load_rules
     from models.checks.examples import _events
@@ -174,14 +174,13 @@ def hosts_of(split: str, limit: int | None = None) -> tuple[list[dict[str, Any]]
         else:
             bare.append(r)
     bare_ids = {r["id"] for r in bare}
-    gen = [c for c in load(split) if c["source_id"] in bare_ids and (c["clean"] or c["labels"])]
     hosts: list[dict[str, Any]] = []
-    clean = [c for c in gen if c["clean"]][:limit]
-    defect = [c for c in gen if not c["clean"]][:limit]
-    for c in clean + defect:
-        hosts.append({"kind": "generated-clean" if c["clean"] else "generated-defect", "id": c["id"],
-                      "source": c["source_id"], "docs": c["documents"], "events": None,
-                      "expect": {lab["rule_id"] for lab in c["labels"]}})
+    for gen, cases in (("gen1", load_generated(split)), ("gen2", load(split))):
+        usable = [c for c in cases if c["source_id"] in bare_ids and (c["clean"] or c["labels"])]
+        for c in [c for c in usable if c["clean"]][:limit] + [c for c in usable if not c["clean"]][:limit]:
+            hosts.append({"kind": f"{gen}-{'clean' if c['clean'] else 'defect'}", "id": c["id"],
+                          "source": c["source_id"], "docs": c["documents"], "events": None,
+                          "expect": {lab["rule_id"] for lab in c["labels"]}})
     for r in bare[:limit]:
         hosts.append({"kind": "real", "id": r["id"][:8], "source": r["id"], "docs": {"judgment": r["judgment"]},
                       "events": None, "expect": set()})
@@ -297,9 +296,9 @@ def _line(key: str, r: dict[str, Any]) -> str:
 def render(state: dict[str, Any]) -> str:
     order = sorted(state, key=lambda k: (not k.startswith("test"), k.split(":")[0], k.split(":")[1] != "before"))
     lines = ["<!-- appendix:start -->", "## Appendix of quoted law (eval/tasks/appendix.py)", "",
-             "Hosts: the judgments of the split without an appendix of their own — the second generator's clean "
-             "and defect cases (eval/generate2.py), the real judgments alone — and every rule example that has a "
-             "judgment. Each is checked as it is and with one appendix at a time added after the clerk's line: "
+             "Hosts: the judgments of the split without an appendix of their own — the clean and defect cases of "
+             "both generators (gen1 eval/generate.py, gen2 eval/generate2.py), the real judgments alone — and every "
+             "rule example that has a judgment. Each is checked as it is and with one appendix at a time added after the clerk's line: "
              "the appendix of another real judgment of the same split (the one quoting most of the host's "
              "articles, and one drawn at random), the host's own 刑法 articles quoted from knowledge/statutes, and "
              "every passage of the judicial interpretations the rules cite (quoted from their `basis`). Added = "
