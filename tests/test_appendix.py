@@ -51,6 +51,14 @@ def test_real_heading_starts_the_appendix(row):
     assert doc.body.rstrip() == judgment
 
 
+@pytest.mark.parametrize("heading", ["相关司法解释：", "本案引用的司法解释", "附：相关司法解释", ""])
+def test_interpretation_heading_starts_the_appendix(heading):
+    judgment = _example("FMT.J_NO_BASIS", 0)["judgment"].rstrip()
+    quote = "《最高人民法院关于处理自首和立功具体应用法律若干问题的解释》 第一条 犯罪嫌疑人自动投案后又逃跑的，不能认定为自首。"
+    doc = parse_text(f"{judgment} {heading} {quote}".replace("  ", " "), source="judgment", kind="judgment")
+    assert doc.body.rstrip() == judgment
+
+
 @pytest.mark.parametrize("row", REAL, ids=[r["judgment"][:8] for r in REAL])
 def test_real_appendix_adds_and_hides_nothing(row):
     # a theft case whose judgment cites 第二百六十四条 in its reasoning
