@@ -54,6 +54,18 @@ class Document:
         s = self.section(name)
         return self.text[s.start : s.end] if s else ""
 
+    @property
+    def body(self) -> str:
+        """The text without a judgment's appendix of quoted law (附：本判决适用的法律条文 …): the
+        appendix quotes statutes and judicial interpretations verbatim, so a word found there says
+        nothing about the case. Other kinds keep their appendix (an indictment's list of the
+        case's own materials: custody, 具结书, evidence)."""
+        if self.kind == "judgment":
+            s = self.section("appendix")
+            if s is not None:
+                return self.text[: s.start]
+        return self.text
+
 
 # --------------------------------------------------------------------------- elements
 

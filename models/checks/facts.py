@@ -8,7 +8,10 @@ defendant facts merge the documents (the judgment first, then the indictment, th
 recommendation). A fact the extractor did not find is ``None`` (unknown), never a guess.
 
 Texts (``j_text``, section texts such as ``j_verdict``) are plain strings: ``'值班律师' in i_text``
-is a substring test, ``matches(j_reasoning, '正则')`` a regular-expression search.
+is a substring test, ``matches(j_reasoning, '正则')`` a regular-expression search. ``j_text`` (and
+``all_text``) leave out the judgment's appendix of quoted law (附：本判决适用的法律条文 …, the
+``j_appendix`` section): it quotes statutes and interpretations verbatim, so their words — 投案后又
+逃跑、减轻处罚、情节严重 — would otherwise read as the case's own.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ CASE_FACTS: dict[str, tuple[str, str]] = {
     "n_defendants": ("int", "被告人人数（各文书最大值）"),
     "all_charges": ("set", "各文书认定的全部罪名（规范名，不含“罪”）"),
     "all_circumstances": ("set", "各文书中未被否定的量刑情节"),
-    "all_text": ("str", "全部文书文本（以换行相连）"),
+    "all_text": ("str", "全部文书文本（以换行相连；判决书不含附录所引法条）"),
     "amount_max": ("float", "判决书（无则起诉书）中最大的金额（元）"),
     "amount_total": ("float", "判决书（无则起诉书）中金额之和（元，含重复提及，仅供粗略判断）"),
     "j_reasoning_amount_max": ("float", "判决书“本院认为”部分中最大的非罚金金额（元；有约数“余/多/许”或没有金额时为 None）"),
@@ -68,7 +71,7 @@ CASE_FACTS: dict[str, tuple[str, str]] = {
 }
 for _p, _k in KINDS.items():
     _name = {"i": "起诉书", "r": "量刑建议书", "j": "判决书"}[_p]
-    CASE_FACTS[f"{_p}_text"] = ("str", f"{_name}全文")
+    CASE_FACTS[f"{_p}_text"] = ("str", f"{_name}全文" + ("（不含附录所引法律条文，附录见 j_appendix）" if _p == "j" else ""))
     CASE_FACTS[f"{_p}_sections"] = ("set", f"{_name}识别出的部分（{'、'.join(SECTIONS[_k])}）")
     CASE_FACTS[f"{_p}_case_number"] = ("str", f"{_name}文号")
     CASE_FACTS[f"{_p}_date"] = ("date", f"{_name}落款日期")
@@ -197,7 +200,7 @@ def case_facts(ctx: CheckContext) -> dict[str, Any]:
                 f[f"{p}_{x}"] = None
             continue
         text = doc.text
-        f[f"{p}_text"] = text
+        f[f"{p}_text"] = doc.body  # a judgment's appendix of quoted law is j_appendix, not j_text
         f[f"{p}_chars"] = len(text)
         names = set()
         for s in SECTIONS[k]:
@@ -226,7 +229,7 @@ def case_facts(ctx: CheckContext) -> dict[str, Any]:
     f["n_defendants"] = max((len(e.defendants) for e in els), default=0)
     f["all_charges"] = set().union(*(set(e.charges) for e in els)) if els else set()
     f["all_circumstances"] = set().union(*(_active(e.circumstances) for e in els)) if els else set()
-    f["all_text"] = "\n".join(d.text for d in case.documents)
+    f["all_text"] = "\n".join(d.body for d in case.documents)
     main = j or i
     amounts = [a.yuan for a in main.amounts] if main else []
     f["amount_max"] = max(amounts) if amounts else None

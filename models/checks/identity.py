@@ -72,7 +72,7 @@ def _mentions_minor(ctx: CheckContext, name: str) -> bool:
         if "未成年" in active(el.circumstances):
             return True
         doc = ctx.document(kind)
-        if doc is not None and ("不满十八周岁" in doc.text or "未成年" in doc.text):
+        if doc is not None and ("不满十八周岁" in doc.body or "未成年" in doc.body):
             return True
     return False
 
@@ -92,7 +92,7 @@ def check_age(ctx: CheckContext) -> Iterator[Hit]:
             if age < lim["minor_below"] and not _mentions_minor(ctx, d.name):
                 yield Hit("CASE.MINOR_AGE", span(kind, d), {"age": age}, defendant=d.name)
             elif age_on(d.birth_date, earliest) >= lim["elderly_from"]:
-                text = " ".join(doc.text for doc in ctx.case.documents)
+                text = " ".join(doc.body for doc in ctx.case.documents)
                 if "七十五周岁" not in text and "老年" not in text:
                     yield Hit("CASE.ELDERLY_AGE", span(kind, d),
                               {"age": age_on(d.birth_date, earliest)}, defendant=d.name)
