@@ -435,3 +435,41 @@ def test_novel_fact_goes_to_the_prior() -> None:
     assert P[0].argmax() == unseen[0]
     b["novelty"]["threshold"] = 0.999  # 0.30 × 15 = 4.5 → p = 0.989: not novel
     assert Blend.combine(model, S, R, b)[0].argmax() == model._cols[0]
+
+
+def test_close_siblings_and_their_elements_from_the_names() -> None:
+    """刑法 第三百五十八条 第一款 "组织、强迫他人卖淫的" sets 组织卖淫 and 强迫卖淫 in one clause; 单位行贿
+    (第三百九十三条) is 行贿 (第三百八十九条) by a unit. What one name holds and the other lacks is the element."""
+    from models.gate.siblings import close, contrast, uncovered
+
+    assert close("强迫卖淫", "组织卖淫") and close("协助组织卖淫", "组织卖淫") and close("单位行贿", "行贿")
+    assert not close("盗窃", "诈骗") and not close("故意伤害", "故意伤害")
+    assert uncovered("强迫卖淫", "组织卖淫") == ("强迫",)
+    assert uncovered("组织卖淫", "强迫卖淫") == ("组织",)
+    assert uncovered("单位行贿", "行贿") == ("单位",)
+    assert uncovered("行贿", "单位行贿") == ()
+    # by hand over three charges (pairs: 组织/强迫, 组织/协助组织, 强迫/协助组织; two each): the text holds 强迫
+    # only — 强迫 +1 in both its pairs, 组织 −1 in one of two, 协助组织 −1 in one of two
+    got = contrast(["以暴力强迫他人卖淫"], ["组织卖淫", "强迫卖淫", "协助组织卖淫"])[0]
+    np.testing.assert_allclose(got, [-0.5, 1.0, -0.5])
+
+
+# A real 强迫卖淫 fact (the judgments' dev part, 诸暨 2017; 第三百五十八条 第一款), abridged
+FORCED_PROSTITUTION = ("2017年3月中旬，被告人潘学本伙同李某2、张某2（均另案）将被害人李某1从诸暨大唐带至江西省万年县，"
+                       "以暴力殴打、言语威胁、限制自由方式强迫被害人李某1在江西省鄱阳县芦田乡一家卖淫场所卖淫，至同年4月16日"
+                       "李某1寻机逃离控制。同年3月20日许，被告人潘学本与张某2到温州市途经诸暨市大唐将被害人张某1带至江西省"
+                       "万年县，以暴力殴打、言语威胁、限制自由方式强迫被害人张某1在江西省鄱阳县芦田乡一家卖淫场所卖淫，至同年"
+                       "4月16日张某1寻机逃离控制。")
+
+
+def test_sibling_contrast_lets_forced_prostitution_fire(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same clause, same 罪状 text: without the sibling contrast (shipped off: it lost held out, see
+    knowledge/gate/params.yaml) only 组织卖淫, which has cue words, fires on a real 强迫卖淫 fact."""
+    from knowledge.gate import params
+
+    prior = dict(params()["prior"])
+    monkeypatch.setitem(params(), "prior", {**prior, "sibling_contrast": 0})
+    off = [c for c, _ in blend().predict([FORCED_PROSTITUTION])[0]]
+    monkeypatch.setitem(params(), "prior", {**prior, "sibling_contrast": 0.015})
+    on = [c for c, _ in blend().predict([FORCED_PROSTITUTION])[0]]
+    assert "强迫卖淫" not in off and "强迫卖淫" in on

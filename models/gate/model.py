@@ -377,7 +377,8 @@ class Prior:
 
     def scores(self, texts: list[str]) -> np.ndarray:
         """Cosine similarity of each (masked) fact with each charge's pseudo-document; with the
-        relevance model, its logit / t_prior."""
+        relevance model, its logit / t_prior; plus ``prior.sibling_contrast`` × the sibling contrast of
+        models/gate/siblings.py (which of two close sibling charges' elements the fact holds)."""
         X = self.vec.rows([prior_text(t) for t in texts])
         R = X.dot_transposed(self.docs_t)
         bin_t = self.docs_bin_t
@@ -385,6 +386,11 @@ class Prior:
             B = Csr(np.ones_like(X.data), X.indices, X.indptr, X.shape)
             R += B.dot_transposed(bin_t)
             R += self.bias
+        c = params()["prior"].get("sibling_contrast")
+        if c:
+            from models.gate.siblings import contrast
+
+            R += float(c) * contrast(texts, self.charges)
         return R
 
     def save(self, path: Path = PRIOR) -> None:
