@@ -132,3 +132,13 @@ def test_no_money_charge_keeps_no_amount() -> None:
     dui = "2019年5月1日22时许，被告人李某酒后驾驶小型轿车在道路上行驶，被民警查获，经鉴定其血液中乙醇含量为156mg/100ml。"
     r = analyze_one(dui, "d")
     assert r["amount_yuan"] is None and r["amount_confidence"] is None
+
+
+def test_round_folds_leave_each_labelling_round_out() -> None:
+    """Five labels of three rounds (written here): three folds, each testing one round's cases on a fit of
+    the other rounds' cases only."""
+    from eval.amount_rank_build import round_folds
+
+    labels = [{"by": "r1"}, {"by": "r2"}, {"by": "r1"}, {"by": "r3"}, {"by": "r2"}]
+    folds = [(list(tr), list(te)) for tr, te in round_folds(labels)]
+    assert folds == [([1, 3, 4], [0, 2]), ([0, 2, 3], [1, 4]), ([0, 1, 2, 4], [3])]

@@ -742,8 +742,20 @@ def amount_lines(am: dict[str, Any]) -> list[str]:
                    f"(`python -m eval.amount_rank_build`; cases split by id): **{rep['cv5_exact']:.3f}** "
                    f"(the word rules on the same labels, which they were written on: {rep['rules_exact']:.3f}; gold among the "
                    f"candidates {rep['gold_among_candidates']:.3f}; the shipped fit on its own training labels "
-                   f"{rep['train_exact']:.3f}); confidence threshold {rep['threshold']:.3f} chosen there: out-of-fold "
-                   f"{rep['cv5_confident_exact']:.3f} exact on the {rep['cv5_confident_share']:.3f} of cases above it")
+                   f"{rep['train_exact']:.3f})")
+        if "round_exact" in rep:
+            vb = "_votes_before" if "round_exact_votes_before" in rep else ""
+            out.append(f"- the harder cross-validation, leave one labelling round out ({rep['rounds']} rounds; a round's "
+                       f"wording never seen in training): **{rep['round_exact']:.3f}** with the rules' current votes, "
+                       f"**{rep.get('round_exact' + vb, rep['round_exact']):.3f}** with their votes from before each round "
+                       f"(random folds, the same: {rep.get('cv5_exact' + vb, rep['cv5_exact']):.3f}); confidence threshold "
+                       f"{rep['threshold']:.3f} chosen on it (target {rep.get('target', 0.96)}): out-of-fold "
+                       f"{rep['round_confident_exact']:.3f} exact on {rep['round_confident_share']:.3f} of cases "
+                       f"(before-round votes: {rep.get('round_confident_exact' + vb, 0):.3f} on "
+                       f"{rep.get('round_confident_share' + vb, 0):.3f})")
+        else:
+            out.append(f"- confidence threshold {rep['threshold']:.3f} chosen on the 5-fold CV: out-of-fold "
+                       f"{rep['cv5_confident_exact']:.3f} exact on the {rep['cv5_confident_share']:.3f} of cases above it")
     agree = {g: a for g, a in am.items() if a.get("labellers_n")}
     if agree:
         out.append("- two independent blind labellers agree (exact to the yuan; a third reader, shown both labels and "
