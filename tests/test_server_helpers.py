@@ -41,6 +41,17 @@ def batch_zip(n: int) -> bytes:
     return buf.getvalue()
 
 
+def server_env(data_dir: Path):
+    """A web app on ``data_dir`` (no worker, no warm-up) with the USERS: (app, TestClient, username → token)."""
+    from fastapi.testclient import TestClient
+
+    from knowledge.settings import Settings
+    from server.app import create_app
+
+    app = create_app(Settings(data_dir=data_dir), start_worker=False, warm=False)
+    return app, TestClient(app), make_users(app)
+
+
 def make_users(app) -> dict[str, str]:
     """Create the USERS with one API token each; returns username → token."""
     from server.db import ApiToken, User

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from tests.test_server_helpers import SAMPLE, login, make_users, sample_texts  # noqa: E402
+from tests.test_server_helpers import SAMPLE, login, sample_texts, server_env  # noqa: E402
 
 # every test here runs on SQLite and on PostgreSQL (tests/conftest.py)
 pytestmark = pytest.mark.usefixtures("db_backend")
@@ -17,12 +17,7 @@ pytestmark = pytest.mark.usefixtures("db_backend")
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory, db_backend):
-    from knowledge.settings import Settings
-    from server.app import create_app
-
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("search")), start_worker=False, warm=False)
-    tokens = make_users(app)
-    return app, TestClient(app), tokens
+    return server_env(tmp_path_factory.mktemp("search"))
 
 
 def test_duplicate_upload_reuses_the_record(env):
