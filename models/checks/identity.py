@@ -72,7 +72,8 @@ def _mentions_minor(ctx: CheckContext, name: str) -> bool:
         if "未成年" in active(el.circumstances):
             return True
         doc = ctx.document(kind)
-        if doc is not None and ("不满十八周岁" in doc.body or "未成年" in doc.body):
+        body = doc.body if doc is not None else ""
+        if "不满十八周岁" in body or "未成年" in body:
             return True
     return False
 

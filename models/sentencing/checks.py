@@ -149,7 +149,8 @@ def _mitigated(ctx: CheckContext, name: str | None = None) -> bool:
     reasons = set(mit["circumstances"])
     for kind in ("judgment", "recommendation", "indictment"):
         doc = ctx.document(kind)
-        if doc is not None and any(cue in doc.body for cue in mit["cues"]):
+        body = doc.body if doc is not None else ""  # sliced once, not once per cue
+        if any(cue in body for cue in mit["cues"]):
             return True
         el = ctx.elements(kind)
         if el is None:
