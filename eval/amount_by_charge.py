@@ -16,12 +16,8 @@ from typing import Any
 LABELS = Path(__file__).resolve().parent / "data" / "amount_labels_by_charge.jsonl"
 
 
-def _right(gold: float | None, p: float | None) -> bool:
-    return (gold is None and p is None) or (gold is not None and p is not None and abs(p - gold) < 0.5)
-
-
 def measure() -> dict[str, Any]:
-    from eval.analyze import load_cail, load_judgment_facts
+    from eval.analyze import load_cail, load_judgment_facts, same_amount
     from models.commands.analyze import analyze_many
 
     labels = [json.loads(x) for x in LABELS.read_text(encoding="utf-8").splitlines() if x.strip()]
@@ -36,9 +32,9 @@ def measure() -> dict[str, Any]:
         all_ok = True
         for c, gold in x["by_charge"].items():
             n += 1
-            hit = _right(gold, got.get(c))
+            hit = same_amount(gold, got.get(c))
             ok += hit
-            whole += _right(gold, r["amount_yuan"])
+            whole += same_amount(gold, r["amount_yuan"])
             all_ok &= hit
             if not hit:
                 misses.append(f"{x['id']} {c} gold {gold} pred {got.get(c)}")

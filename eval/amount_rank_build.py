@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from eval.analyze import same_amount
 from knowledge.trees import Trees, arrays, flatten
 from models.experts.amounts.candidates import candidates, feature_names
 from models.experts.amounts.rank import ARTIFACT, Ranker
@@ -93,10 +94,6 @@ def case_inputs(texts: list[str]) -> list[tuple[str, list[str], list[float | Non
     return out
 
 
-def _right(gold: float | None, p: float | None) -> bool:
-    return (gold is None and p is None) or (gold is not None and p is not None and abs(p - gold) < 0.5)
-
-
 def design(labels: list[dict[str, Any]], old: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Candidates, features and targets of the labels. ``old``: per label id, the votes of the rules as
     they were before that label's batch was used to develop them (``old_votes``): the rules' votes
@@ -111,9 +108,9 @@ def design(labels: list[dict[str, Any]], old: dict[str, dict[str, Any]] | None =
         if o is not None and eng:
             eng = [o["amount"]] + eng[1:]
         cands, F = candidates(f, experts, eng, charges, o["totals"] if o is not None else None)
-        hit = [_right(gold, c.value) for c in cands]
+        hit = [same_amount(gold, c.value) for c in cands]
         cover += any(hit)
-        rule_ok += _right(gold, rule)
+        rule_ok += same_amount(gold, rule)
         X.append(F)
         y += hit
         case += [k] * len(cands)

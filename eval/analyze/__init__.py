@@ -164,6 +164,11 @@ def load_blind_other_amount_labels() -> list[dict[str, Any]]:
     return _jsonl(AMOUNTS_BLIND_OTHER)
 
 
+def same_amount(gold: float | None, pred: float | None) -> bool:
+    """An amount label is met: exact to the yuan (within half a yuan), or both null (no crime amount)."""
+    return (gold is None and pred is None) or (gold is not None and pred is not None and abs(pred - gold) < 0.5)
+
+
 def load_fresh_amount_labels() -> list[dict[str, Any]]:
     """Session 29's blind test labels of the test split's property cases no earlier round had labelled,
     written by two labellers who saw only the facts and AMOUNT_LABELS.md (``second``: the other one's

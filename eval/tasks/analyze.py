@@ -628,6 +628,7 @@ def amount_eval(groups: tuple[str, ...] = AMOUNT_GROUPS, tag: str | None = None)
         load_fresh_amount_labels,
         load_judgment_amount_labels,
         load_judgment_facts,
+        same_amount,
     )
     from models.commands.analyze import analyze_many
     from models.experts import for_charge, registry
@@ -651,9 +652,6 @@ def amount_eval(groups: tuple[str, ...] = AMOUNT_GROUPS, tag: str | None = None)
     pred = {i: o["amount_yuan"] for i, o in outs.items()}
     res: dict[str, Any] = {}
 
-    def right(gold: float | None, p: float | None) -> bool:
-        return (gold is None and p is None) or (gold is not None and p is not None and abs(p - gold) < 0.5)
-
     for grp, x in labels:
         g = res.setdefault(grp, {"n": 0, "ok": 0, "ok_expert": 0, "misses": [], "confident": 0, "ok_confident": 0,
                                  "by_charge": {}})
@@ -664,14 +662,14 @@ def amount_eval(groups: tuple[str, ...] = AMOUNT_GROUPS, tag: str | None = None)
         e = for_charge(by_id[x["id"]]["charges"][0]) or registry()["generic"]
         pe = e.crime_amount(fact)
         g["n"] += 1
-        g["ok_expert"] += right(gold, pe)
+        g["ok_expert"] += same_amount(gold, pe)
         sure = outs[x["id"]].get("amount_confidence") is not None and not outs[x["id"]].get("amount_uncertain")
         g["confident"] += sure
-        g["ok_confident"] += sure and right(gold, p)
+        g["ok_confident"] += sure and same_amount(gold, p)
         bc = g["by_charge"].setdefault(by_id[x["id"]]["charges"][0] or "—", [0, 0])
         bc[0] += 1
-        bc[1] += right(gold, p)
-        if right(gold, p):
+        bc[1] += same_amount(gold, p)
+        if same_amount(gold, p):
             g["ok"] += 1
         else:
             g["misses"].append({"id": x["id"], "gold": gold, "pred": p, "expert_pred": pe,
@@ -684,7 +682,7 @@ def amount_eval(groups: tuple[str, ...] = AMOUNT_GROUPS, tag: str | None = None)
     for grp in res:
         both = [x for g, x in labels if g == grp and "second" in x]
         if both and grp != "blind test (first labeller)":
-            res[grp]["labellers_agree"] = sum(right(x.get("first", x["amount"]), x["second"]) for x in both)
+            res[grp]["labellers_agree"] = sum(same_amount(x.get("first", x["amount"]), x["second"]) for x in both)
             res[grp]["labellers_n"] = len(both)
     return {k: res[k] for k in groups if k in res}
 
@@ -698,26 +696,27 @@ def amount_lines(am: dict[str, Any]) -> list[str]:
              "blind test other charges": "blind test labels of 虚开增值税专用发票 / 寻衅滋事 / 有毒、有害食品 cases "
                                           "(eval/data/amount_labels_blind_other.jsonl)",
              "fresh blind test": "fresh blind test labels of the test split's last unlabelled property cases "
-                                 "(eval/data/amount_labels_fresh.jsonl, session 29, two blind labellers, measured once)",
+                                 "(eval/data/amount_labels_fresh.jsonl, session 29, two blind labellers; read at that session's start and end only)",
              "judgments dev": "501 judgments' money cases, dev part (eval/data/amount_labels_judgments.jsonl)",
              "judgments test": "501 judgments' money cases, test part (held out)"}
     out = [f"- {names.get(grp, grp)}: `analyze` accuracy **{a['exact']:.3f}** ({a['ok']}/{a['n']}); the gold "
            f"charge's expert alone {a['exact_expert']:.3f}; misses: "
            + ("; ".join(f"{m['id']} gold {m['gold']} pred {m['pred']}" for m in a["misses"]) or "none")
            for grp, a in am.items()]
+    def pooled(groups: list[dict[str, Any]]) -> tuple[int, int, int, int]:
+        """(exact, cases, high-confidence cases, high-confidence exact) over label groups."""
+        return tuple(sum(a[k] for a in groups) for k in ("ok", "n", "confident", "ok_confident"))  # type: ignore[return-value]
+
     held = [am[g] for g in HELD_OUT if g in am]
     if len(held) > 1:
-        ok, n = sum(a["ok"] for a in held), sum(a["n"] for a in held)
+        ok, n, conf, okc = pooled(held)
         out.append(f"- all held-out labels pooled ({', '.join(g for g in HELD_OUT if g in am)}; none was used to develop the rules "
                    f"or to fit the ranker): **{ok / n:.3f}** ({ok}/{n})")
-        conf, okc = sum(a["confident"] for a in held), sum(a["ok_confident"] for a in held)
         out.append(f"- held-out pooled, amounts given with high confidence (`amount_uncertain` false): **{okc / max(1, conf):.3f}** "
                    f"exact ({okc}/{conf}); share of cases that get one **{conf / n:.3f}**")
         fresh = [am[g] for g in FRESH if g in am]
         if fresh:
-            allh = held + fresh
-            ok, n = sum(a["ok"] for a in allh), sum(a["n"] for a in allh)
-            conf, okc = sum(a["confident"] for a in allh), sum(a["ok_confident"] for a in allh)
+            ok, n, conf, okc = pooled(held + fresh)
             out.append(f"- the same pooled with the fresh blind test set ({', '.join(g for g in FRESH if g in am)}): "
                        f"**{ok / n:.3f}** ({ok}/{n}); high confidence **{okc / max(1, conf):.3f}** exact ({okc}/{conf}), "
                        f"share {conf / n:.3f}")
